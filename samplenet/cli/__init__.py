@@ -1,0 +1,64 @@
+"""The ``samplenet`` command line.
+
+Each sub-command lives in its own module with a ``register(subparsers)``
+function that adds its parser and sets ``func`` to the function that runs
+it; :data:`COMMAND_MODULES` lists them in the order ``--help`` shows them.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from typing import Sequence
+
+from ..errors import MattingInputError, WeightsFormatError, WeightsNotFoundError
+
+COMMAND_MODULES = [
+    "samplenet.cli.predict",
+    "samplenet.cli.infer",
+]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from .. import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="samplenet",
+        description="SampleNet natural image matting: predict, evaluate, benchmark, convert and train.",
+    )
+    parser.add_argument("--version", action="version", version=f"samplenet {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="print debug logging")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``samplenet`` console script; returns the exit code.
+
+    Errors about the user's input or weights print one clear line and exit
+    with status 2 instead of a traceback.
+    """
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(levelname)s: %(message)s",
+    )
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 1
+    try:
+        return int(args.func(args) or 0)
+    except (MattingInputError, WeightsNotFoundError, WeightsFormatError, FileNotFoundError, ValueError) as exc:
+        print(f"samplenet {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"samplenet {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
