@@ -1,0 +1,80 @@
+"""``samplenet infer --eval DATA_DIR --out OUT_DIR``: the reference's batch inference.
+
+Accepts the reference implementation's data layout: ``DATA_DIR/val_set.txt``
+with one "image trimap" pair of paths (relative to DATA_DIR) per line.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+from pathlib import Path
+
+from tqdm import tqdm
+
+from ..errors import MattingInputError
+from ..io import prepare_inputs
+from ..outputs import save_result
+from .common import add_engine_options, engine_from_args, predict_options
+
+logger = logging.getLogger("samplenet")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "infer",
+        help="matte every pair listed in a folder's val_set.txt",
+        description="Batch inference on the reference's layout: DATA_DIR/val_set.txt lists "
+        "'rgb/x.png trimap/x.png' per line. Writes <name>_alpha/_fg/_bg/_rgb/_trimap/_cutout.png "
+        "per image. Bad files are reported and skipped; the exit code is 1 if any failed.",
+    )
+    parser.add_argument("--eval", required=True, dest="data_dir", metavar="DATA_DIR", help="dataset folder")
+    parser.add_argument("--out", required=True, help="output folder (created if missing)")
+    parser.add_argument(
+        "--list", default="val_set.txt", help="list file inside DATA_DIR (default: val_set.txt)"
+    )
+    add_engine_options(parser)
+    parser.set_defaults(func=run)
+
+
+def read_pairs(data_dir: Path, list_name: str) -> list[tuple[Path, Path]]:
+    """Parse the list file; every problem names the file and line."""
+    list_path = data_dir / list_name
+    if not data_dir.is_dir():
+        raise MattingInputError(f"dataset folder '{data_dir}' does not exist")
+    if not list_path.is_file():
+        raise MattingInputError(f"'{list_path}' not found: expected lines 'rgb/x.png trimap/x.png'")
+    pairs = []
+    for number, line in enumerate(list_path.read_text().splitlines(), start=1):
+        parts = line.split()
+        if not parts:
+            continue
+        if len(parts) < 2:
+            raise MattingInputError(f"{list_path}:{number}: expected 'image trimap', got {line.strip()!r}")
+        pairs.append((data_dir / parts[0], data_dir / parts[-1]))
+    if not pairs:
+        raise MattingInputError(f"'{list_path}' lists no images")
+    return pairs
+
+
+def run(args: argparse.Namespace) -> int:
+    pairs = read_pairs(Path(args.data_dir), args.list)
+    matter = engine_from_args(args)
+    options = predict_options(args)
+    failures = []
+    for image_path, trimap_path in tqdm(pairs, desc=f"matting ({matter.name})", unit="img"):
+        try:
+            image, trimap = prepare_inputs(image_path, trimap_path)
+            result = matter(image, trimap, **options)
+        except MattingInputError as exc:
+            failures.append(f"{image_path}: {exc}")
+            tqdm.write(f"skipped {image_path}: {exc}")
+            continue
+        save_result(result, args.out, image_path.stem, trimap=trimap)
+    done = len(pairs) - len(failures)
+    print(f"wrote {done} of {len(pairs)} results to {args.out}")
+    if failures:
+        print(f"{len(failures)} failed:")
+        for line in failures:
+            print(f"  {line}")
+        return 1
+    return 0

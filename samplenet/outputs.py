@@ -1,0 +1,44 @@
+"""Writing a :class:`MattingResult` to disk as the PNG files people expect."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from .result import MattingResult, to_uint8
+
+#: File suffixes written for every result, in the reference's vocabulary.
+OUTPUT_KINDS = ("alpha", "fg", "bg", "cutout", "rgb", "trimap")
+
+
+def save_result(
+    result: MattingResult,
+    out_dir: str | Path,
+    stem: str,
+    trimap: np.ndarray | None = None,
+) -> dict[str, Path]:
+    """Write ``<stem>_alpha.png`` (8-bit grey), ``_fg.png``, ``_bg.png`` (RGB),
+    ``_cutout.png`` (RGBA), ``_rgb.png`` (fg/bg re-composited with alpha, a
+    check of the sampled colours, as the reference writes it) and, when a
+    trimap is given, ``_trimap.png``.  Returns the paths by kind."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    alpha = result.alpha[:, :, None]
+    images = {
+        "alpha": Image.fromarray(to_uint8(result.alpha), mode="L"),
+        "fg": Image.fromarray(to_uint8(result.foreground), mode="RGB"),
+        "bg": Image.fromarray(to_uint8(result.background), mode="RGB"),
+        "cutout": Image.fromarray(result.cutout(), mode="RGBA"),
+        "rgb": Image.fromarray(
+            to_uint8(result.foreground * alpha + result.background * (1.0 - alpha)), mode="RGB"
+        ),
+    }
+    if trimap is not None:
+        images["trimap"] = Image.fromarray(np.ascontiguousarray(trimap, dtype=np.uint8), mode="L")
+    paths = {}
+    for kind, img in images.items():
+        path = out / f"{stem}_{kind}.png"
+        img.save(path)
+        paths[kind] = path
+    return paths

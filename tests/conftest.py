@@ -1,0 +1,33 @@
+"""Fixtures shared across the suite: small synthetic photos with trimaps."""
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+
+# Keep the suite polite on small CI machines and deterministic.
+os.environ.setdefault("OMP_NUM_THREADS", "2")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+
+def make_disc_example(height: int = 48, width: int = 64, seed: int = 0):
+    """A soft disc of one colour over a textured background: returns
+    (image uint8 RGB, trimap uint8 0/128/255, true alpha float32)."""
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[0:height, 0:width].astype(np.float32)
+    radius = min(height, width) * 0.3
+    dist = np.hypot(yy - height / 2, xx - width / 2)
+    alpha = np.clip((radius + 2.0 - dist) / 4.0, 0.0, 1.0).astype(np.float32)
+    fg = np.array([220, 60, 40], np.float32)
+    bg = (rng.uniform(0, 1, (height, width, 3)) * 60 + np.array([30, 90, 160])).astype(np.float32)
+    image = np.clip(alpha[..., None] * fg + (1 - alpha[..., None]) * bg, 0, 255).round().astype(np.uint8)
+    trimap = np.full((height, width), 128, np.uint8)
+    trimap[dist < radius - 4] = 255
+    trimap[dist > radius + 6] = 0
+    return image, trimap, alpha
+
+
+@pytest.fixture
+def disc_example():
+    return make_disc_example()
