@@ -95,14 +95,24 @@ def test_infer_malformed_folder(tmp_path, capsys, listing, message):
     assert message in capsys.readouterr().err
 
 
-def test_every_command_documents_its_options(capsys):
+def _undocumented_options(parser, path="samplenet"):
+    """Every option of a parser and of its sub-commands, recursively, that has no help text."""
+    missing = []
+    for action in parser._actions:
+        if action.dest in ("help", "func", "version"):
+            continue
+        if not action.help:
+            missing.append(f"{path}: {action.option_strings or action.dest}")
+        if action.choices and isinstance(action.choices, dict):  # sub-commands
+            for name, sub in action.choices.items():
+                missing += _undocumented_options(sub, f"{path} {name}")
+    return missing
+
+
+def test_every_command_documents_its_options():
     from samplenet.cli import COMMAND_MODULES, build_parser
 
     parser = build_parser()
     sub = next(a for a in parser._actions if a.dest == "command")
     assert len(sub.choices) >= len(COMMAND_MODULES)
-    for name, command in sub.choices.items():
-        for action in command._actions:
-            if action.dest in ("help", "func"):
-                continue
-            assert action.help, f"samplenet {name}: option {action.option_strings or action.dest} has no help"
+    assert _undocumented_options(parser) == []
