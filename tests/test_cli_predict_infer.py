@@ -116,3 +116,12 @@ def test_every_command_documents_its_options():
     sub = next(a for a in parser._actions if a.dest == "command")
     assert len(sub.choices) >= len(COMMAND_MODULES)
     assert _undocumented_options(parser) == []
+
+
+def test_auto_falls_back_even_with_samplenet_only_options(tmp_path, monkeypatch, capsys):
+    monkeypatch.delenv("SAMPLENET_WEIGHTS", raising=False)
+    write_pair(tmp_path, "disc")
+    code = main(["predict", str(tmp_path / "rgb/disc.png"), str(tmp_path / "trimap/disc.png"),
+                 "--out", str(tmp_path / "out"), "--half"])
+    assert code == 0
+    assert (tmp_path / "out" / "disc_alpha.png").is_file()
