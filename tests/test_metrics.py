@@ -279,3 +279,58 @@ def test_bad_mattes_are_refused(pred, message):
 def test_bad_trimaps_are_refused(trimap, message):
     with pytest.raises(MattingInputError, match=message):
         mse(np.zeros((4, 4)), np.zeros((4, 4)), trimap)
+
+
+def _plain_connectivity(pred_u8: np.ndarray, gt_u8: np.ndarray, unknown: np.ndarray) -> float:
+    """The DIM connectivity algorithm written out with loops: flood fill in
+    MATLAB's column-major order, first largest component wins."""
+    height, width = pred_u8.shape
+    pred, gt = pred_u8 / 255.0, gt_u8 / 255.0
+    level = [[-1.0] * width for _ in range(height)]
+    for step in range(1, 11):
+        threshold, previous = step / 10, (step - 1) / 10
+        inside = [[pred[r, c] >= threshold and gt[r, c] >= threshold for c in range(width)] for r in range(height)]
+        seen = [[False] * width for _ in range(height)]
+        best: list[tuple[int, int]] = []
+        for c in range(width):
+            for r in range(height):
+                if inside[r][c] and not seen[r][c]:
+                    component, stack = [], [(r, c)]
+                    seen[r][c] = True
+                    while stack:
+                        y, x = stack.pop()
+                        component.append((y, x))
+                        for ny, nx in ((y - 1, x), (y + 1, x), (y, x - 1), (y, x + 1)):
+                            if 0 <= ny < height and 0 <= nx < width and inside[ny][nx] and not seen[ny][nx]:
+                                seen[ny][nx] = True
+                                stack.append((ny, nx))
+                    if len(component) > len(best):
+                        best = component
+        body = set(best)
+        for r in range(height):
+            for c in range(width):
+                if level[r][c] == -1.0 and (r, c) not in body:
+                    level[r][c] = previous
+    total = 0.0
+    for r in range(height):
+        for c in range(width):
+            if not unknown[r, c]:
+                continue
+            lv = 1.0 if level[r][c] == -1.0 else level[r][c]
+            d_pred, d_gt = pred[r, c] - lv, gt[r, c] - lv
+            phi_pred = 1 - d_pred * (d_pred >= 0.15)
+            phi_gt = 1 - d_gt * (d_gt >= 0.15)
+            total += abs(phi_pred - phi_gt)
+    return total / 1000
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_connectivity_matches_the_algorithm_written_out(seed):
+    rng = np.random.default_rng(seed)
+    # blocky mattes so that components of several sizes appear at every level
+    gt = np.kron(rng.integers(0, 256, (4, 5)), np.ones((2, 2), int)).astype(np.uint8)
+    pred = np.clip(gt.astype(int) + rng.integers(-60, 61, gt.shape), 0, 255).astype(np.uint8)
+    trimap = np.where(rng.uniform(size=gt.shape) < 0.7, U, F).astype(np.uint8)
+    expected = _plain_connectivity(pred, gt, trimap == U)
+    assert expected > 0
+    assert connectivity_error(pred, gt, trimap) == pytest.approx(expected, abs=1e-12)
