@@ -334,3 +334,42 @@ def test_connectivity_matches_the_algorithm_written_out(seed):
     expected = _plain_connectivity(pred, gt, trimap == U)
     assert expected > 0
     assert connectivity_error(pred, gt, trimap) == pytest.approx(expected, abs=1e-12)
+
+
+def _plain_gradient_error(pred: np.ndarray, gt: np.ndarray, unknown: np.ndarray, sigma: float = 1.4) -> float:
+    """compute_gradient_loss written out: mat2gray, gaussgradient by loops
+    (imfilter 'replicate', 'conv'), squared magnitude differences."""
+    half = math.ceil(sigma * math.sqrt(-2 * math.log(math.sqrt(2 * math.pi) * sigma * 0.01)))
+
+    def gauss(x):
+        return math.exp(-x * x / (2 * sigma * sigma)) / (sigma * math.sqrt(2 * math.pi))
+
+    hx = {(v, u): gauss(v) * (-u * gauss(u) / sigma**2) for v in range(-half, half + 1) for u in range(-half, half + 1)}
+    norm = math.sqrt(sum(value * value for value in hx.values()))
+    height, width = pred.shape
+
+    def magnitude(matte):
+        lo, hi = matte.min(), matte.max()
+        matte = (matte - lo) / (hi - lo)
+        out = np.zeros_like(matte)
+        for r in range(height):
+            for c in range(width):
+                gx = gy = 0.0
+                for (v, u), value in hx.items():
+                    # x filter: hx(v, u); y filter: its transpose, hx(u, v) at offset (v, u)
+                    gx += value / norm * matte[min(max(r - v, 0), height - 1), min(max(c - u, 0), width - 1)]
+                    gy += value / norm * matte[min(max(r - u, 0), height - 1), min(max(c - v, 0), width - 1)]
+                out[r, c] = math.hypot(gx, gy)
+        return out
+
+    return float(((magnitude(pred) - magnitude(gt)) ** 2)[unknown].sum() / 1000)
+
+
+def test_gradient_error_matches_the_algorithm_written_out():
+    rng = np.random.default_rng(6)
+    gt = rng.uniform(0, 1, (7, 6))
+    pred = np.clip(gt + rng.normal(0, 0.2, gt.shape), 0, 1)
+    trimap = np.where(rng.uniform(size=gt.shape) < 0.6, U, B).astype(np.uint8)
+    expected = _plain_gradient_error(pred, gt, trimap == U)
+    assert expected > 0
+    assert gradient_error(pred, gt, trimap) == pytest.approx(expected, rel=1e-9)
