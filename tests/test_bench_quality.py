@@ -179,3 +179,10 @@ def test_what_engines_print_is_kept_out_of_the_table(bench_data, monkeypatch, ca
     assert "note: chatty printed on GT01/trimap1: SOLVER WARNING" in printed
     notes = json.loads(out.read_text())["printed_by_engines"]
     assert len(notes) == 3  # warm-up + two trimap sets
+
+
+def test_samplenet_engine_without_weights_is_a_clear_error(bench_data, tmp_path, capsys):
+    missing = tmp_path / "no-weights-here"
+    assert _run(bench_data, "--engines", "samplenet", "--weights", str(missing)) == 2
+    err = capsys.readouterr().err
+    assert "weights not found" in err and "no-weights-here" in err
