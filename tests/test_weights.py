@@ -22,7 +22,6 @@ from samplenet.weights import (
     read_reference_state_dict,
     save_pretrained,
 )
-from samplenet.weights import pretrained
 from samplenet.weights.folder import tensors_for_saving
 from samplenet.weights.reference import MATTING_CONV1_KEY
 from weights_helpers import samplenet_class  # noqa: F401 (fixture)

@@ -34,6 +34,7 @@ class FakeHub:
 
     def __init__(self, monkeypatch, fail_with: Exception | None = None):
         self.calls = []
+        self.tokens = []
         self.fail_with = fail_with
         from huggingface_hub import HfApi
 
@@ -43,6 +44,7 @@ class FakeHub:
     def _recorder(self, name):
         def record(api, *args, **kwargs):
             self.calls.append((name, args, kwargs))
+            self.tokens.append(api.token)
             if self.fail_with is not None:
                 raise self.fail_with
             if name == "upload_folder":
@@ -113,6 +115,7 @@ def test_push_uploads_the_folder(converted_by_cli, monkeypatch, online):
     hub = FakeHub(monkeypatch)
     url = push_to_hub(converted_by_cli, "someone/samplenet", private=True, revision="v1", token="hf_x")
     assert url.endswith("/commit/abc")
+    assert set(hub.tokens) == {"hf_x"}
     (_, args, kwargs), = hub.named("create_repo")
     assert args == ("someone/samplenet",) and kwargs["private"] is True and kwargs["exist_ok"] is True
     (_, args, kwargs), = hub.named("create_branch")
