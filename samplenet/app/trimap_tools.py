@@ -171,6 +171,8 @@ def grabcut_mask(
     # Strokes are shrunk with area averaging so a thin stroke survives the downscale.
     seeds[_scaled(bg.astype(np.float32), scale, cv2.INTER_AREA) > 0] = cv2.GC_BGD
     seeds[_scaled(fg.astype(np.float32), scale, cv2.INTER_AREA) > 0] = cv2.GC_FGD
+    if box is None:
+        _guess_by_stroke_colours(small_image, seeds)
 
     if not np.any((seeds == cv2.GC_FGD) | (seeds == cv2.GC_PR_FGD)):
         raise MattingInputError(
@@ -194,7 +196,46 @@ def grabcut_mask(
     mask = cv2.resize(small_fg, (width, height), interpolation=cv2.INTER_LINEAR) >= 0.5
     mask[fg] = True
     mask[bg] = False
-    return mask
+    return _keep_marked_pieces(mask, fg)
+
+
+def _keep_marked_pieces(mask: np.ndarray, fg_strokes: np.ndarray) -> np.ndarray:
+    """Drop foreground specks GrabCut leaves in the background: keep the
+    pieces a foreground stroke touches, or the largest one if there is no
+    stroke (box only)."""
+    count, labels = cv2.connectedComponents(mask.astype(np.uint8), connectivity=8)
+    if count <= 2:
+        return mask
+    if fg_strokes.any():
+        keep = np.unique(labels[fg_strokes & mask])
+    else:
+        sizes = np.bincount(labels.ravel())
+        sizes[0] = 0
+        keep = [int(sizes.argmax())]
+    return np.isin(labels, [k for k in keep if k != 0])
+
+
+def _guess_by_stroke_colours(image: np.ndarray, seeds: np.ndarray, clusters: int = 5) -> None:
+    """Without a box, GrabCut would start with every unmarked pixel in the
+    background model, so a uniformly coloured subject stays background.
+    Start instead each unmarked pixel on the side whose stroke colours
+    (a few k-means centres per side) are nearer; GrabCut then refines."""
+    pixels = image.reshape(-1, 3).astype(np.float32)
+    flat = seeds.reshape(-1)
+    centres = []
+    for label in (cv2.GC_FGD, cv2.GC_BGD):
+        samples = pixels[flat == label]
+        if len(samples) == 0:
+            return
+        k = min(clusters, len(samples))
+        criteria = (cv2.TERM_CRITERIA_EPS + cv2.TERM_CRITERIA_MAX_ITER, 10, 1.0)
+        _, _, found = cv2.kmeans(samples, k, None, criteria, 1, cv2.KMEANS_PP_CENTERS)
+        centres.append(found)
+    unmarked = flat == cv2.GC_PR_BGD
+    candidates = pixels[unmarked]
+    nearest_fg = np.min(((candidates[:, None, :] - centres[0][None]) ** 2).sum(-1), axis=1)
+    nearest_bg = np.min(((candidates[:, None, :] - centres[1][None]) ** 2).sum(-1), axis=1)
+    flat[np.flatnonzero(unmarked)[nearest_fg < nearest_bg]] = cv2.GC_PR_FGD
 
 
 def strokes_to_trimap(
