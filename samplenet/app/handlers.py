@@ -16,6 +16,7 @@ import functools
 import html
 import logging
 import os
+import re
 import shutil
 import tempfile
 import time
@@ -58,6 +59,15 @@ STROKE_COLOURS = {
 OUTPUT_MAX_AGE_S = 3600
 
 
+_SERVER_PATH = re.compile(r"'(?:[A-Za-z]:)?[/\\][^']*[/\\]([^/\\']+)'")
+
+
+def _public(message: str) -> str:
+    """A message fit to show: server-side folders cut from quoted file paths
+    (the visitor knows the file by its name) and HTML escaped."""
+    return html.escape(_SERVER_PATH.sub(r"'\1'", message), quote=False)
+
+
 def user_errors(fn: F) -> F:
     """Turn input problems into :class:`gradio.Error` with their message and
     anything unexpected into a generic one (logged with its traceback)."""
@@ -69,11 +79,11 @@ def user_errors(fn: F) -> F:
         except gr.Error:
             raise
         except MattingInputError as exc:
-            raise gr.Error(html.escape(str(exc), quote=False), print_exception=False) from exc
+            raise gr.Error(_public(str(exc)), print_exception=False) from exc
         except Exception as exc:
             logger.exception("unexpected failure in %s", fn.__name__)
             raise gr.Error(
-                f"Something went wrong ({type(exc).__name__}: {html.escape(str(exc), quote=False)[:300]}). "
+                f"Something went wrong ({type(exc).__name__}: {_public(str(exc))[:300]}). "
                 "The server is still running; please try again or report it."
             ) from exc
 
