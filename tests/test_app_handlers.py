@@ -306,3 +306,35 @@ def test_registry_from_environment_starts_weight_free_with_a_notice(monkeypatch,
     registry = EngineRegistry.from_environment()
     assert registry.available == ["auto", "classical"]
     assert "weight-free" in registry.notice and "SAMPLENET_WEIGHTS" in registry.notice
+
+
+# ---------------------------------------------------------------- with SampleNet loaded
+
+
+@pytest.fixture(scope="module")
+def samplenet_registry():
+    """Both engines, SampleNet with seeded random weights (no download)."""
+    from models_helpers import seeded_samplenet
+
+    from samplenet.engines.samplenet_engine import SampleNetMatter
+
+    return EngineRegistry({"samplenet": SampleNetMatter(seeded_samplenet(), device="cpu"),
+                           "classical": ClassicalMatter()})
+
+
+def test_with_weights_auto_is_samplenet_and_the_page_shows_sampled_colours(samplenet_registry, files):
+    assert samplenet_registry.available == ["auto", "samplenet", "classical"]
+    steps = []
+    page = handlers.run_page(
+        samplenet_registry, files["image"], "upload", (None, "unknown", None, 10, files["trimap"]),
+        "auto", "#ffffff", None, progress=lambda fraction, text: steps.append(text),
+    )
+    assert "samplenet" in page.status
+    assert page.sampled_foreground.shape == (48, 64, 3) and page.sampled_background.shape == (48, 64, 3)
+    stages = [text.split(" ")[0] for text in steps if text.split(" ")[0] in ("Background", "Foreground", "Matting")]
+    assert stages == ["Background", "Foreground", "Matting"]  # each network reported as it starts
+
+
+def test_with_weights_classical_can_still_be_chosen(samplenet_registry, files):
+    *_, details = handlers.matte_files(samplenet_registry, files["image"], files["trimap"], "classical")
+    assert details["engine"] == "classical"

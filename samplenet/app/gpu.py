@@ -11,7 +11,8 @@ entry rather than a live model; the model itself is reached through
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+import contextlib
+from typing import Any, Callable, Iterator
 
 import numpy as np
 
@@ -40,10 +41,52 @@ def register(registry: Any) -> int:
     return key
 
 
+#: SampleNet's three networks in the order they run, with the progress
+#: fraction and the words shown when each starts.
+SAMPLENET_STAGES = (
+    ("background", 0.2, "Background sampling (inpainting behind the subject)"),
+    ("foreground", 0.45, "Foreground sampling (inpainting the subject's colours)"),
+    ("matting", 0.7, "Matting (alpha from image, trimap and sampled colours)"),
+)
+
+Progress = Callable[[float, str], None]
+
+
+@contextlib.contextmanager
+def stage_reports(matter: Any, progress: Progress | None) -> Iterator[None]:
+    """While active, report each SampleNet network as it starts (forward
+    pre-hooks on ``matter.model.background/foreground/matting``); engines
+    without those networks report nothing here."""
+    model = getattr(matter, "model", None)
+    handles = []
+    if progress is not None and model is not None:
+        for attribute, fraction, words in SAMPLENET_STAGES:
+            network = getattr(model, attribute, None)
+            if network is not None and hasattr(network, "register_forward_pre_hook"):
+                handles.append(
+                    network.register_forward_pre_hook(
+                        lambda module, inputs, fraction=fraction, words=words: progress(fraction, words)
+                    )
+                )
+    try:
+        yield
+    finally:
+        for handle in handles:
+            handle.remove()
+
+
 @gpu_function
 def run_engine(
-    registry_key: int, engine: str, image: np.ndarray, trimap: np.ndarray, options: dict | None = None
+    registry_key: int,
+    engine: str,
+    image: np.ndarray,
+    trimap: np.ndarray,
+    options: dict | None = None,
+    progress: Progress | None = None,
 ) -> MattingResult:
-    """Run the named engine of a registered registry on clean arrays."""
+    """Run the named engine of a registered registry on clean arrays.
+    ``progress`` (not available on ZeroGPU, where arguments cross a process
+    boundary) hears of each SampleNet stage."""
     matter = _REGISTRIES[registry_key].resolve(engine)
-    return matter(image, trimap, **(options or {}))
+    with stage_reports(matter, progress):
+        return matter(image, trimap, **(options or {}))

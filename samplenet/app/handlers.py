@@ -252,7 +252,8 @@ def matte_arrays(
         report(0.15, f"{matter.name} engine: sampling colours and propagating alpha")
     key = gpu.register(registry)
     start = time.perf_counter()
-    result = gpu.run_engine(key, matter.name, work.image, work.trimap)
+    stages = None if gpu.ON_ZERO_GPU else report  # a callback cannot cross into the ZeroGPU worker
+    result = gpu.run_engine(key, matter.name, work.image, work.trimap, progress=stages)
     result.info.setdefault("seconds", time.perf_counter() - start)
     report(0.85, "Composing the outputs")
     result = restore_full_size(result, image, trimap)
