@@ -98,6 +98,18 @@ def build_demo(registry: EngineRegistry, examples: list[list[str]] | None = None
                     height=320,
                     elem_id="photo",
                 )
+                uploaded = gr.Image(
+                    label="Trimap",
+                    type="filepath",
+                    image_mode=None,
+                    sources=["upload", "clipboard"],
+                    format="png",
+                    height=320,
+                    elem_id="trimap-upload",
+                    render=False,
+                )
+                if examples:
+                    gr.Examples(examples=examples, inputs=[photo, uploaded], label="Samples: click one (photo + trimap)")
                 with gr.Tabs(selected="sketch") as tabs:
                     with gr.Tab("Sketch", id="sketch") as sketch_tab:
                         gr.Markdown(SKETCH_HELP)
@@ -114,17 +126,7 @@ def build_demo(registry: EngineRegistry, examples: list[list[str]] | None = None
                         touch_up = gr.Button("Touch up this trimap with the brushes")
                     with gr.Tab("Upload trimap", id="upload") as upload_tab:
                         gr.Markdown(UPLOAD_HELP)
-                        uploaded = gr.Image(
-                            label="Trimap",
-                            type="filepath",
-                            image_mode=None,
-                            sources=["upload", "clipboard"],
-                            format="png",
-                            height=320,
-                            elem_id="trimap-upload",
-                        )
-                if examples:
-                    gr.Examples(examples=examples, inputs=[photo, uploaded], label="Samples (photo + trimap)")
+                        uploaded.render()
                 engine = gr.Radio(
                     registry_engines, value="auto", label="Engine",
                     info=f"auto = {registry.default_name} on this server",
