@@ -134,3 +134,29 @@ class HeadlessChromium:
 
     def __exit__(self, *exc: Any) -> None:
         self.close()
+
+
+def click(browser: HeadlessChromium, element_js: str) -> None:
+    """A real mouse click at the centre of the element ``element_js``
+    evaluates to (Svelte widgets such as tabs ignore synthetic clicks)."""
+    x, y = browser.evaluate(
+        f"(() => {{ const e = {element_js}; const r = e.getBoundingClientRect();"
+        " return [r.x + r.width / 2, r.y + r.height / 2]; })()"
+    )
+    browser.send("Input.dispatchMouseEvent", {"type": "mouseMoved", "x": x, "y": y})
+    for kind in ("mousePressed", "mouseReleased"):
+        browser.send("Input.dispatchMouseEvent", {"type": kind, "x": x, "y": y, "button": "left", "clickCount": 1})
+
+
+def drag(browser: HeadlessChromium, points: list[tuple[float, float]]) -> None:
+    """Press the left button at the first point, move through the others,
+    release at the last: a brush stroke."""
+    (x, y), rest = points[0], points[1:]
+    browser.send("Input.dispatchMouseEvent", {"type": "mouseMoved", "x": x, "y": y})
+    browser.send("Input.dispatchMouseEvent",
+                 {"type": "mousePressed", "x": x, "y": y, "button": "left", "clickCount": 1})
+    for x, y in rest:
+        browser.send("Input.dispatchMouseEvent",
+                     {"type": "mouseMoved", "x": x, "y": y, "button": "left", "buttons": 1})
+    browser.send("Input.dispatchMouseEvent",
+                 {"type": "mouseReleased", "x": x, "y": y, "button": "left", "clickCount": 1})

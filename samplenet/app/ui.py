@@ -136,7 +136,7 @@ def build_demo(registry: EngineRegistry, examples: list[list[str]] | None = None
                     run = gr.Button("Cut out", variant="primary", elem_id="run")
                 status = gr.Markdown(elem_id="status")
             with gr.Column(scale=1):
-                overlay = gr.Image(label="Trimap over the photo", format="png", interactive=False)
+                overlay = gr.Image(label="Trimap over the photo", format="png", interactive=False, elem_id="overlay")
                 with gr.Row():
                     alpha = gr.Image(label="Alpha matte", format="png", interactive=False, elem_id="alpha")
                     cutout = gr.Image(label="Cut-out", format="png", interactive=False)
