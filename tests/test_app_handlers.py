@@ -305,7 +305,10 @@ def test_registry_from_environment_starts_weight_free_with_a_notice(monkeypatch,
     monkeypatch.setenv("SAMPLENET_WEIGHTS", str(tmp_path / "no-weights-here"))
     registry = EngineRegistry.from_environment()
     assert registry.available == ["auto", "classical"]
-    assert "weight-free" in registry.notice and "SAMPLENET_WEIGHTS" in registry.notice
+    assert "weight-free" in registry.notice and "could not be loaded" in registry.notice
+    assert "no-weights-here" in registry.notice and "samplenet convert" in registry.notice
+    monkeypatch.delenv("SAMPLENET_WEIGHTS")
+    assert "SAMPLENET_WEIGHTS is not set" in EngineRegistry.from_environment().notice
 
 
 # ---------------------------------------------------------------- with SampleNet loaded
@@ -338,3 +341,33 @@ def test_with_weights_auto_is_samplenet_and_the_page_shows_sampled_colours(sampl
 def test_with_weights_classical_can_still_be_chosen(samplenet_registry, files):
     *_, details = handlers.matte_files(samplenet_registry, files["image"], files["trimap"], "classical")
     assert details["engine"] == "classical"
+
+
+def test_touch_up_hands_the_auto_trimap_to_the_sketch_brushes(files):
+    strokes = np.zeros((48, 64, 4), np.uint8)
+    strokes[22:26, 28:36] = (255, 255, 255, 255)
+    strokes[2:4, 2:60] = (0, 0, 0, 255)
+    value, trimap, picture = handlers.touch_up(files["image"], _editor_value([strokes]), 3)
+    assert value["background"] == files["image"] and picture.shape == (48, 64, 3)
+    image = files["arrays"][0]
+    # what the Sketch tab reads back from that layer is the same trimap
+    assert np.array_equal(handlers.sketch_trimap(image, value, "background"), trimap)
+    with pytest.raises(MattingInputError, match="Nothing is marked"):
+        handlers.touch_up(files["image"], _editor_value([]), 3)
+
+
+def test_a_background_picture_that_is_not_an_image_is_refused(registry, files, tmp_path):
+    page = handlers.run_page(
+        registry, files["image"], "upload", (None, "unknown", None, 10, files["trimap"]), "classical", None, None
+    )
+    bogus = tmp_path / "bg.png"
+    bogus.write_text("no picture here")
+    with pytest.raises(MattingInputError, match="not an image file"):
+        handlers.composite_picture(page.kept, "#000000", str(bogus))
+    with pytest.raises(MattingInputError, match="background colour"):
+        handlers.composite_picture(page.kept, "not a colour", None)
+
+
+def test_unknown_trimap_source_is_refused(files):
+    with pytest.raises(gr.Error, match="Unknown trimap source"):
+        handlers.preview_trimap(files["image"], "telepathy", None, "unknown", None, 10, None)

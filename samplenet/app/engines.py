@@ -8,6 +8,7 @@ one directly with the engines they want, without weights or network.
 from __future__ import annotations
 
 import logging
+import os
 from typing import Mapping
 
 from ..engines.base import Matter
@@ -56,13 +57,19 @@ class EngineRegistry:
 
         engines: dict[str, Matter] = {}
         notice = None
+        configured = weights or os.environ.get("SAMPLENET_WEIGHTS")
         try:
             engines["samplenet"] = load("samplenet", weights=weights, device=device)
         except Exception as exc:  # missing weights, Hub down, bad files: start anyway
             logger.warning("SampleNet not loaded, running weight-free: %s", exc)
+            reason = (
+                f"SampleNet weights '{configured}' could not be loaded: {_first_sentence(exc)}"
+                if configured
+                else "no SampleNet weights are configured (SAMPLENET_WEIGHTS is not set)."
+            )
             notice = (
                 "**Running without SampleNet weights**: cut-outs use the weight-free classical "
-                f"engine. ({_first_line(exc)}) {HOW_TO_ENABLE_SAMPLENET}"
+                f"engine; {reason} {HOW_TO_ENABLE_SAMPLENET}"
             )
         engines["classical"] = load("classical")
         return cls(engines, notice)
@@ -100,6 +107,8 @@ class EngineRegistry:
         return self.engines[choice]
 
 
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return (text[0] if text else type(exc).__name__)[:300]
+def _first_sentence(exc: BaseException) -> str:
+    """The start of an error message, short enough for a banner."""
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    sentence = text.split(". ")[0].rstrip(".")
+    return (sentence[:297] + "...") if len(sentence) > 300 else sentence + "."

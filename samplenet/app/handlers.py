@@ -42,6 +42,7 @@ from .trimap_tools import (
     layers_to_trimap,
     mask_to_trimap,
     strokes_to_trimap,
+    trimap_to_layer,
 )
 
 logger = logging.getLogger("samplenet.app")
@@ -188,6 +189,15 @@ def auto_trimap(photo: np.ndarray, editor_value: Any, band_width: float) -> np.n
         )
     box = box_from_mask(masks["box"])
     return strokes_to_trimap(photo, masks["foreground"], masks["background"], band_width, box=box)
+
+
+def touch_up(photo_file: Any, editor_value: Any, band_width: float) -> tuple[dict, np.ndarray, np.ndarray]:
+    """Auto tab's "touch up" button: the automatic trimap as a layer of a new
+    Sketch editor value over the photo, plus the trimap and its overlay."""
+    photo = load_photo(photo_file)
+    trimap = auto_trimap(photo, editor_value, band_width)
+    value = {"background": _file_path(photo_file), "layers": [trimap_to_layer(trimap)], "composite": None}
+    return value, trimap, overlay_trimap(photo, trimap)
 
 
 def load_mask(mask: Any, photo: np.ndarray) -> np.ndarray:

@@ -14,7 +14,7 @@ import numpy as np
 
 from . import handlers
 from .engines import ENGINE_CHOICES, EngineRegistry
-from .trimap_tools import MAX_BAND_WIDTH, trimap_to_layer
+from .trimap_tools import MAX_BAND_WIDTH
 
 TITLE = "SampleNet Matting"
 
@@ -184,11 +184,8 @@ def build_demo(registry: EngineRegistry, examples: list[list[str]] | None = None
 
         @handlers.user_errors
         def on_touch_up(photo_path, strokes_value, band_width):
-            picture = handlers.load_photo(photo_path)
-            trimap = handlers.auto_trimap(picture, strokes_value, band_width)
-            layer = trimap_to_layer(trimap)
-            value = {"background": photo_path, "layers": [layer], "composite": None}
-            return value, gr.Tabs(selected="sketch"), "sketch", handlers.overlay_trimap(picture, trimap)
+            value, _, picture = handlers.touch_up(photo_path, strokes_value, band_width)
+            return value, gr.Tabs(selected="sketch"), "sketch", picture
 
         touch_up.click(on_touch_up, [photo, strokes, band], [sketch, tabs, source, overlay],
                        api_visibility="private", concurrency_limit=2)
