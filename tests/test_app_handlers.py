@@ -371,3 +371,18 @@ def test_a_background_picture_that_is_not_an_image_is_refused(registry, files, t
 def test_unknown_trimap_source_is_refused(files):
     with pytest.raises(gr.Error, match="Unknown trimap source"):
         handlers.preview_trimap(files["image"], "telepathy", None, "unknown", None, 10, None)
+
+
+def test_cutout_keeps_the_photo_where_the_trimap_is_sure_foreground(samplenet_registry, files):
+    """SampleNet's sampled foreground is an inpainting; the cut-out must not
+    repaint pixels the visitor marked as surely subject."""
+    _, cutout_path, fg_path, _, details = handlers.matte_files(
+        samplenet_registry, files["image"], files["trimap"], "samplenet"
+    )
+    image, trimap, _ = files["arrays"]
+    cutout = np.asarray(Image.open(cutout_path))
+    sampled = np.asarray(Image.open(fg_path))
+    sure = trimap == 255
+    assert details["engine"] == "samplenet"
+    assert np.array_equal(cutout[sure][:, :3], image[sure])
+    assert not np.array_equal(sampled[sure], image[sure])  # the API still returns the sampled colours

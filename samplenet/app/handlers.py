@@ -29,7 +29,7 @@ import numpy as np
 from PIL import Image
 
 from ..errors import MattingInputError
-from ..io import load_image, load_trimap, max_pixels_from_env
+from ..io import FOREGROUND, load_image, load_trimap, max_pixels_from_env
 from ..result import MattingResult, to_uint8
 from . import gpu
 from .engines import EngineRegistry
@@ -232,6 +232,19 @@ class MattingOutcome:
     trimap: np.ndarray
     notes: list[str] = field(default_factory=list)
 
+    def cutout_colours(self) -> np.ndarray:
+        """Colours for the cut-out (float RGB in [0, 1]): the photo itself
+        where the trimap says surely foreground, the engine's foreground
+        estimate elsewhere.  SampleNet's foreground is a network's inpainting,
+        close to but not exactly the photo even where nothing is mixed."""
+        colours = self.result.foreground.copy()
+        sure = self.trimap == FOREGROUND
+        colours[sure] = self.image[sure].astype(np.float32) / 255.0
+        return colours
+
+    def cutout_rgba(self) -> np.ndarray:
+        return np.dstack([to_uint8(self.cutout_colours()), to_uint8(self.result.alpha)])
+
 
 def matte_arrays(
     registry: EngineRegistry,
@@ -297,7 +310,7 @@ def write_result_files(outcome: MattingOutcome, stem: str) -> dict[str, str]:
     result = outcome.result
     pictures = {
         "alpha": Image.fromarray(to_uint8(result.alpha), mode="L"),
-        "cutout": Image.fromarray(result.cutout(), mode="RGBA"),
+        "cutout": Image.fromarray(outcome.cutout_rgba(), mode="RGBA"),
         "foreground": Image.fromarray(to_uint8(result.foreground), mode="RGB"),
         "background": Image.fromarray(to_uint8(result.background), mode="RGB"),
     }
@@ -429,8 +442,9 @@ def run_page(
     paths = write_result_files(outcome, _stem(photo_file))
     height, width = photo.shape[:2]
     board = checkerboard(height, width)
-    cutout_preview = over(result.foreground, result.alpha, board)
-    kept = {"alpha": result.alpha, "foreground": result.foreground}
+    colours = outcome.cutout_colours()
+    cutout_preview = over(colours, result.alpha, board)
+    kept = {"alpha": result.alpha, "foreground": colours}
     composite = composite_picture(kept, colour, background_picture)
     sampled = result.engine == "samplenet"
     seconds = float(result.info.get("seconds", 0.0))
