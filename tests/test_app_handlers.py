@@ -386,3 +386,14 @@ def test_cutout_keeps_the_photo_where_the_trimap_is_sure_foreground(samplenet_re
     assert details["engine"] == "samplenet"
     assert np.array_equal(cutout[sure][:, :3], image[sure])
     assert not np.array_equal(sampled[sure], image[sure])  # the API still returns the sampled colours
+
+
+def test_a_mostly_unknown_trimap_runs_but_the_visitor_is_told(registry, files):
+    image, trimap, _ = files["arrays"]
+    vague = np.full_like(trimap, 128)
+    vague[20:28, 28:36] = 255
+    vague[:3, :3] = 0
+    outcome = handlers.matte_arrays(registry, "classical", image, vague)
+    assert outcome.result.alpha.shape == (48, 64)
+    assert any("marked unknown" in note for note in outcome.notes)
+    assert not handlers.matte_arrays(registry, "classical", image, trimap).notes

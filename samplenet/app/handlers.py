@@ -29,7 +29,7 @@ import numpy as np
 from PIL import Image
 
 from ..errors import MattingInputError
-from ..io import FOREGROUND, load_image, load_trimap, max_pixels_from_env
+from ..io import FOREGROUND, UNKNOWN, load_image, load_trimap, max_pixels_from_env
 from ..result import MattingResult, to_uint8
 from . import gpu
 from .engines import EngineRegistry
@@ -55,6 +55,9 @@ STROKE_COLOURS = {
     "background": (0, 0, 0),
     "box": (255, 0, 0),
 }
+
+#: Above this share of unknown pixels the visitor is told the trimap is too vague.
+LARGE_UNKNOWN_SHARE = 0.5
 
 #: Output files older than this are deleted when new ones are written.
 OUTPUT_MAX_AGE_S = 3600
@@ -262,6 +265,12 @@ def matte_arrays(
     limit = full_res_pixels_from_env()
     work = working_copy(image, trimap, limit)
     notes = []
+    unknown_share = float(np.mean(trimap == UNKNOWN))
+    if unknown_share > LARGE_UNKNOWN_SHARE:
+        notes.append(
+            f"{unknown_share:.0%} of the photo is marked unknown: matting is slower and less sure "
+            "than with a narrow grey band; paint more background black and subject white."
+        )
     if work.downscaled:
         notes.append(
             f"The photo has {image.shape[1]}x{image.shape[0]} = {image.shape[0] * image.shape[1]:,} "
