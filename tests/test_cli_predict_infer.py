@@ -95,14 +95,33 @@ def test_infer_malformed_folder(tmp_path, capsys, listing, message):
     assert message in capsys.readouterr().err
 
 
-def test_every_command_documents_its_options(capsys):
+def _undocumented_options(parser, path="samplenet"):
+    """Every option of a parser and of its sub-commands, recursively, that has no help text."""
+    missing = []
+    for action in parser._actions:
+        if action.dest in ("help", "func", "version"):
+            continue
+        if not action.help:
+            missing.append(f"{path}: {action.option_strings or action.dest}")
+        if action.choices and isinstance(action.choices, dict):  # sub-commands
+            for name, sub in action.choices.items():
+                missing += _undocumented_options(sub, f"{path} {name}")
+    return missing
+
+
+def test_every_command_documents_its_options():
     from samplenet.cli import COMMAND_MODULES, build_parser
 
     parser = build_parser()
     sub = next(a for a in parser._actions if a.dest == "command")
     assert len(sub.choices) >= len(COMMAND_MODULES)
-    for name, command in sub.choices.items():
-        for action in command._actions:
-            if action.dest in ("help", "func"):
-                continue
-            assert action.help, f"samplenet {name}: option {action.option_strings or action.dest} has no help"
+    assert _undocumented_options(parser) == []
+
+
+def test_auto_falls_back_even_with_samplenet_only_options(tmp_path, monkeypatch, capsys):
+    monkeypatch.delenv("SAMPLENET_WEIGHTS", raising=False)
+    write_pair(tmp_path, "disc")
+    code = main(["predict", str(tmp_path / "rgb/disc.png"), str(tmp_path / "trimap/disc.png"),
+                 "--out", str(tmp_path / "out"), "--half"])
+    assert code == 0
+    assert (tmp_path / "out" / "disc_alpha.png").is_file()

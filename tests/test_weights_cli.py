@@ -9,14 +9,12 @@ import torch
 from samplenet.cli import build_parser, main
 from samplenet.errors import WeightsFormatError, WeightsNotFoundError, WeightsUploadError
 from samplenet.weights import CONFIG_NAME, WEIGHTS_NAME, load_pretrained, push_to_hub
-from weights_helpers import samplenet_class  # noqa: F401 (fixture)
-from weights_helpers import write_reference_checkpoints
+from weights_helpers import reference_like_state, write_reference_checkpoints
 
 
 @pytest.fixture(scope="module")
-def reference_files(samplenet_class, tmp_path_factory):
-    torch.manual_seed(1)
-    state = samplenet_class().state_dict()
+def reference_files(tmp_path_factory):
+    state = reference_like_state(seed=1)
     return write_reference_checkpoints(state, tmp_path_factory.mktemp("reference"), conv1_channels=8)
 
 
@@ -36,6 +34,7 @@ class FakeHub:
 
     def __init__(self, monkeypatch, fail_with: Exception | None = None):
         self.calls = []
+        self.tokens = []
         self.fail_with = fail_with
         from huggingface_hub import HfApi
 
@@ -45,6 +44,7 @@ class FakeHub:
     def _recorder(self, name):
         def record(api, *args, **kwargs):
             self.calls.append((name, args, kwargs))
+            self.tokens.append(api.token)
             if self.fail_with is not None:
                 raise self.fail_with
             if name == "upload_folder":
@@ -115,6 +115,7 @@ def test_push_uploads_the_folder(converted_by_cli, monkeypatch, online):
     hub = FakeHub(monkeypatch)
     url = push_to_hub(converted_by_cli, "someone/samplenet", private=True, revision="v1", token="hf_x")
     assert url.endswith("/commit/abc")
+    assert set(hub.tokens) == {"hf_x"}
     (_, args, kwargs), = hub.named("create_repo")
     assert args == ("someone/samplenet",) and kwargs["private"] is True and kwargs["exist_ok"] is True
     (_, args, kwargs), = hub.named("create_branch")

@@ -3,15 +3,40 @@ way the reference implementation saves them (``torch.save`` of a dict whose
 ``"model"`` is a DataParallel state dict, keys prefixed with ``module.``)."""
 from __future__ import annotations
 
+import json
 from collections import OrderedDict
 from pathlib import Path
 
+import pytest
 import torch
 
 from samplenet.weights.reference import MATTING_CONV1_KEY
 
 NETWORKS = ("background", "foreground", "matting")
+#: Key names and shapes of the reference's three networks (DataParallel prefix removed),
+#: recorded from the reference implementation's models.
+REFERENCE_KEYS = json.loads((Path(__file__).parent / "data" / "reference_keys.json").read_text())
 FILE_NAMES = {"background": "BGDFV1.pth", "foreground": "FGDFV1.pth", "matting": "LSM_80.pth"}
+
+
+def reference_like_state(seed: int = 0) -> dict[str, torch.Tensor]:
+    """Random weights with the reference's keys and shapes, as ``network.key``.
+
+    Built from the recorded key list rather than from our SampleNet, so the
+    converter is tested against what the reference's files hold.
+    """
+    generator = torch.Generator().manual_seed(seed)
+    state = {}
+    for network in NETWORKS:
+        for key, shape in REFERENCE_KEYS[network].items():
+            if key.endswith("num_batches_tracked"):
+                value = torch.randint(0, 1000, shape, generator=generator)
+            elif key.endswith("running_var"):  # variances must be positive for finite outputs
+                value = 0.5 + torch.rand(shape, generator=generator)
+            else:
+                value = 0.1 * torch.randn(shape, generator=generator)
+            state[f"{network}.{key}"] = value
+    return state
 
 
 def network_state(model_state: dict[str, torch.Tensor], network: str) -> "OrderedDict[str, torch.Tensor]":
@@ -42,51 +67,10 @@ def write_reference_checkpoints(
     return paths
 
 
-# ---------------------------------------------------------------------------------------------
-# TEMPORARY stand-in until branch `sampling` provides samplenet.models.samplenet.SampleNet.
-import pytest  # noqa: E402
-from torch import nn  # noqa: E402
-
-
-class _TinySampler(nn.Module):
-    def __init__(self, in_channels):
-        super().__init__()
-        self.conv1 = nn.Conv2d(in_channels, 4, 3)
-        self.conv2 = nn.Conv2d(4, 3, 3)
-
-
-class _TinyEncoder(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.conv1 = nn.Conv2d(10, 4, 3, bias=False)
-        self.bn1 = nn.BatchNorm2d(4)
-
-
-class _TinyMatting(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.encoder = _TinyEncoder()
-        self.head = nn.Conv2d(4, 1, 1)
-
-
-class _TinySampleNet(nn.Module):
-    def __init__(self, attention="dense"):
-        super().__init__()
-        self.background = _TinySampler(5)
-        self.foreground = _TinySampler(8)
-        self.matting = _TinyMatting()
-
 
 @pytest.fixture(scope="module")
 def samplenet_class():
-    try:
-        from samplenet.models.samplenet import SampleNet
+    """The real network class (a fixture so test modules can share it)."""
+    from samplenet.models.samplenet import SampleNet
 
-        yield SampleNet
-        return
-    except ImportError:
-        pass
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr("samplenet.weights.pretrained.build_model", lambda attention="dense": _TinySampleNet(attention))
-        patch.setattr("samplenet.weights.pretrained.available_attention", lambda: ("dense",))
-        yield _TinySampleNet
+    return SampleNet
