@@ -6,12 +6,14 @@ A screenshot is written to ``test-artifacts/app_browser.png``.
 """
 from __future__ import annotations
 
+import os
 import socket
 import time
 from pathlib import Path
 
 import pytest
 
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no calls home from tests
 gr = pytest.importorskip("gradio")
 
 from headless_chromium import HeadlessChromium, click, drag, find_chromium  # noqa: E402

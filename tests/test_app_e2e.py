@@ -3,6 +3,7 @@ through ``gradio_client`` exactly as README shows, with a sample and with
 bad inputs (after which the server must still answer good requests)."""
 from __future__ import annotations
 
+import os
 import socket
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no calls home from tests
 gr = pytest.importorskip("gradio")
 gradio_client = pytest.importorskip("gradio_client")
 from gradio_client import Client, handle_file  # noqa: E402
