@@ -144,3 +144,22 @@ def test_bad_shapes_are_rejected():
         contextual_attention_blocked(f[0], f[0], None)
     with pytest.raises(ValueError, match="channels"):
         contextual_attention_blocked(f, torch.zeros(1, 3, 8, 8), None)
+
+
+@pytest.mark.parametrize("batch", [1, 2])
+@pytest.mark.parametrize("hole", ["none", "empty", "band", "blob", "border", "all"])
+def test_exact_matches_dense_float32(batch, hole):
+    """The registered "exact" implementation against the dense one, at the
+    tolerance promised for the networks (float32, features like a ReLU
+    layer's)."""
+    from samplenet.models.contextual_attention import get_attention
+
+    torch.manual_seed(batch)
+    f = torch.relu(torch.randn(batch, 16, 24, 20))
+    mask = hole_masks(12, 10)[hole]
+    mask_t = None if mask is None else torch.from_numpy(mask).float()[None, None].expand(batch, 1, 12, 10)
+    dense = get_attention("dense")(f, f, mask_t)
+    for block in (None, 7, 50):
+        exact = get_attention("exact")(f, f, mask_t, block_size=block)
+        assert exact.shape == dense.shape
+        assert (exact - dense).abs().max().item() <= 1e-4, (hole, block)

@@ -53,6 +53,8 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
+from .contextual_attention import ATTENTION_IMPLEMENTATIONS
+
 #: Scores held per block: the block's query count is chosen so that a
 #: ``keys x queries`` float matrix has about this many entries (64 MB in fp32).
 DEFAULT_BLOCK_ELEMENTS = 1 << 24
@@ -341,3 +343,6 @@ def _fold_block(out_full, contributions, start, stop, width, rate) -> None:
     )[0]
     top = rate * first_row
     out_full[:, top : top + folded.shape[1], : folded.shape[2]] += folded
+
+
+ATTENTION_IMPLEMENTATIONS["exact"] = contextual_attention_blocked
