@@ -10,6 +10,7 @@ import importlib
 
 BENCH_MODULES = [
     "samplenet.benchmarks.quality",
+    "samplenet.benchmarks.speed",
 ]
 
 
