@@ -1,0 +1,1 @@
+"""The neural networks of SampleNet: the two inpainting samplers and the matting network."""
