@@ -17,6 +17,8 @@ from ..errors import MattingInputError, WeightsFormatError, WeightsNotFoundError
 COMMAND_MODULES = [
     "samplenet.cli.predict",
     "samplenet.cli.infer",
+    "samplenet.cli.convert",
+    "samplenet.cli.push",
 ]
 
 
