@@ -19,6 +19,8 @@ COMMAND_MODULES = [
     "samplenet.cli.infer",
     "samplenet.cli.convert",
     "samplenet.cli.push",
+    "samplenet.cli.evaluate",
+    "samplenet.cli.bench",
 ]
 
 
