@@ -43,6 +43,9 @@ class TrainingSet(Dataset):
     Image Matting fixes its 100 backgrounds per foreground); crops, flips
     and colours change every epoch.
 
+    ``fixed_augmentation`` draws each sample's augmentation once instead of
+    every epoch (for overfitting sanity checks).
+
     Index the set with ``(epoch, k)`` (what :class:`EpochSampler` yields) or
     a plain ``k`` (epoch 0).
     """
@@ -56,6 +59,7 @@ class TrainingSet(Dataset):
         trimap_kernel: tuple[int, int] = (3, 25),
         colour_jitter: bool = True,
         seed: int = 0,
+        fixed_augmentation: bool = False,
     ) -> None:
         if size <= 0 or size % 8:
             raise ValueError(f"training size must be a positive multiple of 8 (network stride), got {size}")
@@ -69,6 +73,7 @@ class TrainingSet(Dataset):
         self.trimap_kernel = (int(trimap_kernel[0]), int(trimap_kernel[1]))
         self.colour_jitter = colour_jitter
         self.seed = int(seed)
+        self.fixed_augmentation = fixed_augmentation
         if files.layout == "composition":
             self.per_foreground = int(backgrounds_per_foreground)
             rng = np.random.default_rng([self.seed, _BACKGROUND_STREAM])
@@ -84,7 +89,9 @@ class TrainingSet(Dataset):
         epoch, index = key if isinstance(key, tuple) else (0, key)
         if not 0 <= index < len(self):
             raise IndexError(f"sample {index} out of range (dataset has {len(self)})")
-        rng = np.random.default_rng([self.seed, int(epoch), int(index)])
+        # With fixed augmentation every epoch sees the same crops: a sanity
+        # check that a network can overfit a batch.
+        rng = np.random.default_rng([self.seed, 0 if self.fixed_augmentation else int(epoch), int(index)])
         if self.files.layout == "composition":
             item = self.files.items[index // self.per_foreground]
             bg_path = self.files.backgrounds[self.background_of[index]]

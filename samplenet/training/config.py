@@ -40,6 +40,7 @@ class TrainConfig:
     backgrounds_per_foreground: int = 10
     trimap_kernel: tuple[int, int] = (3, 25)
     colour_jitter: bool = True
+    fixed_augmentation: bool = False  # same crops every epoch: overfitting sanity checks
     num_workers: int = 2
     seed: int = 0
     amp: bool = False

@@ -86,10 +86,11 @@ class Trainer:
         self.show_progress = show_progress
         self.stop_requested = False
         self._check_run_dir()
-        if config.amp and not (config.device or "").startswith("cuda") and not (
-            config.device is None and torch.cuda.is_available()
-        ):
+        on_cuda = (config.device or ("cuda" if torch.cuda.is_available() else "cpu")).startswith("cuda")
+        if config.amp and not on_cuda:
             raise ValueError("--amp (mixed precision) needs a CUDA device; drop --amp to train on the CPU")
+        if config.sync_bn and not on_cuda:
+            raise ValueError("--sync-bn needs CUDA devices (PyTorch's SyncBatchNorm is GPU-only); drop it on the CPU")
         if config.tensorboard:
             try:
                 from torch.utils.tensorboard import SummaryWriter  # noqa: F401
@@ -134,6 +135,7 @@ class Trainer:
             trimap_kernel=tuple(config.trimap_kernel),
             colour_jitter=config.colour_jitter,
             seed=config.seed,
+            fixed_augmentation=config.fixed_augmentation,
         )
         self.sampler = EpochSampler(
             len(self.dataset), config.batch_size, info.world_size, info.rank, seed=config.seed
@@ -179,8 +181,12 @@ class Trainer:
             self.batches_done = int(meta["batches_done"])
             self.global_step = int(meta["global_step"])
             self.stage.prepare_frozen(meta.get("sampler_sources") or None)
-            if self.batches_done >= self.steps_per_epoch:  # the epoch had ended
-                self.epoch, self.batches_done = self.epoch + 1, 0
+            if self.batches_done and meta.get("steps_per_epoch") != self.steps_per_epoch:
+                logger.warning(
+                    "the run was interrupted mid-epoch with %s batches per epoch, now there are %d "
+                    "(another number of processes?); the rest of that epoch will not match exactly",
+                    meta.get("steps_per_epoch"), self.steps_per_epoch)
+                self.batches_done = min(self.batches_done, self.steps_per_epoch)
             logger.info("resuming %s at epoch %d, batch %d (step %d)", self.run_dir, self.epoch + 1,
                         self.batches_done, self.global_step)
         else:
@@ -213,6 +219,7 @@ class Trainer:
             self.writer.close()
 
     def _log_validation(self, results: dict[str, float]) -> None:
+        """One row per epoch in val_log.csv (``epoch`` = epochs completed)."""
         path = self.run_dir / "val_log.csv"
         names = sorted(results)
         new = not path.exists()
@@ -220,11 +227,11 @@ class Trainer:
             writer = csv.writer(handle)
             if new:
                 writer.writerow(["epoch", "step", *names])
-            writer.writerow([self.epoch + 1, self.global_step, *(f"{results[n]:.6g}" for n in names)])
+            writer.writerow([self.epoch, self.global_step, *(f"{results[n]:.6g}" for n in names)])
         if self.writer is not None:
             for name, value in results.items():
                 self.writer.add_scalar(f"val/{name}", value, self.global_step)
-        logger.info("validation after epoch %d: %s", self.epoch + 1,
+        logger.info("validation after epoch %d: %s", self.epoch,
                     ", ".join(f"{n} {results[n]:.4g}" for n in names))
 
     # -------------------------------------------------------------- signals
@@ -247,7 +254,7 @@ class Trainer:
         meta = {
             "stage": self.config.stage,
             "architecture": type(self.network).__name__,
-            "epoch": self.epoch,
+            "epoch": self.epoch,  # epochs completed
             "batches_done": self.batches_done,
             "steps_per_epoch": self.steps_per_epoch,
             "global_step": self.global_step,
@@ -349,17 +356,15 @@ class Trainer:
                 outcome.status = "interrupted"
                 break
             logger.info("epoch %d/%d done in %.1f s", self.epoch + 1, config.epochs, time.time() - started)
+            self.epoch += 1  # epochs completed
+            self.batches_done = 0
             self._save()
             if self.info.is_main and config.keep_epoch_weights:
-                checkpoint.save_epoch_weights(self.run_dir, self.epoch + 1, self.network.state_dict())
+                checkpoint.save_epoch_weights(self.run_dir, self.epoch, self.network.state_dict())
             validation = self._validate()
             if validation:
                 outcome.validation.append(validation)
-            self.epoch += 1
-            self.batches_done = 0
         outcome.epoch, outcome.global_step = self.epoch, self.global_step
-        if outcome.status == "finished":
-            self.batches_done = 0
         return outcome
 
     def _progress(self):
