@@ -8,7 +8,10 @@ ours get the very same numbers from it.
 """
 from __future__ import annotations
 
+import functools
+import json
 import zlib
+from pathlib import Path
 from typing import Mapping
 
 import torch
@@ -16,6 +19,9 @@ from torch import nn
 
 #: Seed of the fidelity fixture (tests/data/fidelity/).
 FIDELITY_SEED = 2019
+
+#: Names and shapes of the reference state dicts, per network.
+REFERENCE_KEYS = json.loads((Path(__file__).parent / "data" / "reference_keys.json").read_text())
 
 
 def seeded_tensor(name: str, shape: tuple[int, ...], seed: int) -> torch.Tensor:
@@ -62,12 +68,40 @@ def seed_module(module: nn.Module, seed: int = FIDELITY_SEED, prefix: str = "") 
     return module.eval()
 
 
+def seeded_samplenet_state_dict(seed: int = FIDELITY_SEED) -> dict[str, torch.Tensor]:
+    """Seeded values for every entry of ``SampleNet().state_dict()`` (names
+    and shapes from ``tests/data/reference_keys.json``).
+
+    The samplers use :func:`seeded_tensor`; the matting part uses the
+    matting network's own fixture recipe (tuned to keep its sigmoid out of
+    saturation), so both fixtures describe the same weights.
+    """
+    from matting_fidelity_recipe import seeded_matting_state_dict
+
+    state = {}
+    for part in ("background", "foreground"):
+        for name, shape in REFERENCE_KEYS[part].items():
+            state[f"{part}.{name}"] = seeded_tensor(f"{part}.{name}", tuple(shape), seed)
+    state.update({"matting." + k: v for k, v in seeded_matting_state_dict(seed).items()})
+    return state
+
+
+@functools.lru_cache(maxsize=4)
+def _cached_state_dict(seed: int) -> dict[str, torch.Tensor]:
+    return seeded_samplenet_state_dict(seed)
+
+
 def seeded_samplenet(seed: int = FIDELITY_SEED, attention: str = "dense"):
-    """A :class:`~samplenet.models.samplenet.SampleNet` in eval mode with
-    seeded weights."""
+    """A fresh :class:`~samplenet.models.samplenet.SampleNet` in eval mode
+    with seeded weights (see :func:`seeded_samplenet_state_dict`).
+
+    The random draws are cached, so tests pay for them once per session.
+    """
     from samplenet.models.samplenet import SampleNet
 
-    return seed_module(SampleNet(attention=attention), seed)
+    model = SampleNet(attention=attention)
+    model.load_state_dict(_cached_state_dict(seed))  # copies into the model's own tensors
+    return model.eval()
 
 
 def reference_checkpoint(state_dict: Mapping[str, torch.Tensor], part: str) -> dict:
