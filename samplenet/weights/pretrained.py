@@ -48,13 +48,6 @@ def expected_shapes() -> dict[str, tuple[int, ...]]:
     return {key: tuple(value.shape) for key, value in model.state_dict().items()}
 
 
-def available_attention() -> tuple[str, ...]:
-    """Names of the contextual-attention implementations this install has."""
-    from ..models.contextual_attention import ATTENTION_IMPLEMENTATIONS
-
-    return tuple(ATTENTION_IMPLEMENTATIONS)
-
-
 def resolve_device(device: str | torch.device | None) -> torch.device:
     """``None`` -> CUDA when available, else CPU; a bad name -> ValueError."""
     if device is None:
@@ -114,16 +107,19 @@ def _usable_attention(name: str) -> str:
     memory, so weights saved by an install with an extra implementation run
     here with the default one rather than failing.
     """
-    names = available_attention()
-    if name in names:
+    from ..models.contextual_attention import ATTENTION_IMPLEMENTATIONS, get_attention
+
+    try:
+        get_attention(name)  # imports optional implementations (e.g. "exact") on demand
         return name
-    logger.warning(
-        "config.json asks for attention implementation %r, which this install lacks (%s); using %r",
-        name,
-        ", ".join(names),
-        fmt.DEFAULT_ATTENTION,
-    )
-    return fmt.DEFAULT_ATTENTION
+    except ValueError:
+        logger.warning(
+            "config.json asks for attention implementation %r, which this install lacks (%s); using %r",
+            name,
+            ", ".join(sorted(ATTENTION_IMPLEMENTATIONS)),
+            fmt.DEFAULT_ATTENTION,
+        )
+        return fmt.DEFAULT_ATTENTION
 
 
 def _require_finite(tensors: Mapping[str, torch.Tensor], path: Path) -> None:
