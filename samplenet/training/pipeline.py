@@ -15,10 +15,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-#: The samplers also take the hole at 1/8 resolution (contextual attention's
-#: feature grid); like the reference's nearest-neighbour resize, it is
-#: every 8th pixel.
-SMALL_STRIDE = 8
+from ..models.samplenet import small_trimap
 
 
 def to_network(rgb01: torch.Tensor) -> torch.Tensor:
@@ -43,7 +40,7 @@ class Regions:
 
     @classmethod
     def from_trimap(cls, trimap: torch.Tensor) -> "Regions":
-        small = trimap[..., ::SMALL_STRIDE, ::SMALL_STRIDE]
+        small = small_trimap(trimap)  # the hole at 1/8 resolution, as SampleNet computes it
         return cls(
             unknown=(trimap == 1).float(),
             bg_hole=(trimap > 0.5).float(),
