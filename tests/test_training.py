@@ -17,57 +17,15 @@ import torch
 import torch.multiprocessing as mp
 from safetensors.torch import load_file, save_file
 
-from samplenet.data.synth import write_synthetic_dataset
 from samplenet.errors import WeightsFormatError
 from samplenet.training import Trainer, build_config
 from samplenet.training.config import read_config_file
 from samplenet.training.initialisation import init_from_resnet50
 
-TINY = dict(
-    batch_size=2,
-    size=64,
-    crop_sizes=[64, 96],
-    backgrounds_per_foreground=1,
-    trimap_kernel=[1, 7],
-    num_workers=0,
-    keep_epoch_weights=False,
-)
+from training_settings import TINY, tiny_config
 
-
-@pytest.fixture(scope="module")
-def data(tmp_path_factory):
-    root = tmp_path_factory.mktemp("training")
-    return {
-        "pair": str(write_synthetic_dataset(root / "pair", 2, size=96, seed=1).root),
-        "four": str(write_synthetic_dataset(root / "four", 4, size=96, seed=2).root),
-        "val": str(write_synthetic_dataset(root / "val", 2, size=64, seed=3, layout="plain").root),
-        "root": root,
-    }
-
-
-def _config(stage, data_dir, **settings):
-    return build_config(stage, data=data_dir, **{**TINY, **settings})
-
-
-@pytest.fixture(scope="module")
-def sampler_runs(data):
-    """Both samplers overfitted for 4 steps on one fixed batch."""
-    runs = {}
-    for stage in ("background", "foreground"):
-        out = data["root"] / stage
-        config = _config(stage, data["pair"], epochs=4, lr=3e-4, fixed_augmentation=True, val=data["val"])
-        runs[stage] = (out, Trainer(config, out, show_progress=False).run())
-    return runs
-
-
-@pytest.fixture(scope="module")
-def matting_run(data, sampler_runs):
-    out = data["root"] / "matting"
-    samplers = [str(sampler_runs["background"][0]), str(sampler_runs["foreground"][0])]
-    config = _config("matting", data["pair"], epochs=3, lr=1e-4, fixed_augmentation=True, samplers=samplers,
-                     val=data["val"])
-    trainer = Trainer(config, out, show_progress=False)
-    return out, trainer.run(), trainer
+# one registration for the whole session, so both training modules share the trained runs
+pytest_plugins = ["training_fixtures"]
 
 
 @pytest.mark.parametrize("stage", ["background", "foreground"])
@@ -119,7 +77,7 @@ def _interrupt_at(step_number, sig=signal.SIGTERM):
 
 
 def test_resume_after_an_interrupt_matches_an_uninterrupted_run(data, tmp_path):
-    config = _config("background", data["four"], epochs=2, lr=3e-4)
+    config = tiny_config("background", data["four"], epochs=2, lr=3e-4)
     straight = Trainer(config, tmp_path / "straight", show_progress=False).run()
     assert straight.global_step == 4
 
@@ -147,7 +105,7 @@ def test_resume_after_an_interrupt_matches_an_uninterrupted_run(data, tmp_path):
 def test_resume_refuses_another_stage_or_architecture(data, sampler_runs, tmp_path):
     bg_run = sampler_runs["background"][0]
     with pytest.raises(ValueError, match="from the 'background' stage, not 'foreground'"):
-        Trainer(_config("foreground", data["pair"]), bg_run, resume=True).run()
+        Trainer(tiny_config("foreground", data["pair"]), bg_run, resume=True).run()
     # a background checkpoint whose weights are a foreground sampler's
     fake = tmp_path / "fake"
     fake.mkdir()
@@ -158,26 +116,26 @@ def test_resume_refuses_another_stage_or_architecture(data, sampler_runs, tmp_pa
     fg_weights = load_file(str(sampler_runs["foreground"][0] / "checkpoint" / "model.safetensors"))
     save_file(fg_weights, str(fake / "checkpoint" / "model.safetensors"))
     with pytest.raises(ValueError, match="does not fit a BackgroundSampler.*another shape"):
-        Trainer(_config("background", data["pair"]), fake, resume=True).run()
+        Trainer(tiny_config("background", data["pair"]), fake, resume=True).run()
     with pytest.raises(FileNotFoundError, match="holds no checkpoint"):
-        Trainer(_config("background", data["pair"]), tmp_path / "new", resume=True)
+        Trainer(tiny_config("background", data["pair"]), tmp_path / "new", resume=True)
     with pytest.raises(ValueError, match="already holds a training run; pass --resume"):
-        Trainer(_config("background", data["pair"]), bg_run)
+        Trainer(tiny_config("background", data["pair"]), bg_run)
 
 
 def test_configuration_errors_are_clear(data, tmp_path):
     with pytest.raises(ValueError, match="batch size 3 is larger than the dataset: 2 samples"):
-        Trainer(_config("background", data["pair"], batch_size=3), tmp_path / "a", show_progress=False).run()
+        Trainer(tiny_config("background", data["pair"], batch_size=3), tmp_path / "a", show_progress=False).run()
     with pytest.raises(ValueError, match="--amp .* needs a CUDA device"):
-        Trainer(_config("background", data["pair"], amp=True, device="cpu"), tmp_path / "b")
+        Trainer(tiny_config("background", data["pair"], amp=True, device="cpu"), tmp_path / "b")
     with pytest.raises(ValueError, match="--sync-bn needs CUDA"):
-        Trainer(_config("matting", data["pair"], sync_bn=True, device="cpu"), tmp_path / "c")
+        Trainer(tiny_config("matting", data["pair"], sync_bn=True, device="cpu"), tmp_path / "c")
     with pytest.raises(ValueError, match="no source for the background and foreground sampler"):
-        Trainer(_config("matting", data["pair"]), tmp_path / "d", show_progress=False).run()
+        Trainer(tiny_config("matting", data["pair"]), tmp_path / "d", show_progress=False).run()
     with pytest.raises(ValueError, match="size must be a multiple of 8"):
-        _config("background", data["pair"], size=60)
+        tiny_config("background", data["pair"], size=60)
     with pytest.raises(ValueError, match="bg_source must be"):
-        _config("foreground", data["pair"], bg_source="guess")
+        tiny_config("foreground", data["pair"], bg_source="guess")
     bad = tmp_path / "cfg.json"
     bad.write_text('{"learning_rate": 0.1}')
     with pytest.raises(ValueError, match="unknown settings: learning_rate"):
@@ -188,7 +146,7 @@ def test_configuration_errors_are_clear(data, tmp_path):
         for path in (data["root"] / "val" / name).iterdir():
             (photos / name / path.name).write_bytes(path.read_bytes())
     with pytest.raises(ValueError, match="needs the true foreground and background colours"):
-        Trainer(_config("background", str(photos)), tmp_path / "e")
+        Trainer(tiny_config("background", str(photos)), tmp_path / "e")
 
 
 def test_tensorboard_missing_is_reported(data, tmp_path, monkeypatch):
@@ -203,7 +161,7 @@ def test_tensorboard_missing_is_reported(data, tmp_path, monkeypatch):
 
     monkeypatch.setattr(builtins, "__import__", no_tensorboard)
     with pytest.raises(ValueError, match="pip install tensorboard"):
-        Trainer(_config("background", data["pair"], tensorboard=True), tmp_path / "tb")
+        Trainer(tiny_config("background", data["pair"], tensorboard=True), tmp_path / "tb")
 
 
 def test_initialisation_files(data, tmp_path):
@@ -225,7 +183,7 @@ def test_initialisation_files(data, tmp_path):
     unrelated = tmp_path / "other.safetensors"
     save_file({"something.else": torch.zeros(3)}, str(unrelated))
     with pytest.raises(WeightsFormatError, match="no tensor matches"):
-        Trainer(_config("background", data["pair"], init_deepfill=str(unrelated)), tmp_path / "x",
+        Trainer(tiny_config("background", data["pair"], init_deepfill=str(unrelated)), tmp_path / "x",
                 show_progress=False).run()
     pickle = tmp_path / "evil.pth"
     torch.save({"model": {"w": torch.zeros(1)}, "fn": print}, pickle)

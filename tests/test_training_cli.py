@@ -2,6 +2,12 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -10,28 +16,22 @@ from safetensors.torch import load_file
 
 import samplenet
 from samplenet.cli import main
-from samplenet.data.synth import write_synthetic_dataset
 from samplenet.models.samplenet import SampleNet
-from samplenet.training import Trainer, build_config
 from samplenet.training import pipeline
 from samplenet.training.export import export_weights
 
-SMALL = {"size": 64, "crop_sizes": [64], "backgrounds_per_foreground": 1, "trimap_kernel": [1, 7],
-         "num_workers": 0, "batch_size": 2, "keep_epoch_weights": False}
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+from training_settings import TINY
+
+# one registration for the whole session, so both training modules share the trained runs
+pytest_plugins = ["training_fixtures"]
 
 
-@pytest.fixture(scope="module")
-def runs(tmp_path_factory):
-    """One-step runs of the three stages on a two-sample synthetic set."""
-    root = tmp_path_factory.mktemp("cli")
-    data = str(write_synthetic_dataset(root / "data", 2, size=64, seed=5).root)
-    found = {"root": root, "data": data}
-    for stage in ("background", "foreground", "matting"):
-        extra = {"samplers": [str(found["background"]), str(found["foreground"])]} if stage == "matting" else {}
-        config = build_config(stage, data=data, epochs=1, **SMALL, **extra)
-        Trainer(config, root / stage, show_progress=False).run()
-        found[stage] = root / stage
-    return found
+@pytest.fixture
+def runs(data, sampler_runs, matting_run):
+    return {"data": data["pair"], "background": sampler_runs["background"][0],
+            "foreground": sampler_runs["foreground"][0], "matting": matting_run[0]}
 
 
 def test_export_of_a_matting_run_loads_with_samplenet_load(runs, tmp_path, disc_example):
@@ -91,13 +91,14 @@ def test_synth_command(tmp_path, capsys):
 
 def test_train_command_resumes_longer_and_refuses_changed_settings(runs, tmp_path, capsys):
     config = tmp_path / "cfg.json"
-    config.write_text(json.dumps({**SMALL, "epochs": 1}))
+    config.write_text(json.dumps({**TINY, "epochs": 1}))
     out = str(tmp_path / "run")
     base = ["train", "background", "--out", out, "--no-progress"]
     assert main(base + ["--data", runs["data"], "--config", str(config), "--lr", "2e-4"]) == 0
     saved = json.loads((tmp_path / "run" / "config.json").read_text())
     assert saved["lr"] == 2e-4 and saved["size"] == 64 and saved["stage"] == "background"
-    assert main(base + ["--resume", "--epochs", "2"]) == 0  # epochs may grow
+    assert main(base + ["--resume", "--epochs", "2", "--tensorboard"]) == 0  # epochs may grow
+    assert list((tmp_path / "run" / "tensorboard").glob("events.out.tfevents.*"))
     state = json.loads((tmp_path / "run" / "checkpoint" / "state.json").read_text())
     assert state["epoch"] == 2 and state["global_step"] == 2
     capsys.readouterr()
@@ -120,3 +121,33 @@ def test_train_command_resumes_longer_and_refuses_changed_settings(runs, tmp_pat
     assert main(["train", "matting", "--data", runs["data"], "--out", str(tmp_path / "v"),
                  "--samplers", str(tmp_path)]) == 2
     assert "neither a training run" in capsys.readouterr().err
+
+
+def test_ctrl_c_to_the_process_group_saves_a_checkpoint_and_exits_cleanly(data, tmp_path):
+    """A real Ctrl-C: SIGINT to the whole process group, DataLoader worker
+    included, while training runs in its own process."""
+    config = tmp_path / "cfg.json"
+    config.write_text(json.dumps({**TINY, "epochs": 1000, "num_workers": 1}))
+    out = tmp_path / "run"
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(REPO_ROOT), os.environ.get("PYTHONPATH", "")]))
+    command = [sys.executable, "-m", "samplenet", "train", "background", "--data", data["pair"],
+               "--out", str(out), "--config", str(config), "--no-progress"]
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               start_new_session=True)
+    try:
+        deadline = time.time() + 120
+        while time.time() < deadline and process.poll() is None:
+            log = out / "train_log.csv"
+            if log.exists() and len(log.read_text().splitlines()) >= 2:
+                break
+            time.sleep(0.2)
+        os.killpg(process.pid, signal.SIGINT)
+        stdout, stderr = process.communicate(timeout=120)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 0, stderr
+    assert "checkpoint saved; continue with" in stdout
+    state = json.loads((out / "checkpoint" / "state.json").read_text())
+    assert state["global_step"] >= 1 and state["stage"] == "background"
+    assert "Traceback" not in stderr

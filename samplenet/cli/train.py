@@ -109,7 +109,10 @@ def run(args: argparse.Namespace) -> int:
     from ..training.trainer import Trainer
 
     config = config_from_args(args)
-    outcome = Trainer(config, args.out, resume=args.resume, show_progress=not args.no_progress).run()
+    try:
+        outcome = Trainer(config, args.out, resume=args.resume, show_progress=not args.no_progress).run()
+    except FloatingPointError as exc:  # a diverged run: say so in one line, like other errors
+        raise ValueError(str(exc)) from None
     if outcome.losses:
         first, last = outcome.losses[0]["total"], outcome.losses[-1]["total"]
         print(f"{config.stage}: {outcome.status} after epoch {outcome.epoch}, step {outcome.global_step}; "

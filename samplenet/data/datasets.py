@@ -201,12 +201,20 @@ class EpochSampler(Sampler):
 def seed_worker(worker_id: int) -> None:
     """DataLoader ``worker_init_fn``: seed NumPy's and Python's global
     generators from the worker's torch seed, for any library that uses them
-    (our own augmentation draws from per-sample generators)."""
+    (our own augmentation draws from per-sample generators).
+
+    Workers also ignore SIGINT/SIGTERM: Ctrl-C reaches the whole process
+    group, and the main process must be able to finish its step and save a
+    checkpoint while the workers keep serving (they exit when it does).
+    """
     import random
+    import signal
 
     seed = torch.initial_seed() % 2**32
     np.random.seed(seed)
     random.seed(seed)
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, signal.SIG_IGN)
 
 
 class ValidationSet:

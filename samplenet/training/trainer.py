@@ -235,8 +235,14 @@ class Trainer:
                     ", ".join(f"{n} {results[n]:.4g}" for n in names))
 
     # -------------------------------------------------------------- signals
-    def request_stop(self, *_args) -> None:
-        """Ask the loop to save a checkpoint and return after this step."""
+    def request_stop(self, signum=None, _frame=None) -> None:
+        """Ask the loop to save a checkpoint and return after this step.
+        A second Ctrl-C while waiting stops at once (without saving)."""
+        if self.stop_requested and signum == signal.SIGINT:
+            raise KeyboardInterrupt
+        if signum is not None and self.info.is_main:
+            logger.warning("received %s: finishing this step, then saving a checkpoint",
+                           signal.Signals(signum).name)
         self.stop_requested = True
 
     def _install_signal_handlers(self):
