@@ -226,3 +226,23 @@ def test_two_process_ddp_step_with_gloo(data, tmp_path):
     assert ranks[0]["params"].shape == initial.shape and not torch.equal(ranks[0]["params"], initial)
     meta = json.loads((tmp_path / "run" / "checkpoint" / "state.json").read_text())
     assert meta["world_size"] == 2 and meta["global_step"] == 1
+
+
+def test_deepfill_initialisation_unwraps_checkpoints_and_skips_misfits(tmp_path):
+    from samplenet.training.initialisation import init_from_deepfill
+    from samplenet.training.stages import new_network
+
+    source = new_network("background")
+    path = tmp_path / "deepfill.pth"
+    torch.save({"model": {"module." + k: v for k, v in source.state_dict().items()}, "epoch": 3}, path)
+    background = new_network("background")
+    assert init_from_deepfill(background, path) == len(source.state_dict())
+    assert all(torch.equal(v, background.state_dict()[k]) for k, v in source.state_dict().items())
+    # the foreground sampler's first convolution is wider (it also reads the background): kept as is
+    foreground = new_network("foreground")
+    wide = "stage_1.down.out.0.conv.0.weight"
+    before = foreground.state_dict()[wide].clone()
+    assert init_from_deepfill(foreground, path) == len(foreground.state_dict()) - 1
+    assert torch.equal(foreground.state_dict()[wide], before)
+    assert torch.equal(foreground.state_dict()["stage_2.up.out.0.conv.0.weight"],
+                       source.state_dict()["stage_2.up.out.0.conv.0.weight"])

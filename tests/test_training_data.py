@@ -204,3 +204,14 @@ def test_dataset_errors_name_the_problem(tmp_path, composition):
     (broken / "bg").rename(broken / "backgrounds")
     with pytest.raises(MattingInputError, match="no bg/ folder"):
         find_dataset(broken)
+
+
+def test_training_set_refuses_impossible_settings(composition):
+    with pytest.raises(ValueError, match="multiple of 8"):
+        TrainingSet(composition, size=60)
+    with pytest.raises(ValueError, match="crop sizes"):
+        TrainingSet(composition, crop_sizes=())
+    with pytest.raises(ValueError, match="backgrounds per foreground"):
+        TrainingSet(composition, backgrounds_per_foreground=0)
+    with pytest.raises(IndexError):
+        TrainingSet(composition, size=32, crop_sizes=(48,), backgrounds_per_foreground=1)[(0, 3)]
