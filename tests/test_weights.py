@@ -7,6 +7,7 @@ import logging
 import os
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 from safetensors.torch import load_file, save_file
@@ -25,7 +26,7 @@ from samplenet.weights import pretrained
 from samplenet.weights.folder import tensors_for_saving
 from samplenet.weights.reference import MATTING_CONV1_KEY
 from weights_helpers import samplenet_class  # noqa: F401 (fixture)
-from weights_helpers import network_state, write_reference_checkpoint, write_reference_checkpoints
+from weights_helpers import network_state, reference_like_state, write_reference_checkpoint, write_reference_checkpoints
 
 CONV1 = f"matting.{MATTING_CONV1_KEY}"
 
@@ -34,15 +35,9 @@ CONV1 = f"matting.{MATTING_CONV1_KEY}"
 
 
 @pytest.fixture(scope="module")
-def model_state(samplenet_class):
-    """The state dict of a randomly initialised SampleNet (the 'original' weights)."""
-    torch.manual_seed(0)
-    model = samplenet_class()
-    # Non-zero batch-norm statistics, so a loader that skipped buffers would be caught.
-    for name, buffer in model.named_buffers():
-        if buffer.is_floating_point():
-            buffer.uniform_(0.5, 1.5)
-    return {k: v.detach().clone() for k, v in model.state_dict().items()}
+def model_state():
+    """The 'original' weights: random, with the reference's keys and shapes."""
+    return reference_like_state(seed=0)
 
 
 @pytest.fixture(scope="module")
@@ -360,6 +355,21 @@ def test_unusable_checkpoints_are_refused(tmp_path, make, expected):
         read_reference_state_dict(path)
 
 
+def test_legacy_format_checkpoint_with_optimizer_state_is_read(tmp_path):
+    """The reference saved with PyTorch 1.2 (pre-zip format) and may keep an
+    Adam state next to the model; both must pass the weights-only loader."""
+    weight = torch.randn(4, 3)
+    parameter = torch.nn.Parameter(weight.clone())
+    optimizer = torch.optim.Adam([parameter], lr=1e-5, weight_decay=1e-4)
+    parameter.sum().backward()
+    optimizer.step()
+    path = tmp_path / "legacy.pth"
+    torch.save({"n_epoch": 80, "model": {"module.fc.weight": weight}, "optimizer": optimizer.state_dict()},
+               path, _use_new_zipfile_serialization=False)
+    state = read_reference_state_dict(path)
+    assert list(state) == ["fc.weight"] and torch.equal(state["fc.weight"], weight)
+
+
 def test_missing_checkpoint_file_is_not_found(tmp_path):
     with pytest.raises(WeightsNotFoundError, match="nope.pth"):
         read_reference_state_dict(tmp_path / "nope.pth")
@@ -458,6 +468,8 @@ def test_samplenet_engine_runs_on_converted_weights(converted, disc_example, mon
     assert result.engine == "samplenet"
     assert result.alpha.shape == trimap.shape and result.foreground.shape == image.shape
     assert set(result.alpha[trimap == 255].tolist()) == {1.0} and set(result.alpha[trimap == 0].tolist()) == {0.0}
+    unknown = result.alpha[trimap == 128]
+    assert np.isfinite(unknown).all() and unknown.min() >= 0 and unknown.max() <= 1
     # the same weights found through the environment variable, by engine="auto"
     monkeypatch.setenv("SAMPLENET_WEIGHTS", str(converted))
     assert samplenet.load(device="cpu").name == "samplenet"

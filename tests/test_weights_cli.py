@@ -9,14 +9,12 @@ import torch
 from samplenet.cli import build_parser, main
 from samplenet.errors import WeightsFormatError, WeightsNotFoundError, WeightsUploadError
 from samplenet.weights import CONFIG_NAME, WEIGHTS_NAME, load_pretrained, push_to_hub
-from weights_helpers import samplenet_class  # noqa: F401 (fixture)
-from weights_helpers import write_reference_checkpoints
+from weights_helpers import reference_like_state, write_reference_checkpoints
 
 
 @pytest.fixture(scope="module")
-def reference_files(samplenet_class, tmp_path_factory):
-    torch.manual_seed(1)
-    state = samplenet_class().state_dict()
+def reference_files(tmp_path_factory):
+    state = reference_like_state(seed=1)
     return write_reference_checkpoints(state, tmp_path_factory.mktemp("reference"), conv1_channels=8)
 
 

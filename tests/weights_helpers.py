@@ -3,6 +3,7 @@ way the reference implementation saves them (``torch.save`` of a dict whose
 ``"model"`` is a DataParallel state dict, keys prefixed with ``module.``)."""
 from __future__ import annotations
 
+import json
 from collections import OrderedDict
 from pathlib import Path
 
@@ -12,7 +13,30 @@ import torch
 from samplenet.weights.reference import MATTING_CONV1_KEY
 
 NETWORKS = ("background", "foreground", "matting")
+#: Key names and shapes of the reference's three networks (DataParallel prefix removed),
+#: recorded from the reference implementation's models.
+REFERENCE_KEYS = json.loads((Path(__file__).parent / "data" / "reference_keys.json").read_text())
 FILE_NAMES = {"background": "BGDFV1.pth", "foreground": "FGDFV1.pth", "matting": "LSM_80.pth"}
+
+
+def reference_like_state(seed: int = 0) -> dict[str, torch.Tensor]:
+    """Random weights with the reference's keys and shapes, as ``network.key``.
+
+    Built from the recorded key list rather than from our SampleNet, so the
+    converter is tested against what the reference's files hold.
+    """
+    generator = torch.Generator().manual_seed(seed)
+    state = {}
+    for network in NETWORKS:
+        for key, shape in REFERENCE_KEYS[network].items():
+            if key.endswith("num_batches_tracked"):
+                value = torch.randint(0, 1000, shape, generator=generator)
+            elif key.endswith("running_var"):  # variances must be positive for finite outputs
+                value = 0.5 + torch.rand(shape, generator=generator)
+            else:
+                value = 0.1 * torch.randn(shape, generator=generator)
+            state[f"{network}.{key}"] = value
+    return state
 
 
 def network_state(model_state: dict[str, torch.Tensor], network: str) -> "OrderedDict[str, torch.Tensor]":

@@ -99,6 +99,13 @@ def _checked_local(path: Path, origin: str) -> Path:
             raise WeightsFormatError(
                 f"{path} (from {origin}) is a file; expected a folder holding {fmt.WEIGHTS_NAME} and {fmt.CONFIG_NAME}."
             )
+    if path.is_dir() and not any((path / name).exists() for name in (fmt.WEIGHTS_NAME, fmt.CONFIG_NAME)):
+        # Nothing of ours is there at all: that is "no weights", not "broken weights",
+        # so `engine="auto"` may fall back to the weight-free engine.
+        raise WeightsNotFoundError(
+            f"{path} (from {origin}) holds no SampleNet weights: neither {fmt.WEIGHTS_NAME} nor "
+            f"{fmt.CONFIG_NAME} is there. {HOW_TO_GET_WEIGHTS}"
+        )
     fmt.read_config(path)
     fmt.weights_path(path)
     return path
