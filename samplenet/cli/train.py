@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import os
 
 from ..training.config import RUNTIME_KEYS, STAGES, build_config, load_run_config, read_config_file
 
@@ -113,6 +114,8 @@ def run(args: argparse.Namespace) -> int:
         outcome = Trainer(config, args.out, resume=args.resume, show_progress=not args.no_progress).run()
     except FloatingPointError as exc:  # a diverged run: say so in one line, like other errors
         raise ValueError(str(exc)) from None
+    if os.environ.get("RANK", "0") != "0":  # under torchrun, rank 0 speaks for all
+        return 0
     if outcome.losses:
         first, last = outcome.losses[0]["total"], outcome.losses[-1]["total"]
         print(f"{config.stage}: {outcome.status} after epoch {outcome.epoch}, step {outcome.global_step}; "

@@ -89,36 +89,40 @@ class Stage:
         return {k: v.to(self.device, non_blocking=True) for k, v in batch.items()}
 
 
-class BackgroundStage(Stage):
-    name = "background"
+class SamplerStage(Stage):
+    """Training one of the two inpainting samplers: reconstruction losses
+    against the true colours (hence ``needs_true_colours``)."""
+
     loss_names = ("total", "hole", "whole")
     needs_true_colours = True
+    colour = ""  # "bg" or "fg": the true colours this sampler learns
 
     def initialise(self, network: nn.Module) -> None:
         if self.config.init_deepfill:
             init_from_deepfill(network, self.config.init_deepfill)
 
     def predict(self, network, image, regions, batch):
-        return network(image, regions.bg_hole, regions.bg_hole_small)
+        """The sampler's InpaintingOutput for a batch (network range)."""
+        raise NotImplementedError
 
-    def target(self, batch):
-        return pipeline.to_network(batch["bg"]), None
+    def hole(self, regions: pipeline.Regions) -> torch.Tensor:
+        raise NotImplementedError
 
-    def hole(self, regions):
-        return regions.bg_hole
+    def valid(self, batch) -> torch.Tensor | None:
+        """Where the true colour means something (``None``: everywhere)."""
+        return None
 
     def losses(self, network, batch):
         batch = self._to_device(batch)
         image = pipeline.to_network(batch["image"])
         regions = pipeline.Regions.from_trimap(batch["trimap"])
         output = self.predict(network, image, regions, batch)
-        target, valid = self.target(batch)
         return inpainting_losses(
             output.coarse.float(),
             output.refined.float(),
-            target,
+            pipeline.to_network(batch[self.colour]),
             self.hole(regions),
-            valid,
+            self.valid(batch),
             whole_image_weight=self.config.whole_image_weight,
             coarse_weight=self.config.coarse_weight,
         )
@@ -128,37 +132,48 @@ class BackgroundStage(Stage):
         """Mean absolute colour error (0-255 scale) of the sampled colours on
         the unknown region, where the matting network will use them."""
         errors = []
-        key = "bg" if self.name == "background" else "fg"
         for sample in samples:
-            if key not in sample:
-                logger.warning("validation: %s has no true %s colours; skipped", sample["name"], key)
+            if self.colour not in sample:
+                logger.warning("validation: %s has no true %s colours; skipped", sample["name"], self.colour)
                 continue
-            batch = {
-                name: torch.from_numpy(np.ascontiguousarray(sample[name])).float()[None]
-                for name in ("image", "fg", "bg", "alpha", "trimap")
-                if name in sample
-            }
-            batch = {n: (v.permute(0, 3, 1, 2) if v.dim() == 4 else v[:, None]) for n, v in batch.items()}
-            batch = {n: pipeline.pad_to_multiple(v)[0] for n, v in batch.items()}
-            batch = self._to_device(batch)
             height, width = sample["alpha"].shape
+            batch = {name: _as_batch(sample[name]) for name in ("image", "fg", "bg", "alpha", "trimap") if name in sample}
+            batch = self._to_device({name: pipeline.pad_to_multiple(value)[0] for name, value in batch.items()})
             image = pipeline.to_network(batch["image"])
             regions = pipeline.Regions.from_trimap(batch["trimap"])
-            output = self.predict(network, image, regions, batch).refined.float()
-            target, _ = self.target(batch)
+            sampled = pipeline.to_unit(self.predict(network, image, regions, batch).refined.float())
             region = regions.unknown
-            if key == "fg":
-                region = region * (batch["alpha"] > 0).float()
+            valid = self.valid(batch)
+            if valid is not None:
+                region = region * valid
             region = region[..., :height, :width]
             if region.sum() == 0:
                 continue
-            diff = (pipeline.to_unit(output) - pipeline.to_unit(target)).abs()[..., :height, :width]
+            diff = (sampled - batch[self.colour].flip(1)).abs()[..., :height, :width]
             errors.append(float((diff * region).sum() / (3 * region.sum())) * 255.0)
-        return {f"{key}_l1_unknown": float(np.mean(errors))} if errors else {}
+        return {f"{self.colour}_l1_unknown": float(np.mean(errors))} if errors else {}
 
 
-class ForegroundStage(BackgroundStage):
+def _as_batch(array: np.ndarray) -> torch.Tensor:
+    """HxW or HxWxC NumPy array -> 1xCxHxW float tensor."""
+    tensor = torch.from_numpy(np.ascontiguousarray(array, dtype=np.float32))
+    return tensor[None, None] if tensor.dim() == 2 else tensor.permute(2, 0, 1)[None]
+
+
+class BackgroundStage(SamplerStage):
+    name = "background"
+    colour = "bg"
+
+    def predict(self, network, image, regions, batch):
+        return network(image, regions.bg_hole, regions.bg_hole_small)
+
+    def hole(self, regions):
+        return regions.bg_hole
+
+
+class ForegroundStage(SamplerStage):
     name = "foreground"
+    colour = "fg"
 
     def prepare_frozen(self, recorded_sources=None) -> None:
         self.background = None
@@ -168,6 +183,8 @@ class ForegroundStage(BackgroundStage):
             self.background = _load_part("background", found["background"], self.device)
 
     def predict(self, network, image, regions, batch):
+        """Given the true background, or the frozen sampler's, in the unknown
+        region and the image elsewhere, exactly as SampleNet feeds it."""
         if self.background is None:
             bg = pipeline.to_network(batch["bg"])
         else:
@@ -176,13 +193,13 @@ class ForegroundStage(BackgroundStage):
         bg_given = torch.where(regions.unknown.bool(), bg, image)
         return network(image, regions.fg_hole, regions.fg_hole_small, bg_given)
 
-    def target(self, batch):
-        # The foreground colour is unobservable where alpha is 0, so the
-        # target there is arbitrary: leave those pixels out of the loss.
-        return pipeline.to_network(batch["fg"]), (batch["alpha"] > 0).float()
-
     def hole(self, regions):
         return regions.fg_hole
+
+    def valid(self, batch):
+        # The foreground colour is unobservable where alpha is 0, so the
+        # target there is arbitrary: leave those pixels out.
+        return (batch["alpha"] > 0).float()
 
 
 class MattingStage(Stage):
@@ -223,10 +240,8 @@ class MattingStage(Stage):
         totals: dict[str, list[float]] = {}
         for sample in samples:
             height, width = sample["alpha"].shape
-            image = torch.from_numpy(np.ascontiguousarray(sample["image"])).permute(2, 0, 1)[None].float()
-            trimap = torch.from_numpy(sample["trimap"].astype(np.float32))[None, None]
-            image, _ = pipeline.pad_to_multiple(image)
-            trimap, _ = pipeline.pad_to_multiple(trimap)
+            image, _ = pipeline.pad_to_multiple(_as_batch(sample["image"]))
+            trimap, _ = pipeline.pad_to_multiple(_as_batch(sample["trimap"]))
             alpha, *_ = self._alpha(network, pipeline.to_network(image.to(self.device)), trimap.to(self.device))
             predicted = alpha[0, 0, :height, :width].cpu().numpy()
             for name, value in matting_metrics(predicted, sample["alpha"], sample["trimap"]).items():

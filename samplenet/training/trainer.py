@@ -34,7 +34,7 @@ from ..data import EpochSampler, TrainingSet, ValidationSet, find_dataset, seed_
 from ..data.layout import DatasetFiles
 from . import checkpoint, distributed
 from .config import TrainConfig
-from .stages import Stage, make_stage, stage_meta
+from .stages import STAGE_CLASSES, Stage, make_stage, stage_meta
 
 logger = logging.getLogger("samplenet")
 
@@ -115,7 +115,7 @@ class Trainer:
             )
 
     def _check_dataset(self, files: DatasetFiles) -> None:
-        if self.config.stage in ("background", "foreground") and not files.has_true_colours:
+        if STAGE_CLASSES[self.config.stage].needs_true_colours and not files.has_true_colours:
             raise ValueError(
                 f"the {self.config.stage} stage needs the true foreground and background colours, but "
                 f"{files.root} has only image/ and alpha/; add fg/ and bg/ (plain layout) or use the "
@@ -182,13 +182,14 @@ class Trainer:
             self.global_step = int(meta["global_step"])
             self.stage.prepare_frozen(meta.get("sampler_sources") or None)
             if self.batches_done and meta.get("steps_per_epoch") != self.steps_per_epoch:
-                logger.warning(
+                logger.warning(  # on every rank: each skips part of its own shard
                     "the run was interrupted mid-epoch with %s batches per epoch, now there are %d "
                     "(another number of processes?); the rest of that epoch will not match exactly",
                     meta.get("steps_per_epoch"), self.steps_per_epoch)
                 self.batches_done = min(self.batches_done, self.steps_per_epoch)
-            logger.info("resuming %s at epoch %d, batch %d (step %d)", self.run_dir, self.epoch + 1,
-                        self.batches_done, self.global_step)
+            if self.info.is_main:
+                logger.info("resuming %s at epoch %d, batch %d (step %d)", self.run_dir, self.epoch + 1,
+                            self.batches_done, self.global_step)
         else:
             self.stage.initialise(self.network)
             self.stage.prepare_frozen()
@@ -361,7 +362,8 @@ class Trainer:
                                 "--resume", self.epoch + 1, self.batches_done, checkpoint.checkpoint_dir(self.run_dir))
                 outcome.status = "interrupted"
                 break
-            logger.info("epoch %d/%d done in %.1f s", self.epoch + 1, config.epochs, time.time() - started)
+            if self.info.is_main:
+                logger.info("epoch %d/%d done in %.1f s", self.epoch + 1, config.epochs, time.time() - started)
             self.epoch += 1  # epochs completed
             self.batches_done = 0
             self._save()
