@@ -117,6 +117,9 @@ def test_resume_refuses_another_stage_or_architecture(data, sampler_runs, tmp_pa
     save_file(fg_weights, str(fake / "checkpoint" / "model.safetensors"))
     with pytest.raises(ValueError, match="does not fit a BackgroundSampler.*another shape"):
         Trainer(tiny_config("background", data["pair"]), fake, resume=True).run()
+    samplers = [str(fake), str(sampler_runs["foreground"][0])]
+    with pytest.raises(WeightsFormatError, match="fake: the background weights do not fit"):
+        Trainer(tiny_config("matting", data["pair"], samplers=samplers), tmp_path / "m", show_progress=False).run()
     with pytest.raises(FileNotFoundError, match="holds no checkpoint"):
         Trainer(tiny_config("background", data["pair"]), tmp_path / "new", resume=True)
     with pytest.raises(ValueError, match="already holds a training run; pass --resume"):

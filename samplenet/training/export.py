@@ -62,7 +62,7 @@ def export_weights(
     model = build_model()
     training = {}
     for part, source in plan.items():
-        getattr(model, part).load_state_dict(sources.part_state_dict(source, part), strict=True)
+        sources.load_part_into(getattr(model, part), source, part)
         entry = {"source": sources.describe(source)}
         if sources.is_run_dir(source):
             meta = checkpoint.read_meta(source)

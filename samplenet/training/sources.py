@@ -13,6 +13,7 @@ from pathlib import Path
 
 import torch
 
+from ..errors import WeightsFormatError
 from . import checkpoint
 
 PARTS = ("background", "foreground", "matting")
@@ -46,6 +47,16 @@ def part_state_dict(source: str | Path, part: str) -> dict[str, torch.Tensor]:
 
     model = load_pretrained(str(source), device="cpu")
     return getattr(model, part).state_dict()
+
+
+def load_part_into(network: torch.nn.Module, source: str | Path, part: str) -> None:
+    """Load one network's weights from a source, strictly; a misfit becomes
+    a WeightsFormatError naming the source and the first differences."""
+    try:
+        network.load_state_dict(part_state_dict(source, part), strict=True)
+    except RuntimeError as exc:
+        details = " ".join(str(exc).split())[:400]
+        raise WeightsFormatError(f"{source}: the {part} weights do not fit the network: {details}") from None
 
 
 def resolve_sampler_sources(

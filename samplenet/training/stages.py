@@ -37,7 +37,7 @@ def _frozen(module: nn.Module, device: torch.device) -> nn.Module:
 
 def _load_part(part: str, source: str, device: torch.device) -> nn.Module:
     network = new_network(part)
-    network.load_state_dict(sources.part_state_dict(source, part), strict=True)
+    sources.load_part_into(network, source, part)
     return _frozen(network, device)
 
 
