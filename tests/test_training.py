@@ -249,3 +249,17 @@ def test_deepfill_initialisation_unwraps_checkpoints_and_skips_misfits(tmp_path)
     assert torch.equal(foreground.state_dict()[wide], before)
     assert torch.equal(foreground.state_dict()["stage_2.up.out.0.conv.0.weight"],
                        source.state_dict()["stage_2.up.out.0.conv.0.weight"])
+
+
+def test_learning_rate_schedules():
+    from samplenet.training.trainer import _lr_factor
+
+    poly = _lr_factor(build_config("matting", data="d", epochs=2, lr_schedule="poly", lr_power=1.0), 5)
+    assert [poly(s) for s in (0, 5, 10)] == [1.0, 0.5, 0.0]
+    step = _lr_factor(build_config("matting", data="d", epochs=4, lr_schedule="step", lr_milestones=[1, 3],
+                                   lr_gamma=0.1), 5)
+    assert [step(s) for s in (4, 5, 14, 15)] == pytest.approx([1.0, 0.1, 0.1, 0.01])
+    constant = _lr_factor(build_config("matting", data="d"), 5)
+    assert constant(0) == constant(1000) == 1.0
+    with pytest.raises(ValueError, match="lr_schedule must be"):
+        build_config("matting", data="d", lr_schedule="cosine")

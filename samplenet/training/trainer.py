@@ -147,6 +147,8 @@ class Trainer:
             num_workers=config.num_workers,
             worker_init_fn=seed_worker,
             pin_memory=self.device.type == "cuda",
+            # the sampler runs in this process, so workers can live across epochs
+            persistent_workers=config.num_workers > 0,
         )
         torch.manual_seed(config.seed)  # identical initial weights on every rank
         self.stage = make_stage(config, self.device)
@@ -294,6 +296,7 @@ class Trainer:
         if self.config.grad_clip > 0:
             self.scaler.unscale_(self.optimiser)
             nn.utils.clip_grad_norm_(self.network.parameters(), self.config.grad_clip)
+        self.step_lr = self.optimiser.param_groups[0]["lr"]  # the rate this step used, for the log
         self.scaler.step(self.optimiser)
         self.scaler.update()
         self.scheduler.step()
@@ -392,7 +395,7 @@ class Trainer:
             return
         for name, value in values.items():
             running[name] += value
-        lr = self.optimiser.param_groups[0]["lr"]
+        lr = self.step_lr
         self.train_csv.writerow([self.epoch + 1, self.global_step, f"{lr:.6g}", *(f"{values[n]:.6g}" for n in values)])
         self._train_file.flush()
         if self.writer is not None:
