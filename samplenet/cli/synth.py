@@ -27,7 +27,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--count", type=_positive, required=True, help="number of foregrounds / samples")
     parser.add_argument("--size", type=_positive, default=320, help="image side in pixels (default 320)")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    parser.add_argument("--layout", choices=("composition", "plain"), default="composition")
+    parser.add_argument("--layout", choices=("composition", "plain"), default="composition",
+                        help="composition: fg/, alpha/, bg/ pool, for training (default); "
+                        "plain: image/, alpha/, fg/, bg/, trimap/, for --val")
     parser.add_argument("--backgrounds", type=_positive, default=None,
                         help="composition layout: size of the background pool (default: --count)")
     parser.set_defaults(func=run)

@@ -42,19 +42,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "'matting' (matting network with both samplers frozen). Multi-GPU: torchrun --nproc_per_node=N "
         "-m samplenet train ... Ctrl-C / SIGTERM saves a checkpoint; --resume continues it exactly.",
     )
-    parser.add_argument("stage", choices=STAGES)
+    parser.add_argument("stage", choices=STAGES, help="which network to train")
     parser.add_argument("--data", default=None, help="training dataset folder (composition or plain layout)")
     parser.add_argument("--out", required=True, help="run folder: config.json, checkpoint/, logs, weights/")
     parser.add_argument("--config", default=None, help="JSON file of settings (flags override it)")
     parser.add_argument("--resume", action="store_true", help="continue the run in --out from its checkpoint")
     parser.add_argument("--val", default=None, help="validation folder, evaluated after every epoch")
-    parser.add_argument("--epochs", type=int, default=None)
+    parser.add_argument("--epochs", type=int, default=None, help="number of epochs (default 10)")
     parser.add_argument("--batch-size", type=int, default=None, help="per process")
     parser.add_argument("--lr", type=float, default=None, help="learning rate (matting default 1e-5)")
     parser.add_argument("--weight-decay", type=float, default=None, help="(matting default 1e-4)")
     parser.add_argument("--size", type=int, default=None, help="training crop size after resizing (default 320)")
     parser.add_argument("--workers", type=int, default=None, help="DataLoader workers per process (default 2)")
-    parser.add_argument("--seed", type=int, default=None)
+    parser.add_argument("--seed", type=int, default=None,
+                        help="seed of initial weights, data order and augmentation (default 0)")
     parser.add_argument("--device", default=None, help="cpu, cuda or cuda:N (default: CUDA when available)")
     parser.add_argument("--amp", action="store_const", const=True, default=None, help="mixed precision (CUDA)")
     parser.add_argument("--sync-bn", action="store_const", const=True, default=None,
