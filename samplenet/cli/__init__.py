@@ -21,6 +21,9 @@ COMMAND_MODULES = [
     "samplenet.cli.push",
     "samplenet.cli.evaluate",
     "samplenet.cli.bench",
+    "samplenet.cli.synth",
+    "samplenet.cli.train",
+    "samplenet.cli.export",
 ]
 
 
