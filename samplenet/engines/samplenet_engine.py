@@ -1,0 +1,231 @@
+"""The SampleNet engine: the three learned networks behind :class:`Matter`.
+
+Pre- and post-processing follow the reference's ``inference.py`` and data
+loader so that the same weights give the same numbers: the image is used in
+OpenCV's BGR order scaled as ``uint8 / 127.5 - 1``, the trimap as
+``value // 127`` (0, 1, 2), and in the ``size=`` mode the image is resized
+with OpenCV's default bilinear filter, the trimap with nearest neighbour,
+and the outputs are brought back with ``INTER_AREA``.
+
+By default the networks run at the photo's own resolution instead: the
+image is mirror-padded at the bottom and right to a multiple of 8 and the
+outputs are cropped back, so nothing is stretched or blurred.
+"""
+from __future__ import annotations
+
+from typing import Any, Optional, Sequence
+
+import cv2
+import numpy as np
+import torch
+
+from ..errors import MattingInputError, WeightsNotFoundError
+from ..io import BACKGROUND, FOREGROUND
+from ..models.contextual_attention import get_attention
+from ..models.samplenet import SIZE_MULTIPLE, SampleNet
+from ..result import MattingResult
+from .base import Matter
+
+#: Default ceiling for the memory the dense attention may take (bytes).
+#: Larger inputs switch to the "exact" (blocked) implementation when it is
+#: installed, or are refused with a suggestion.
+DEFAULT_MAX_ATTENTION_BYTES = 6 * 1024**3
+
+
+def resolve_device(device: Optional[str | torch.device]) -> torch.device:
+    """``None`` -> CUDA when available, else CPU; otherwise the named device,
+    refused with a clear message if it does not exist here."""
+    if device is None:
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        resolved = torch.device(device)
+    except (RuntimeError, TypeError) as exc:
+        raise ValueError(f"Unknown device {device!r}: {exc}") from None
+    if resolved.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"Device {device!r} was asked for but CUDA is not available; use device='cpu'.")
+    return resolved
+
+
+def dense_attention_bytes(height: int, width: int) -> int:
+    """Rough peak memory of the dense contextual attention for one image:
+    the (positions x positions) score matrix at 1/8 resolution, of which
+    about three copies are alive at once, in float32."""
+    positions = (height // SIZE_MULTIPLE) * (width // SIZE_MULTIPLE)
+    return 3 * 4 * positions * positions
+
+
+def _pad_to_multiple(array: np.ndarray, multiple: int) -> tuple[np.ndarray, tuple[int, int]]:
+    """Mirror-pad the bottom and right so both sides are multiples of ``multiple``."""
+    height, width = array.shape[:2]
+    pad_h, pad_w = (-height) % multiple, (-width) % multiple
+    if pad_h == 0 and pad_w == 0:
+        return array, (0, 0)
+    widths = [(0, pad_h), (0, pad_w)] + [(0, 0)] * (array.ndim - 2)
+    return np.pad(array, widths, mode="reflect"), (pad_h, pad_w)
+
+
+def _check_size(size: Any) -> tuple[int, int]:
+    if (
+        not isinstance(size, Sequence)
+        or isinstance(size, str)
+        or len(size) != 2
+        or not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in size)
+    ):
+        raise MattingInputError(f"size must be a (width, height) pair of integers, got {size!r}")
+    width, height = int(size[0]), int(size[1])
+    if width <= 0 or height <= 0 or width % SIZE_MULTIPLE or height % SIZE_MULTIPLE:
+        raise MattingInputError(
+            f"size must be positive multiples of {SIZE_MULTIPLE} (e.g. 800x800), got {width}x{height}"
+        )
+    return width, height
+
+
+class SampleNetMatter(Matter):
+    """Matting with SampleNet: sampled background, sampled foreground, alpha.
+
+    Args:
+        model: a :class:`~samplenet.models.samplenet.SampleNet` with weights.
+        device: ``"cpu"``, ``"cuda"``, ``"cuda:1"``...; ``None`` = CUDA if
+            available.
+        half: run in float16 (CUDA only; results differ from float32 by
+            about 1e-3).
+        max_pixels: largest accepted input (see :mod:`samplenet.io`).
+        attention: contextual-attention implementation for both samplers;
+            ``None`` = ``"dense"``, or ``"exact"`` when the dense one would
+            need more than ``max_attention_bytes``.
+        max_attention_bytes: memory ceiling for the dense attention.
+    """
+
+    name = "samplenet"
+
+    def __init__(
+        self,
+        model: SampleNet,
+        device: Optional[str | torch.device] = None,
+        half: bool = False,
+        max_pixels: Optional[int] = None,
+        attention: Optional[str] = None,
+        max_attention_bytes: int = DEFAULT_MAX_ATTENTION_BYTES,
+    ) -> None:
+        super().__init__(max_pixels=max_pixels)
+        if not isinstance(model, SampleNet):
+            raise TypeError(f"model must be a SampleNet, got {type(model).__name__}")
+        self.device = resolve_device(device)
+        if half and self.device.type != "cuda":
+            raise ValueError(
+                f"half=True (float16) is only supported on CUDA, but the device is {self.device}; "
+                "run in float32 on the CPU (half=False)."
+            )
+        if attention is not None:
+            get_attention(attention)  # refuse unknown names now, not at the first call
+        self.dtype = torch.float16 if half else torch.float32
+        self.attention = attention
+        self.max_attention_bytes = max_attention_bytes
+        self.model = model.to(device=self.device, dtype=self.dtype).eval()
+
+    @classmethod
+    def from_pretrained(
+        cls, weights: Optional[str] = None, device: Optional[str | torch.device] = None, **options: Any
+    ) -> "SampleNetMatter":
+        """Load weights (a Hub repo id, a local folder, or ``SAMPLENET_WEIGHTS``)
+        once and build the engine; ``options`` go to the constructor
+        (``revision`` goes to the loader)."""
+        try:
+            from ..weights import load_pretrained
+        except ModuleNotFoundError as exc:
+            if exc.name not in ("samplenet.weights",):
+                raise
+            raise WeightsNotFoundError(
+                "SampleNet weights cannot be loaded: this installation has no samplenet.weights "
+                "module. Install the full samplenet package, or use engine='classical'."
+            ) from None
+        resolved = resolve_device(device)
+        revision = options.pop("revision", None)
+        loader_args = {"device": resolved}
+        if revision is not None:
+            loader_args["revision"] = revision
+        model = load_pretrained(weights, **loader_args)
+        return cls(model, device=resolved, **options)
+
+    # -- the pipeline ---------------------------------------------------------------------
+
+    def _choose_attention(self, height: int, width: int) -> str:
+        if self.attention is not None:
+            return self.attention
+        needed = dense_attention_bytes(height, width)
+        if needed <= self.max_attention_bytes:
+            return "dense"
+        try:
+            get_attention("exact")
+            return "exact"
+        except ValueError:
+            raise MattingInputError(
+                f"A {width}x{height} image needs about {needed / 1024**3:.1f} GiB for the dense "
+                f"contextual attention, more than the limit of {self.max_attention_bytes / 1024**3:.1f} GiB. "
+                "Pass size=(W, H) to run at a smaller size, or raise max_attention_bytes."
+            ) from None
+
+    def _run_networks(self, image_bgr: np.ndarray, trimap: np.ndarray) -> tuple[np.ndarray, ...]:
+        """uint8 BGR image + uint8 {0,128,255} trimap (sides multiples of 8)
+        -> alpha HxW, fg HxWx3, bg HxWx3 (BGR), float32 in [0, 1]."""
+        image = np.float32(image_bgr) / 127.5 - 1.0  # the reference's scaling, in float32
+        levels = np.float32(trimap // 127)  # 0, 1, 2
+        image_t = torch.from_numpy(image.transpose(2, 0, 1).copy())[None]
+        trimap_t = torch.from_numpy(levels)[None, None]
+        image_t = image_t.to(self.device, self.dtype)
+        trimap_t = trimap_t.to(self.device, self.dtype)
+        self.model.set_attention(self._choose_attention(*trimap.shape))
+        with torch.inference_mode():
+            alpha, fg, bg = self.model(image_t, trimap_t)
+            fg = ((fg + 1.0) / 2.0).clamp(0.0, 1.0)
+            bg = ((bg + 1.0) / 2.0).clamp(0.0, 1.0)
+        alpha = alpha[0, 0].float().cpu().numpy()
+        fg = fg[0].float().cpu().numpy().transpose(1, 2, 0)
+        bg = bg[0].float().cpu().numpy().transpose(1, 2, 0)
+        return alpha, fg, bg
+
+    def predict_arrays(
+        self, image: np.ndarray, trimap: np.ndarray, size: Optional[tuple[int, int]] = None
+    ) -> MattingResult:
+        """Matte clean arrays.
+
+        Args:
+            image: HxWx3 uint8 RGB.
+            trimap: HxW uint8 in {0, 128, 255}.
+            size: ``None`` (native resolution) or ``(W, H)``, multiples of 8:
+                run the networks on the image resized to that size, like the
+                reference's ``--size``, and resize the outputs back.
+        """
+        height, width = trimap.shape
+        image_bgr = np.ascontiguousarray(image[:, :, ::-1])
+        info: dict[str, Any] = {"device": str(self.device), "dtype": str(self.dtype).replace("torch.", "")}
+        if size is None:
+            padded_image, padding = _pad_to_multiple(image_bgr, SIZE_MULTIPLE)
+            padded_trimap, _ = _pad_to_multiple(trimap, SIZE_MULTIPLE)
+            alpha, fg, bg = self._run_networks(padded_image, padded_trimap)
+            alpha, fg, bg = alpha[:height, :width], fg[:height, :width], bg[:height, :width]
+            info.update(mode="native", network_size=(padded_trimap.shape[1], padded_trimap.shape[0]),
+                        padding_bottom_right=padding)
+        else:
+            net_w, net_h = _check_size(size)
+            small_image = cv2.resize(image_bgr, (net_w, net_h))  # bilinear, as the reference
+            small_trimap = cv2.resize(trimap, (net_w, net_h), interpolation=cv2.INTER_NEAREST)
+            alpha, fg, bg = self._run_networks(small_image, small_trimap)
+            back = dict(dsize=(width, height), interpolation=cv2.INTER_AREA)
+            alpha = np.clip(cv2.resize(alpha, **back).reshape(height, width), 0.0, 1.0)
+            fg = np.clip(cv2.resize(fg, **back).reshape(height, width, 3), 0.0, 1.0)
+            bg = np.clip(cv2.resize(bg, **back).reshape(height, width, 3), 0.0, 1.0)
+            # the resize blurs the trimap's edges; the known regions are known
+            alpha[trimap == BACKGROUND] = 0.0
+            alpha[trimap == FOREGROUND] = 1.0
+            info.update(mode="resized", network_size=(net_w, net_h))
+            if not np.any(small_trimap == 128):
+                info["note"] = f"the unknown region vanished when resizing the trimap to {net_w}x{net_h}"
+        info["attention"] = self.model.attention
+        return MattingResult(
+            alpha=np.ascontiguousarray(alpha, dtype=np.float32),
+            foreground=np.ascontiguousarray(fg[:, :, ::-1], dtype=np.float32),
+            background=np.ascontiguousarray(bg[:, :, ::-1], dtype=np.float32),
+            engine=self.name,
+            info=info,
+        )
