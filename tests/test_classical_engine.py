@@ -153,6 +153,8 @@ def test_same_input_errors_as_every_engine(matter, disc_example):
         ({"tolerance": "small"}, "tolerance"),
         ({"fix_confidence": 1.5}, "fix_confidence"),
         ({"fix_margin": 0.5}, "fix_margin"),
+        ({"stride": 0}, "stride"),
+        ({"foreground_iterations": 0}, "foreground_iterations"),
         ({"no_such_option": 1}, "no_such_option"),
     ],
 )
