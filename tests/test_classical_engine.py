@@ -185,3 +185,15 @@ def test_auto_without_weights_falls_back_to_classical(weights_env, tmp_path, mon
     matter = samplenet.load("auto")
     assert isinstance(matter, ClassicalMatter)
     assert matter.fallback_reason
+
+
+def test_without_sampling_the_solve_is_closed_form_matting(disc_example):
+    """confidence_weight=0 leaves only the Laplacian: solving on the crop
+    around the unknown region must give pymatting's closed-form matte."""
+    from pymatting import estimate_alpha_cf
+
+    image, trimap, _ = disc_example
+    ours = ClassicalMatter(confidence_weight=0.0)(image, trimap)
+    reference = estimate_alpha_cf(image / 255.0, trimap / 255.0)
+    assert "sampling" not in ours.info["timings"] and ours.info["fixed_pixels"] == 0
+    assert np.abs(ours.alpha - reference).max() < 1e-3
