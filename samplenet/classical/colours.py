@@ -14,7 +14,11 @@ from .propagation import unknown_crop
 
 
 def estimate_colours(
-    image: np.ndarray, alpha: np.ndarray, regularization: float = 1e-5, margin: int = 32
+    image: np.ndarray,
+    alpha: np.ndarray,
+    regularization: float = 1e-5,
+    iterations: int = 1,
+    margin: int = 32,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(foreground, background), each HxWx3 float32 RGB in [0, 1].
 
@@ -35,7 +39,9 @@ def estimate_colours(
     crop = unknown_crop(mixed, margin)
     sub_fg, sub_bg = estimate_foreground_ml(
         np.ascontiguousarray(crop(image)), np.ascontiguousarray(crop(alpha)),
-        regularization=regularization, return_background=True,
+        regularization=regularization,
+        n_big_iterations=iterations,
+        return_background=True,
     )
     opaque = alpha >= 1.0
     clear = alpha <= 0.0

@@ -118,10 +118,10 @@ def sample_colours(
     image: np.ndarray,
     trimap: np.ndarray,
     *,
-    neighbours: int = 8,
-    spatial_scale: float = 0.03,
+    neighbours: int = 6,
+    spatial_scale: float = 0.1,
     band: int = 20,
-    stride: int = 2,
+    stride: int = 3,
     sigma: float = 0.1,
 ) -> Samples:
     """Sample foreground/background colours for the unknown pixels.
@@ -131,7 +131,7 @@ def sample_colours(
         trimap: HxW uint8 in {0, 128, 255}.
         neighbours: candidates per side (foreground, background).
         spatial_scale: weight of one pixel of distance against one unit of
-            colour in the candidate search (0.01: 10 px ~ 0.1 colour).
+            colour in the candidate search (0.1: 1 px ~ 0.1 colour).
         band: only known pixels this close to the unknown region are sampled.
         stride: known pixels are taken on a grid of this step.
         sigma: distortion scale of the confidence ``exp(-(d / sigma)^2)``.

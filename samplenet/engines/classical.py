@@ -65,6 +65,7 @@ class ClassicalMatter(Matter):
                 neighbours=opts.neighbours,
                 spatial_scale=opts.spatial_scale,
                 band=opts.band,
+                stride=opts.stride,
                 sigma=opts.sigma,
             )
             prior = samples.alpha
@@ -96,7 +97,9 @@ class ClassicalMatter(Matter):
         alpha = alpha.astype(np.float32)
         alpha[trimap == FOREGROUND] = 1.0
         alpha[trimap == 0] = 0.0
-        foreground, background = estimate_colours(colours, alpha, opts.foreground_regularization)
+        foreground, background = estimate_colours(
+            colours, alpha, opts.foreground_regularization, opts.foreground_iterations
+        )
         timings["colours"] = time.perf_counter() - t
 
         info = dict(details)
