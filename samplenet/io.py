@@ -30,18 +30,25 @@ DEFAULT_MAX_PIXELS = 36_000_000
 BACKGROUND, UNKNOWN, FOREGROUND = 0, 128, 255
 
 
-def max_pixels_from_env() -> int:
-    """The pixel limit in force: ``SAMPLENET_MAX_PIXELS`` or the default."""
-    raw = os.environ.get("SAMPLENET_MAX_PIXELS")
+def positive_int_from_env(name: str, default: int) -> int:
+    """A positive integer setting from the environment variable ``name``
+    (``default`` when unset or empty); a malformed value is an error, not
+    silently ignored."""
+    raw = os.environ.get(name)
     if not raw:
-        return DEFAULT_MAX_PIXELS
+        return default
     try:
         value = int(raw)
     except ValueError:
-        raise MattingInputError(f"SAMPLENET_MAX_PIXELS must be an integer, got {raw!r}") from None
+        raise MattingInputError(f"{name} must be an integer, got {raw!r}") from None
     if value <= 0:
-        raise MattingInputError(f"SAMPLENET_MAX_PIXELS must be positive, got {value}")
+        raise MattingInputError(f"{name} must be positive, got {value}")
     return value
+
+
+def max_pixels_from_env() -> int:
+    """The pixel limit in force: ``SAMPLENET_MAX_PIXELS`` or the default."""
+    return positive_int_from_env("SAMPLENET_MAX_PIXELS", DEFAULT_MAX_PIXELS)
 
 
 def _describe(source: object) -> str:

@@ -108,6 +108,26 @@ def test_pixel_limit_from_environment(monkeypatch):
         load_image(np.zeros((4, 4, 3), np.uint8))
 
 
+@pytest.mark.parametrize("raw, problem", [("abc", "must be an integer"), ("0", "must be positive"), ("-5", "must be positive")])
+@pytest.mark.parametrize(
+    "variable, reader",
+    [
+        ("SAMPLENET_MAX_PIXELS", "samplenet.io:max_pixels_from_env"),
+        ("SAMPLENET_APP_FULL_RES_PIXELS", "samplenet.app.resolution:full_res_pixels_from_env"),
+    ],
+)
+def test_malformed_pixel_limit_variables_are_refused_by_name(monkeypatch, variable, reader, raw, problem):
+    import importlib
+
+    module, name = reader.split(":")
+    read = getattr(importlib.import_module(module), name)
+    monkeypatch.setenv(variable, raw)
+    with pytest.raises(MattingInputError, match=f"{variable} {problem}"):
+        read()
+    monkeypatch.setenv(variable, "1234")
+    assert read() == 1234
+
+
 def test_trimap_values_between_levels_are_unknown():
     grey = np.array([[0, 1, 102, 127, 128, 254, 255]], np.uint8)
     assert normalize_trimap(grey).tolist() == [[0, 128, 128, 128, 128, 128, 255]]

@@ -13,14 +13,12 @@ Two limits apply:
 """
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
 
-from ..errors import MattingInputError
-from ..io import BACKGROUND, FOREGROUND, normalize_trimap
+from ..io import BACKGROUND, FOREGROUND, normalize_trimap, positive_int_from_env
 from ..result import MattingResult
 
 DEFAULT_FULL_RES_PIXELS = 4_000_000
@@ -28,16 +26,7 @@ DEFAULT_FULL_RES_PIXELS = 4_000_000
 
 def full_res_pixels_from_env() -> int:
     """The full-resolution limit in force (``SAMPLENET_APP_FULL_RES_PIXELS``)."""
-    raw = os.environ.get("SAMPLENET_APP_FULL_RES_PIXELS")
-    if not raw:
-        return DEFAULT_FULL_RES_PIXELS
-    try:
-        value = int(raw)
-    except ValueError:
-        raise MattingInputError(f"SAMPLENET_APP_FULL_RES_PIXELS must be an integer, got {raw!r}") from None
-    if value <= 0:
-        raise MattingInputError(f"SAMPLENET_APP_FULL_RES_PIXELS must be positive, got {value}")
-    return value
+    return positive_int_from_env("SAMPLENET_APP_FULL_RES_PIXELS", DEFAULT_FULL_RES_PIXELS)
 
 
 @dataclass
