@@ -12,8 +12,6 @@ import logging
 import sys
 from typing import Sequence
 
-from ..errors import MattingInputError, WeightsFormatError, WeightsNotFoundError
-
 COMMAND_MODULES = [
     "samplenet.cli.predict",
     "samplenet.cli.infer",
@@ -45,8 +43,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``samplenet`` console script; returns the exit code.
 
-    Errors about the user's input or weights print one clear line and exit
-    with status 2 instead of a traceback.
+    Errors about the user's input, weights or files print one clear line
+    and exit with status 2 instead of a traceback.
     """
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -59,7 +57,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     try:
         return int(args.func(args) or 0)
-    except (MattingInputError, WeightsNotFoundError, WeightsFormatError, FileNotFoundError, ValueError) as exc:
+    # ValueError covers MattingInputError and WeightsFormatError; OSError
+    # covers WeightsNotFoundError, WeightsUploadError and file-system
+    # problems such as an output path that is a file or not writable.
+    except (ValueError, OSError) as exc:
         print(f"samplenet {args.command}: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -2,9 +2,7 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
-from ..errors import WeightsUploadError
 from ..weights import push_to_hub
 
 
@@ -36,18 +34,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        url = push_to_hub(
-            args.folder,
-            args.repo_id,
-            private=args.private,
-            revision=args.revision,
-            token=args.token,
-            commit_message=args.message,
-        )
-    except WeightsUploadError as exc:
-        print(f"samplenet push: error: {exc}", file=sys.stderr)
-        return 2
+    url = push_to_hub(
+        args.folder,
+        args.repo_id,
+        private=args.private,
+        revision=args.revision,
+        token=args.token,
+        commit_message=args.message,
+    )
     print(f"uploaded {args.folder} to {url}")
     print(f"  use it: --weights {args.repo_id}" + (f" (revision {args.revision})" if args.revision else ""))
     return 0
