@@ -12,6 +12,25 @@ from .result import MattingResult, to_uint8
 OUTPUT_KINDS = ("alpha", "fg", "bg", "cutout", "rgb", "trimap")
 
 
+def check_output_folder(out_dir: str | Path, what: str = "output folder") -> Path:
+    """Refuse, before any work is done, an output folder that cannot be
+    created because it (or a folder above it) is an existing file; the
+    folder itself is not created here.
+
+    Raises:
+        NotADirectoryError: naming the path and the file in the way.
+    """
+    out = Path(out_dir)
+    for existing in (out, *out.parents):
+        if existing.exists():
+            if not existing.is_dir():
+                raise NotADirectoryError(
+                    f"The {what} '{out}' cannot be created: '{existing}' is a file, not a folder."
+                )
+            break
+    return out
+
+
 def save_result(
     result: MattingResult,
     out_dir: str | Path,
@@ -22,7 +41,7 @@ def save_result(
     ``_cutout.png`` (RGBA), ``_rgb.png`` (fg/bg re-composited with alpha, a
     check of the sampled colours, as the reference writes it) and, when a
     trimap is given, ``_trimap.png``.  Returns the paths by kind."""
-    out = Path(out_dir)
+    out = check_output_folder(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     alpha = result.alpha[:, :, None]
     images = {

@@ -13,6 +13,8 @@ import platform
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
+from .outputs import check_output_folder
+
 
 def format_value(value: Any) -> str:
     """Numbers with 4 significant digits (errors span 1e-5 .. 1e3), the rest as text."""
@@ -68,6 +70,7 @@ def output_paths(out: str | os.PathLike) -> tuple[Path, Path]:
         raise ValueError(f"--out {str(out)!r}: the file name must end in .csv or .json")
     if path.is_dir():
         raise ValueError(f"--out {str(out)!r} is a folder; give a file name ending in .csv or .json")
+    check_output_folder(path.parent, "folder of --out")
     return path.with_suffix(".csv"), path.with_suffix(".json")
 
 

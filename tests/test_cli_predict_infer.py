@@ -54,6 +54,24 @@ def test_predict_missing_file(tmp_path, capsys):
     assert "nope.png" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("command", ["predict", "infer"])
+@pytest.mark.parametrize("below", ["", "sub"])
+def test_out_through_an_existing_file_is_a_clear_error(tmp_path, capsys, command, below):
+    write_pair(tmp_path, "disc")
+    (tmp_path / "val_set.txt").write_text("rgb/disc.png trimap/disc.png\n")
+    blocker = tmp_path / "taken"
+    blocker.write_text("not a folder")
+    out = blocker / below if below else blocker
+    if command == "predict":
+        args = ["predict", str(tmp_path / "rgb/disc.png"), str(tmp_path / "trimap/disc.png")]
+    else:
+        args = ["infer", "--eval", str(tmp_path)]
+    assert main(args + ["--out", str(out), "--engine", "classical"]) == 2
+    err = capsys.readouterr().err
+    assert f"'{blocker}' is a file" in err and "Traceback" not in err
+    assert blocker.read_text() == "not a folder"
+
+
 def test_size_option_refused_for_the_weight_free_engine(tmp_path, capsys):
     write_pair(tmp_path, "disc")
     code = main(["predict", str(tmp_path / "rgb/disc.png"), str(tmp_path / "trimap/disc.png"),

@@ -121,3 +121,12 @@ def test_missing_folder_and_bad_out_are_errors(folders, capsys):
     assert "nope" in capsys.readouterr().err
     assert main(_args(folders, "--out", str(folders / "table.txt"))) == 2
     assert ".csv or .json" in capsys.readouterr().err
+
+
+def test_out_below_an_existing_file_is_an_error_before_the_work(folders, capsys):
+    blocker = folders / "taken"
+    blocker.write_text("not a folder")
+    assert main(_args(folders, "--out", str(blocker / "results.csv"))) == 2
+    captured = capsys.readouterr()
+    assert f"'{blocker}' is a file" in captured.err
+    assert "SAD" not in captured.out  # refused before scoring, not after

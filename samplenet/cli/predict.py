@@ -5,7 +5,7 @@ import argparse
 from pathlib import Path
 
 from ..io import prepare_inputs
-from ..outputs import save_result
+from ..outputs import check_output_folder, save_result
 from .common import add_engine_options, engine_from_args, predict_options
 
 
@@ -24,6 +24,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    check_output_folder(args.out)  # a bad --out fails before the work
     image, trimap = prepare_inputs(args.image, args.trimap)
     matter = engine_from_args(args)
     result = matter(image, trimap, **predict_options(args))
