@@ -12,6 +12,7 @@ from typing import Any, Callable
 import numpy as np
 
 from ..errors import MattingInputError
+from ..io import BACKGROUND, FOREGROUND
 
 AlphaFunction = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
@@ -81,6 +82,6 @@ def checked_alpha(alpha: Any, trimap: np.ndarray, engine: str) -> np.ndarray:
     if not np.all(np.isfinite(array)):
         raise MattingInputError(f"engine {engine!r} returned NaN or infinite alpha values")
     array = np.clip(array, 0.0, 1.0)
-    array[trimap == 0] = 0.0
-    array[trimap == 255] = 1.0
+    array[trimap == BACKGROUND] = 0.0
+    array[trimap == FOREGROUND] = 1.0
     return array

@@ -26,6 +26,8 @@ import numpy as np
 from numba import njit
 from scipy.spatial import cKDTree
 
+from ..io import BACKGROUND, FOREGROUND, UNKNOWN
+
 
 @dataclass
 class Samples:
@@ -136,12 +138,12 @@ def sample_colours(
         stride: known pixels are taken on a grid of this step.
         sigma: distortion scale of the confidence ``exp(-(d / sigma)^2)``.
     """
-    unknown = trimap == 128
-    is_fg = boundary_band(trimap == 255, unknown, band)
-    is_bg = boundary_band(trimap == 0, unknown, band)
+    unknown = trimap == UNKNOWN
+    is_fg = boundary_band(trimap == FOREGROUND, unknown, band)
+    is_bg = boundary_band(trimap == BACKGROUND, unknown, band)
     fg_out = image.copy()
     bg_out = image.copy()
-    alpha = (trimap == 255).astype(np.float64)
+    alpha = (trimap == FOREGROUND).astype(np.float64)
     conf = np.zeros(trimap.shape, np.float64)
     if not is_fg[::stride, ::stride].any() or not is_bg[::stride, ::stride].any():
         return Samples(fg_out, bg_out, alpha, conf)  # nothing to pair: no data term

@@ -24,7 +24,7 @@ from ..classical.colours import estimate_colours
 from ..classical.options import ClassicalOptions
 from ..classical.propagation import solve_alpha
 from ..classical.sampling import confidently_pure, sample_colours
-from ..io import FOREGROUND, UNKNOWN
+from ..io import BACKGROUND, FOREGROUND, UNKNOWN
 from ..result import MattingResult
 from .base import Matter
 
@@ -96,7 +96,7 @@ class ClassicalMatter(Matter):
         t = time.perf_counter()
         alpha = alpha.astype(np.float32)
         alpha[trimap == FOREGROUND] = 1.0
-        alpha[trimap == 0] = 0.0
+        alpha[trimap == BACKGROUND] = 0.0
         foreground, background = estimate_colours(
             colours, alpha, opts.foreground_regularization, opts.foreground_iterations
         )
