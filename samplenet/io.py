@@ -198,6 +198,18 @@ def load_image(source: ImageLike, max_pixels: int | None = None) -> np.ndarray:
     return np.ascontiguousarray(array)
 
 
+#: ITU-R BT.601 luma weights of R, G and B (what PIL's ``convert("L")`` uses).
+LUMA_WEIGHTS = np.array([0.299, 0.587, 0.114], dtype=np.float32)
+
+
+def luminance(rgb: np.ndarray) -> np.ndarray:
+    """Grey level (float32, same scale as the input) of an ``HxWx3`` or
+    ``HxWx4`` array; an alpha channel is ignored.  Trimaps and masks drawn
+    in colour are read through it, so white, black and grey keep their
+    meaning."""
+    return rgb[..., :3].astype(np.float32) @ LUMA_WEIGHTS
+
+
 def normalize_trimap(grey: np.ndarray) -> np.ndarray:
     """Map grey levels to exactly {0, 128, 255}: anything strictly between
     0 and 255 is unknown (trimaps in the wild use 127, 128, 102, ...)."""
@@ -225,8 +237,7 @@ def load_trimap(source: ImageLike, max_pixels: int | None = None) -> np.ndarray:
         if array.shape[2] == 1:
             array = array[:, :, 0]
         elif array.shape[2] in (3, 4):
-            rgb = array[:, :, :3].astype(np.float32)
-            array = np.rint(rgb @ np.array([0.299, 0.587, 0.114], dtype=np.float32)).clip(0, 255).astype(np.uint8)
+            array = np.rint(luminance(array)).clip(0, 255).astype(np.uint8)
         else:
             raise MattingInputError(
                 f"The trimap has shape {array.shape}; expected HxW, HxWx3 or HxWx4."

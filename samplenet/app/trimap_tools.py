@@ -21,7 +21,7 @@ import cv2
 import numpy as np
 
 from ..errors import MattingInputError
-from ..io import BACKGROUND, FOREGROUND, UNKNOWN
+from ..io import BACKGROUND, FOREGROUND, UNKNOWN, luminance
 
 #: Widest unknown band a visitor may ask for, in pixels on each side of the
 #: outline.  Wider bands make matting slow and mostly re-decide known pixels.
@@ -68,7 +68,7 @@ def binary_mask(mask: np.ndarray, what: str = "mask") -> np.ndarray:
         if array.shape[2] == 4 and array[..., 3].min() < array[..., 3].max():
             array = array[..., 3]
         elif array.shape[2] in (3, 4):
-            array = array[..., :3].astype(np.float32) @ np.array([0.299, 0.587, 0.114], np.float32)
+            array = luminance(array)
         elif array.shape[2] == 1:
             array = array[..., 0]
         else:
@@ -277,9 +277,9 @@ def _painted_levels(layer: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if array.dtype != np.uint8:
         raise MattingInputError(f"An editor layer has dtype {array.dtype}; expected uint8.")
     painted = array[..., 3] >= PAINT_ALPHA_THRESHOLD if array.shape[2] == 4 else np.ones(array.shape[:2], bool)
-    luminance = array[..., :3].astype(np.float32) @ np.array([0.299, 0.587, 0.114], np.float32)
+    grey = luminance(array)
     levels = np.array([BACKGROUND, UNKNOWN, FOREGROUND], np.float32)
-    nearest = levels[np.abs(luminance[..., None] - levels).argmin(axis=-1)].astype(np.uint8)
+    nearest = levels[np.abs(grey[..., None] - levels).argmin(axis=-1)].astype(np.uint8)
     return painted, nearest
 
 
