@@ -122,16 +122,24 @@ def _checked(pred: np.ndarray, gt: np.ndarray, trimap: np.ndarray) -> tuple[np.n
 # --------------------------------------------------------------------------
 # SAD and MSE
 # --------------------------------------------------------------------------
+# Each error is a kernel on checked inputs (float mattes, unknown mask) and
+# a public function that checks first; all_metrics checks once for all four.
+def _sad(pred_f: np.ndarray, gt_f: np.ndarray, unknown: np.ndarray) -> float:
+    return float(np.abs(pred_f - gt_f)[unknown].sum() / SCALE)
+
+
+def _mse(pred_f: np.ndarray, gt_f: np.ndarray, unknown: np.ndarray) -> float:
+    return float(np.mean((pred_f - gt_f)[unknown] ** 2))
+
+
 def sad(pred: np.ndarray, gt: np.ndarray, trimap: np.ndarray) -> float:
     """Sum of absolute differences over the unknown region, divided by 1000."""
-    pred_f, gt_f, unknown = _checked(pred, gt, trimap)
-    return float(np.abs(pred_f - gt_f)[unknown].sum() / SCALE)
+    return _sad(*_checked(pred, gt, trimap))
 
 
 def mse(pred: np.ndarray, gt: np.ndarray, trimap: np.ndarray) -> float:
     """Mean squared difference over the unknown pixels (alpha in [0, 1])."""
-    pred_f, gt_f, unknown = _checked(pred, gt, trimap)
-    return float(np.mean((pred_f - gt_f)[unknown] ** 2))
+    return _mse(*_checked(pred, gt, trimap))
 
 
 # --------------------------------------------------------------------------
@@ -177,13 +185,16 @@ def gradient_magnitude(matte: np.ndarray, sigma: float = GRADIENT_SIGMA) -> np.n
     return np.hypot(grad_x, grad_y)
 
 
-def gradient_error(pred: np.ndarray, gt: np.ndarray, trimap: np.ndarray) -> float:
-    """Sum over the unknown region of the squared difference of the two
-    mattes' gradient magnitudes (after min-max normalisation), / 1000."""
-    pred_f, gt_f, unknown = _checked(pred, gt, trimap)
+def _gradient_error(pred_f: np.ndarray, gt_f: np.ndarray, unknown: np.ndarray) -> float:
     pred_amp = gradient_magnitude(_min_max_normalise(pred_f))
     gt_amp = gradient_magnitude(_min_max_normalise(gt_f))
     return float(((pred_amp - gt_amp) ** 2)[unknown].sum() / SCALE)
+
+
+def gradient_error(pred: np.ndarray, gt: np.ndarray, trimap: np.ndarray) -> float:
+    """Sum over the unknown region of the squared difference of the two
+    mattes' gradient magnitudes (after min-max normalisation), / 1000."""
+    return _gradient_error(*_checked(pred, gt, trimap))
 
 
 # --------------------------------------------------------------------------
@@ -234,13 +245,16 @@ def _connectivity_degree(matte: np.ndarray, level: np.ndarray, theta: float) -> 
     return 1.0 - excess * (excess >= theta)
 
 
-def connectivity_error(pred: np.ndarray, gt: np.ndarray, trimap: np.ndarray) -> float:
-    """Sum over the unknown region of |phi(pred) - phi(gt)|, / 1000."""
-    pred_f, gt_f, unknown = _checked(pred, gt, trimap)
+def _connectivity_error(pred_f: np.ndarray, gt_f: np.ndarray, unknown: np.ndarray) -> float:
     level = connected_level(pred_f, gt_f)
     phi_pred = _connectivity_degree(pred_f, level, CONNECTIVITY_THETA)
     phi_gt = _connectivity_degree(gt_f, level, CONNECTIVITY_THETA)
     return float(np.abs(phi_pred - phi_gt)[unknown].sum() / SCALE)
+
+
+def connectivity_error(pred: np.ndarray, gt: np.ndarray, trimap: np.ndarray) -> float:
+    """Sum over the unknown region of |phi(pred) - phi(gt)|, / 1000."""
+    return _connectivity_error(*_checked(pred, gt, trimap))
 
 
 # --------------------------------------------------------------------------
@@ -254,14 +268,17 @@ METRICS: dict[str, Callable[[np.ndarray, np.ndarray, np.ndarray], float]] = {
     "connectivity": connectivity_error,
 }
 
+#: The same, on already checked inputs (used by :func:`all_metrics`).
+_KERNELS = {"sad": _sad, "mse": _mse, "gradient": _gradient_error, "connectivity": _connectivity_error}
+
 #: Column titles for tables.
 METRIC_TITLES = {"sad": "SAD", "mse": "MSE", "gradient": "Grad", "connectivity": "Conn"}
 
 
 def all_metrics(pred: np.ndarray, gt: np.ndarray, trimap: np.ndarray) -> dict[str, float]:
     """The four errors of one matte, keyed like :data:`METRICS`."""
-    _checked(pred, gt, trimap)  # fail once, before any work, with one message
-    return {name: func(pred, gt, trimap) for name, func in METRICS.items()}
+    checked = _checked(pred, gt, trimap)  # fail once, before any work, with one message
+    return {name: _KERNELS[name](*checked) for name in METRICS}
 
 
 __all__ = [

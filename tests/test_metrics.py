@@ -87,6 +87,19 @@ def test_identical_mattes_have_zero_error(name):
     assert all_metrics(gt, gt.copy(), trimap)[name] == 0.0
 
 
+def test_all_metrics_equals_each_metric_on_its_own():
+    rng = np.random.default_rng(5)
+    gt = (rng.uniform(0, 1, (24, 20)) * 255).astype(np.uint8)  # uint8 mattes are converted alike
+    pred = np.clip(gt.astype(int) + rng.integers(-60, 60, gt.shape), 0, 255).astype(np.uint8)
+    trimap = np.full(gt.shape, U, np.uint8)
+    trimap[:4] = B
+    trimap[-4:] = F
+    together = all_metrics(pred, gt, trimap)
+    alone = {"sad": sad, "mse": mse, "gradient": gradient_error, "connectivity": connectivity_error}
+    assert together == {name: func(pred, gt, trimap) for name, func in alone.items()}
+    assert together["sad"] > 0 and together["connectivity"] > 0
+
+
 # ---------------------------------------------------------------- gradient
 def test_gradient_kernel_follows_the_gaussgradient_rule():
     kernel = gaussian_gradient_kernel(1.4)
