@@ -59,9 +59,11 @@ def _describe(source: object) -> str:
     return type(source).__name__
 
 
-def _open_pil(source: Union[str, os.PathLike, bytes], what: str, max_pixels: int) -> Image.Image:
+def open_image_file(source: Union[str, os.PathLike, bytes], what: str, max_pixels: int) -> Image.Image:
     """Decode a file or byte string with PIL, checking the size before the
-    pixels are decoded so that a huge or malicious file costs nothing."""
+    pixels are decoded so that a huge or malicious file costs nothing.
+    Every failure is a :class:`MattingInputError` naming ``what`` and the
+    file.  The image keeps its mode (alpha channel, palette...)."""
     label = _describe(source)
     try:
         if isinstance(source, bytes):
@@ -156,7 +158,7 @@ def _to_array(source: ImageLike, what: str, max_pixels: int) -> np.ndarray:
             )
         return _pil_to_array(source)
     if isinstance(source, (str, os.PathLike, bytes)):
-        return _pil_to_array(_open_pil(source, what, max_pixels))
+        return _pil_to_array(open_image_file(source, what, max_pixels))
     if isinstance(source, np.ndarray):
         return _array_to_uint8(source, what)
     raise MattingInputError(

@@ -210,6 +210,16 @@ def test_preview_of_a_sketch_overlays_the_painted_trimap(files):
     assert np.array_equal(picture, overlay_trimap(image, trimap))
 
 
+def test_an_editor_layer_file_that_is_not_an_image_is_named(files, tmp_path):
+    image = files["arrays"][0]
+    broken = tmp_path / "layer.png"
+    broken.write_bytes(b"not a png")
+    with pytest.raises(MattingInputError, match="editor layer .*layer.png.* is not an image"):
+        handlers.sketch_trimap(image, _editor_value([str(broken)]), "unknown")
+    with pytest.raises(gr.Error, match="editor layer 'layer.png' is not an image"):
+        handlers.preview_trimap(files["image"], "sketch", _editor_value([str(broken)]), "unknown", None, 10, None)
+
+
 def test_empty_sketch_canvas_is_a_clear_error(files):
     empty = np.zeros((48, 64, 4), np.uint8)
     with pytest.raises(gr.Error, match="sketch is empty"):

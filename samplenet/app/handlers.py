@@ -29,7 +29,7 @@ import numpy as np
 from PIL import Image
 
 from ..errors import MattingInputError
-from ..io import FOREGROUND, UNKNOWN, load_image, load_trimap, max_pixels_from_env
+from ..io import FOREGROUND, UNKNOWN, load_image, load_trimap, max_pixels_from_env, open_image_file
 from ..result import MattingResult, to_uint8
 from . import gpu
 from .engines import EngineRegistry
@@ -144,7 +144,7 @@ def _editor_layers(value: Any) -> list[np.ndarray]:
         if layer is None:
             continue
         if isinstance(layer, (str, os.PathLike)):
-            layer = np.asarray(Image.open(layer).convert("RGBA"))
+            layer = open_image_file(layer, "editor layer", max_pixels_from_env()).convert("RGBA")
         layers.append(np.asarray(layer))
     return layers
 
@@ -213,11 +213,9 @@ def load_mask(mask: Any, photo: np.ndarray) -> np.ndarray:
 
 def _open_any(source: Any, what: str) -> np.ndarray:
     """Read a mask keeping an alpha channel (load_trimap would drop it)."""
-    from ..io import _open_pil  # the checked decoder shared with images and trimaps
-
     if isinstance(source, np.ndarray):
         return source
-    img = _open_pil(source, what, max_pixels_from_env())
+    img = open_image_file(source, what, max_pixels_from_env())
     if img.mode in ("RGBA", "LA", "PA") or "transparency" in img.info:
         return np.asarray(img.convert("RGBA"))
     return np.asarray(img.convert("L"))
