@@ -5,7 +5,7 @@ import logging
 import os
 from pathlib import Path
 
-from ..errors import WeightsUploadError
+from ..errors import WeightsNotFoundError, WeightsUploadError
 from . import folder as fmt
 from .keys import require_matching_shapes
 from .locate import _offline
@@ -22,8 +22,6 @@ def check_weights_folder(folder: str | os.PathLike) -> Path:
         WeightsNotFoundError: the folder does not exist.
         WeightsFormatError: anything malformed; the message names the file or keys.
     """
-    from ..errors import WeightsNotFoundError
-
     path = Path(folder).expanduser()
     if not path.is_dir():
         raise WeightsNotFoundError(f"weights folder {path} does not exist (or is not a folder).")

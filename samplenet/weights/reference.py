@@ -183,23 +183,28 @@ def _check_network(
     name: str, path: Path, state: Mapping[str, torch.Tensor], expected: Mapping[str, tuple[int, ...]]
 ) -> None:
     """Compare one checkpoint with the submodule it should fill."""
-    prefix = f"{name}."
-    wanted = {key[len(prefix):]: shape for key, shape in expected.items() if key.startswith(prefix)}
-    found = {key: tuple(value.shape) for key, value in state.items()}
-    mismatch = compare_shapes(wanted, found)
+    mismatch = compare_shapes(_submodule_shapes(expected, name), _shapes(state))
     if not mismatch:
         return
     message = f"{path} does not match the {NETWORKS[name]}: {mismatch.describe()}."
     for other in NETWORKS:
         if other == name:
             continue
-        other_prefix = f"{other}."
-        other_wanted = {k[len(other_prefix):]: s for k, s in expected.items() if k.startswith(other_prefix)}
         as_other = pad_matting_conv1(dict(state))[0] if other == "matting" else state
-        if not compare_shapes(other_wanted, {key: tuple(value.shape) for key, value in as_other.items()}):
+        if not compare_shapes(_submodule_shapes(expected, other), _shapes(as_other)):
             message += f" It looks like the {NETWORKS[other]} checkpoint: were the files given in the wrong order?"
             break
     raise WeightsFormatError(message)
+
+
+def _submodule_shapes(expected: Mapping[str, tuple[int, ...]], name: str) -> dict[str, tuple[int, ...]]:
+    """The expected ``{key: shape}`` of one submodule, its prefix removed."""
+    prefix = f"{name}."
+    return {key[len(prefix):]: shape for key, shape in expected.items() if key.startswith(prefix)}
+
+
+def _shapes(state: Mapping[str, torch.Tensor]) -> dict[str, tuple[int, ...]]:
+    return {key: tuple(value.shape) for key, value in state.items()}
 
 
 def _sha256(path: Path) -> str:
