@@ -87,6 +87,7 @@ class EvaluationResult:
 
     @property
     def means(self) -> dict[str, float]:
+        """Mean of each error over the scored images (empty if none)."""
         if not self.rows:
             return {}
         return {name: float(np.mean([row[name] for row in self.rows])) for name in METRICS}

@@ -84,6 +84,8 @@ def write_csv(path: Path, rows: Sequence[dict[str, Any]]) -> None:
 
 
 def write_json(path: Path, payload: dict[str, Any]) -> None:
+    """``payload`` as indented JSON (NaN written as ``NaN``, which Python and
+    JavaScript read back), creating the parent folder if needed."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w") as handle:
         json.dump(payload, handle, indent=2, allow_nan=True)

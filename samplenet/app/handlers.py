@@ -244,6 +244,7 @@ class MattingOutcome:
         return colours
 
     def cutout_rgba(self) -> np.ndarray:
+        """The cut-out as ``HxWx4 uint8`` RGBA: :meth:`cutout_colours` with the alpha matte."""
         return np.dstack([to_uint8(self.cutout_colours()), to_uint8(self.result.alpha)])
 
 

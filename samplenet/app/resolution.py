@@ -39,6 +39,7 @@ class WorkingCopy:
 
     @property
     def downscaled(self) -> bool:
+        """Whether the engine runs on a smaller copy than the photo."""
         return self.scale < 1.0
 
 

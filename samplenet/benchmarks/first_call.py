@@ -54,6 +54,8 @@ def measure_first_call(
 
 
 def main(argv: list[str]) -> int:
+    """The child's side: ``ENGINE IMAGE TRIMAP OPTIONS_JSON`` -> one matte,
+    then a JSON line saying what was computed."""
     engine, image_path, trimap_path, options = argv[0], argv[1], argv[2], json.loads(argv[3])
     from ..io import prepare_inputs
     from .engines import ENGINE_BUILDERS

@@ -45,11 +45,13 @@ class QualityResult:
     printed: list[dict[str, str]] = field(default_factory=list)
 
     def note_printed(self, engine: str, case: BenchmarkCase, text: str) -> None:
+        """Keep what an engine printed on ``case`` (whitespace folded), if anything."""
         text = " ".join(text.split())
         if text:
             self.printed.append({"engine": engine, "image": case.image_name, "trimap": case.trimap_set, "text": text})
 
     def rows_of(self, engine: str, trimap_set: str | None = None) -> list[dict[str, Any]]:
+        """The rows of one engine, of one trimap set or (``None``) of all."""
         return [
             row
             for row in self.rows

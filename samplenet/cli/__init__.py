@@ -26,6 +26,7 @@ COMMAND_MODULES = [
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The top-level parser with every module of :data:`COMMAND_MODULES` registered."""
     from .. import __version__
 
     parser = argparse.ArgumentParser(

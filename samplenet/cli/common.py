@@ -72,4 +72,5 @@ def engine_from_args(args: argparse.Namespace) -> Matter:
 
 
 def predict_options(args: argparse.Namespace) -> dict:
+    """The per-call options the engine options ask for (``size`` when given)."""
     return {"size": args.size} if args.size is not None else {}
