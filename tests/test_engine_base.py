@@ -72,3 +72,9 @@ def test_cutout_and_composite(disc_example):
     assert np.array_equal(green[trimap == 255], image[trimap == 255])
     with pytest.raises(ValueError, match="background is"):
         result.composite(np.zeros((3, 3, 3), np.uint8))
+    height, width = trimap.shape
+    for bad in [(0, 255), (0, 300, 0), "green", np.zeros((height, width), np.uint8),
+                np.full((height, width, 3), 0.5, np.float32)]:
+        with pytest.raises(MattingInputError, match="new background"):
+            result.composite(bad)
+    assert np.array_equal(result.composite(np.zeros((height, width, 3), np.uint8))[trimap == 255], image[trimap == 255])
