@@ -212,12 +212,19 @@ def luminance(rgb: np.ndarray) -> np.ndarray:
     return rgb[..., :3].astype(np.float32) @ LUMA_WEIGHTS
 
 
+def unknown_region(grey: np.ndarray) -> np.ndarray:
+    """The unknown pixels of a grey-level trimap: every value strictly
+    between 0 and 255 (trimaps in the wild use 127, 128, 102, ...).  The one
+    definition that loading and scoring share."""
+    return (grey > BACKGROUND) & (grey < FOREGROUND)
+
+
 def normalize_trimap(grey: np.ndarray) -> np.ndarray:
     """Map grey levels to exactly {0, 128, 255}: anything strictly between
-    0 and 255 is unknown (trimaps in the wild use 127, 128, 102, ...)."""
+    0 and 255 is unknown (see :func:`unknown_region`)."""
     out = np.full(grey.shape, UNKNOWN, dtype=np.uint8)
-    out[grey == 0] = BACKGROUND
-    out[grey == 255] = FOREGROUND
+    out[grey == BACKGROUND] = BACKGROUND
+    out[grey == FOREGROUND] = FOREGROUND
     return out
 
 

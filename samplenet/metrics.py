@@ -33,6 +33,7 @@ import numpy as np
 from scipy import ndimage
 
 from .errors import MattingInputError
+from .io import unknown_region
 
 #: Standard deviation of the derivative-of-Gaussian filters (DIM: 1.4).
 GRADIENT_SIGMA = 1.4
@@ -98,7 +99,7 @@ def unknown_mask(trimap: np.ndarray) -> np.ndarray:
         raise MattingInputError(
             f"The trimap has values in [{array.min()}, {array.max()}]; expected 0..255."
         )
-    return (array > 0) & (array < 255)
+    return unknown_region(array)
 
 
 def _checked(pred: np.ndarray, gt: np.ndarray, trimap: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
