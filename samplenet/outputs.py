@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Mapping
 
 import numpy as np
 from PIL import Image
@@ -55,9 +56,16 @@ def save_result(
     }
     if trimap is not None:
         images["trimap"] = Image.fromarray(np.ascontiguousarray(trimap, dtype=np.uint8), mode="L")
+    return save_pngs(images, out, stem)
+
+
+def save_pngs(images: Mapping[str, Image.Image], out_dir: Path, stem: str) -> dict[str, Path]:
+    """Save each picture as ``out_dir/<stem>_<kind>.png`` (the folder must
+    exist); returns the paths by kind.  The one naming rule of every file
+    the CLI and the app write."""
     paths = {}
     for kind, img in images.items():
-        path = out / f"{stem}_{kind}.png"
+        path = Path(out_dir) / f"{stem}_{kind}.png"
         img.save(path)
         paths[kind] = path
     return paths

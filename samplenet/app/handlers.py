@@ -30,6 +30,7 @@ from PIL import Image
 
 from ..errors import MattingInputError
 from ..io import FOREGROUND, UNKNOWN, load_image, load_trimap, max_pixels_from_env, open_image_file
+from ..outputs import save_pngs
 from ..result import MattingResult, to_uint8
 from . import gpu
 from .engines import EngineRegistry
@@ -322,12 +323,7 @@ def write_result_files(outcome: MattingOutcome, stem: str) -> dict[str, str]:
         "foreground": Image.fromarray(to_uint8(result.foreground), mode="RGB"),
         "background": Image.fromarray(to_uint8(result.background), mode="RGB"),
     }
-    paths = {}
-    for kind, picture in pictures.items():
-        path = out / f"{stem}_{kind}.png"
-        picture.save(path)
-        paths[kind] = str(path)
-    return paths
+    return {kind: str(path) for kind, path in save_pngs(pictures, out, stem).items()}
 
 
 @user_errors
@@ -357,9 +353,8 @@ def trimap_file_from_mask(image_file: Any, mask_file: Any, band_width: float = 1
     image = load_image(_file_path(_require(image_file, "The image file is missing.")))
     mask = load_mask(mask_file, image)
     trimap = mask_to_trimap(mask, band_width)
-    path = _output_dir() / f"{_stem(image_file)}_trimap.png"
-    Image.fromarray(trimap, mode="L").save(path)
-    return str(path)
+    paths = save_pngs({"trimap": Image.fromarray(trimap, mode="L")}, _output_dir(), _stem(image_file))
+    return str(paths["trimap"])
 
 
 # --------------------------------------------------------------------------- page
