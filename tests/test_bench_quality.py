@@ -186,3 +186,12 @@ def test_samplenet_engine_without_weights_is_a_clear_error(bench_data, tmp_path,
     assert _run(bench_data, "--engines", "samplenet", "--weights", str(missing)) == 2
     err = capsys.readouterr().err
     assert "weights not found" in err and "no-weights-here" in err
+
+
+def test_out_below_an_existing_file_is_refused_before_any_engine_runs(bench_data, with_half_engine, capsys):
+    blocker = bench_data.parent / "taken"
+    blocker.write_text("not a folder")
+    assert _run(bench_data, "--engines", "half", "--out", str(blocker / "table.csv")) == 2
+    captured = capsys.readouterr()
+    assert f"'{blocker}' is a file" in captured.err
+    assert "GT01" not in captured.out
