@@ -257,7 +257,7 @@ def run(args: argparse.Namespace) -> int:
     print(
         "SAD, Grad, Conn / 1000; MSE not scaled; s = seconds per matte after warm-up; "
         "first call = build + first matte in this process; ratios to mean errors and median time "
-        f"of {REFERENCE_ENGINE}" + ("" if REFERENCE_ENGINE in engines else f" (not run: no ratios)")
+        f"of {REFERENCE_ENGINE}" + ("" if REFERENCE_ENGINE in engines else " (not run: no ratios)")
     )
     for note in result.printed:
         print(f"note: {note['engine']} printed on {note['image']}/{note['trimap']}: {note['text'][:160]}")
