@@ -11,12 +11,16 @@ import logging
 import os
 from typing import Mapping
 
+from ..engines import ENGINES
 from ..engines.base import Matter
 from ..errors import MattingInputError
 
 logger = logging.getLogger("samplenet.app")
 
-ENGINE_CHOICES = ("auto", "samplenet", "classical")
+#: What a visitor or API caller may ask for: the names ``samplenet.load`` takes.
+ENGINE_CHOICES = ENGINES
+#: The engines a registry can hold (``"auto"`` is a choice, not an engine).
+LOADED_ENGINES = tuple(name for name in ENGINES if name != "auto")
 
 HOW_TO_ENABLE_SAMPLENET = (
     "To enable SampleNet, convert the reference checkpoints with `samplenet convert`, upload them "
@@ -41,7 +45,7 @@ class EngineRegistry:
     def __init__(self, engines: Mapping[str, Matter], notice: str | None = None) -> None:
         if not engines:
             raise ValueError("an EngineRegistry needs at least one engine")
-        unknown = set(engines) - {"samplenet", "classical"}
+        unknown = set(engines) - set(LOADED_ENGINES)
         if unknown:
             raise ValueError(f"unknown engine names {sorted(unknown)}")
         self.engines = dict(engines)
@@ -77,7 +81,7 @@ class EngineRegistry:
     @property
     def available(self) -> list[str]:
         """Engine names a visitor can pick, ``"auto"`` first."""
-        return ["auto"] + [name for name in ("samplenet", "classical") if name in self.engines]
+        return ["auto"] + [name for name in LOADED_ENGINES if name in self.engines]
 
     @property
     def default_name(self) -> str:
