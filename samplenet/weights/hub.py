@@ -8,7 +8,7 @@ from pathlib import Path
 from ..errors import WeightsNotFoundError, WeightsUploadError
 from . import folder as fmt
 from .keys import require_matching_shapes
-from .locate import _offline
+from .locate import hub_offline
 from . import pretrained
 
 logger = logging.getLogger("samplenet")
@@ -56,7 +56,7 @@ def push_to_hub(
             error; the message says which.
     """
     path = check_weights_folder(folder)
-    if _offline():
+    if hub_offline():
         raise WeightsUploadError(
             "cannot push to the Hugging Face Hub: HF_HUB_OFFLINE is set, so samplenet may not use the network. "
             "Unset it (and log in with `hf auth login` or pass --token) to upload."

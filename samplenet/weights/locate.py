@@ -144,10 +144,11 @@ def _at(revision: str | None) -> str:
 
 def _reason(exc: Exception) -> str:
     text = " ".join(str(exc).split()) or type(exc).__name__
-    if _offline():
+    if hub_offline():
         text += " (HF_HUB_OFFLINE is set, so only the local Hub cache was searched.)"
     return text if text.endswith((".", ")")) else text + "."
 
 
-def _offline() -> bool:
+def hub_offline() -> bool:
+    """Whether ``HF_HUB_OFFLINE`` forbids network access to the Hub."""
     return os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on")
