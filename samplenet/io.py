@@ -51,6 +51,16 @@ def max_pixels_from_env() -> int:
     return positive_int_from_env("SAMPLENET_MAX_PIXELS", DEFAULT_MAX_PIXELS)
 
 
+def pixel_limit(max_pixels: int | None) -> int:
+    """The pixel limit to apply: ``max_pixels`` when given (a positive
+    integer), else :func:`max_pixels_from_env`."""
+    if max_pixels is None:
+        return max_pixels_from_env()
+    if isinstance(max_pixels, bool) or not isinstance(max_pixels, (int, np.integer)) or max_pixels <= 0:
+        raise MattingInputError(f"max_pixels must be a positive integer (or None), got {max_pixels!r}")
+    return int(max_pixels)
+
+
 def _describe(source: object) -> str:
     if isinstance(source, (str, os.PathLike)):
         return f"'{os.fspath(source)}'"
@@ -183,7 +193,7 @@ def load_image(source: ImageLike, max_pixels: int | None = None) -> np.ndarray:
     Greyscale is repeated to three channels, an alpha channel is dropped,
     16-bit data is scaled to 8 bits and EXIF orientation is applied.
     """
-    limit = max_pixels_from_env() if max_pixels is None else max_pixels
+    limit = pixel_limit(max_pixels)
     array = _to_array(source, "image", limit)
     _check_size(array, "image", limit)
     if array.ndim == 2:
@@ -234,7 +244,7 @@ def load_trimap(source: ImageLike, max_pixels: int | None = None) -> np.ndarray:
     Grey, RGB, RGBA and palette files are accepted; colour is reduced to
     luminance (white, black and grey stay what they are).
     """
-    limit = max_pixels_from_env() if max_pixels is None else max_pixels
+    limit = pixel_limit(max_pixels)
     if isinstance(source, np.ndarray) and source.dtype == np.bool_:
         raise MattingInputError(
             "The trimap is a boolean mask; a trimap needs three levels (0 background, "

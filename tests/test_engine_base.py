@@ -6,6 +6,7 @@ import pytest
 
 from samplenet.engines.base import Matter
 from samplenet.errors import MattingInputError
+from samplenet.io import prepare_inputs
 from samplenet.result import MattingResult
 
 
@@ -58,6 +59,15 @@ def test_bad_inputs_stop_before_the_engine(disc_example):
     with pytest.raises(MattingInputError, match="limit"):
         RecordingMatter(max_pixels=100)(image, trimap)
     assert matter.calls == []
+
+
+@pytest.mark.parametrize("limit", ["abc", 0, -5, 2.5, True])
+def test_a_bad_pixel_limit_is_refused_by_name(disc_example, limit):
+    image, trimap, _ = disc_example
+    with pytest.raises(MattingInputError, match="max_pixels must be a positive integer"):
+        RecordingMatter(max_pixels=limit)
+    with pytest.raises(MattingInputError, match="max_pixels must be a positive integer"):
+        prepare_inputs(image, trimap, max_pixels=limit)
 
 
 def test_cutout_and_composite(disc_example):

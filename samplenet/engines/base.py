@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from ..io import FOREGROUND, UNKNOWN, ImageLike, max_pixels_from_env, prepare_inputs
+from ..io import FOREGROUND, UNKNOWN, ImageLike, pixel_limit, prepare_inputs
 from ..result import MattingResult
 
 
@@ -24,6 +24,8 @@ class Matter(ABC):
     name: str = "base"
 
     def __init__(self, max_pixels: int | None = None) -> None:
+        if max_pixels is not None:
+            pixel_limit(max_pixels)  # a bad limit fails when the engine is built, not at its first call
         self.max_pixels = max_pixels
 
     def __call__(self, image: ImageLike, trimap: ImageLike, **options: Any) -> MattingResult:
@@ -36,8 +38,7 @@ class Matter(ABC):
             **options: engine-specific options (see the engine's
                 :meth:`predict_arrays`).
         """
-        limit = self.max_pixels if self.max_pixels is not None else max_pixels_from_env()
-        img, tri = prepare_inputs(image, trimap, limit)
+        img, tri = prepare_inputs(image, trimap, pixel_limit(self.max_pixels))
         start = time.perf_counter()
         if not np.any(tri == UNKNOWN):
             result = self.known_only(img, tri)
