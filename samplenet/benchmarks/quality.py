@@ -21,6 +21,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
+from ..cli.common import positive_int
 from ..metrics import METRIC_TITLES, METRICS, all_metrics
 from ..reports import format_table, machine_description, output_paths, write_csv, write_json
 from .dataset import BenchmarkCase, load_benchmark_set
@@ -200,16 +201,6 @@ def summary_table(result: QualityResult, markdown: bool = False) -> str:
 # --------------------------------------------------------------------------
 # Command line
 # --------------------------------------------------------------------------
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
-    return value
-
-
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "quality",
@@ -226,7 +217,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help=f"comma-separated engines from {', '.join(ENGINE_BUILDERS)} (default: classical,{REFERENCE_ENGINE})",
     )
     parser.add_argument("--trimaps", default=None, help="comma-separated trimap folders (default: all trimap*)")
-    parser.add_argument("--limit", type=_positive_int, default=None, help="only the first N images")
+    parser.add_argument("--limit", type=positive_int, default=None, help="only the first N images")
     parser.add_argument("--out", default=None, help="save table.csv and table.json (give either name)")
     parser.add_argument("--weights", default=None, help="SampleNet weights (for the samplenet engine)")
     parser.add_argument("--device", default=None, help="torch device for the samplenet engine")

@@ -10,6 +10,17 @@ from ..engines.base import Matter
 logger = logging.getLogger("samplenet")
 
 
+def positive_int(text: str) -> int:
+    """argparse type for counts such as ``--limit``: a whole number >= 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
+    return value
+
+
 def parse_size(text: str) -> tuple[int, int]:
     """``"800x600"`` -> ``(800, 600)`` (width, height), for argparse."""
     try:
