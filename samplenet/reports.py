@@ -18,9 +18,9 @@ from .outputs import check_output_folder
 
 def format_value(value: Any) -> str:
     """Numbers with 4 significant digits (errors span 1e-5 .. 1e3), the rest as text."""
-    if isinstance(value, bool) or value is None:
-        return "" if value is None else str(value)
-    if isinstance(value, int):
+    if value is None:
+        return ""
+    if isinstance(value, int):  # bool included: True/False print as words
         return str(value)
     if isinstance(value, float):
         if value != value:  # NaN
