@@ -24,6 +24,7 @@ from ..io import BACKGROUND, FOREGROUND
 from ..models.contextual_attention import get_attention
 from ..models.samplenet import SIZE_MULTIPLE, SampleNet
 from ..result import MattingResult
+from . import speed_options
 from .base import Matter
 
 #: Default ceiling for the memory the dense attention may take (bytes).
@@ -88,13 +89,21 @@ class SampleNetMatter(Matter):
         model: a :class:`~samplenet.models.samplenet.SampleNet` with weights.
         device: ``"cpu"``, ``"cuda"``, ``"cuda:1"``...; ``None`` = CUDA if
             available.
-        half: run in float16 (CUDA only; results differ from float32 by
-            about 1e-3).
+        half: same as ``precision="fp16"`` (CUDA only).
         max_pixels: largest accepted input (see :mod:`samplenet.io`).
         attention: contextual-attention implementation for both samplers;
-            ``None`` = ``"dense"``, or ``"exact"`` when the dense one would
-            need more than ``max_attention_bytes``.
+            ``None`` = ``"exact"`` (blocked, memory linear in pixels; if it is
+            not installed, ``"dense"`` up to ``max_attention_bytes``).
         max_attention_bytes: memory ceiling for the dense attention.
+        precision: ``"fp32"`` (default), ``"bf16"`` (CUDA, or CPUs with
+            native bf16) or ``"fp16"`` (CUDA); see
+            :mod:`samplenet.engines.speed_options`.
+        sampling_max_side: run the two sampling networks with the longer
+            side capped at this many pixels and the matting network at full
+            resolution (faster for large photos, slightly different
+            colours); ``None`` (default) samples at full resolution.
+        threads: PyTorch CPU threads (default ``$SAMPLENET_THREADS``, else
+            PyTorch's default); set once, for the whole process.
     """
 
     name = "samplenet"
@@ -107,19 +116,21 @@ class SampleNetMatter(Matter):
         max_pixels: Optional[int] = None,
         attention: Optional[str] = None,
         max_attention_bytes: int = DEFAULT_MAX_ATTENTION_BYTES,
+        precision: Optional[str] = None,
+        sampling_max_side: Optional[int] = None,
+        threads: Optional[int] = None,
     ) -> None:
         super().__init__(max_pixels=max_pixels)
         if not isinstance(model, SampleNet):
             raise TypeError(f"model must be a SampleNet, got {type(model).__name__}")
         self.device = resolve_device(device)
-        if half and self.device.type != "cuda":
-            raise ValueError(
-                f"half=True (float16) is only supported on CUDA, but the device is {self.device}; "
-                "run in float32 on the CPU (half=False)."
-            )
+        self.compute_dtype = speed_options.resolve_precision(precision, half, self.device)
+        self.sampling_max_side = speed_options.check_sampling_max_side(sampling_max_side)
+        self.threads = speed_options.apply_threads(threads)
         if attention is not None:
             get_attention(attention)  # refuse unknown names now, not at the first call
-        self.dtype = torch.float16 if half else torch.float32
+        # weights stay float32; lower precisions run under autocast
+        self.dtype = torch.float32
         self.attention = attention
         self.max_attention_bytes = max_attention_bytes
         self.model = model.to(device=self.device, dtype=self.dtype).eval()
@@ -153,18 +164,19 @@ class SampleNetMatter(Matter):
     def _choose_attention(self, height: int, width: int) -> str:
         if self.attention is not None:
             return self.attention
-        needed = dense_attention_bytes(height, width)
-        if needed <= self.max_attention_bytes:
-            return "dense"
         try:
             get_attention("exact")
             return "exact"
         except ValueError:
-            raise MattingInputError(
-                f"A {width}x{height} image needs about {needed / 1024**3:.1f} GiB for the dense "
-                f"contextual attention, more than the limit of {self.max_attention_bytes / 1024**3:.1f} GiB. "
-                "Pass size=(W, H) to run at a smaller size, or raise max_attention_bytes."
-            ) from None
+            pass
+        needed = dense_attention_bytes(height, width)
+        if needed <= self.max_attention_bytes:
+            return "dense"
+        raise MattingInputError(
+            f"A {width}x{height} image needs about {needed / 1024**3:.1f} GiB for the dense "
+            f"contextual attention, more than the limit of {self.max_attention_bytes / 1024**3:.1f} GiB. "
+            "Pass size=(W, H) to run at a smaller size, or raise max_attention_bytes."
+        )
 
     def _run_networks(self, image_bgr: np.ndarray, trimap: np.ndarray) -> tuple[np.ndarray, ...]:
         """uint8 BGR image + uint8 {0,128,255} trimap (sides multiples of 8)
@@ -175,9 +187,20 @@ class SampleNetMatter(Matter):
         trimap_t = torch.from_numpy(levels)[None, None]
         image_t = image_t.to(self.device, self.dtype)
         trimap_t = trimap_t.to(self.device, self.dtype)
-        self.model.set_attention(self._choose_attention(*trimap.shape))
-        with torch.inference_mode():
-            alpha, fg, bg = self.model(image_t, trimap_t)
+        small = speed_options.sampling_size(*trimap.shape, self.sampling_max_side)
+        self.model.set_attention(self._choose_attention(*(small or trimap.shape)))
+        self.last_sampling_size = small or trimap.shape
+        with torch.inference_mode(), speed_options.precision_context(self.device, self.compute_dtype):
+            if small is None:
+                alpha, fg, bg = self.model(image_t, trimap_t)
+            else:
+                fg, bg = self.model.sample(
+                    speed_options.shrink_image(image_t, small), speed_options.shrink_trimap(trimap_t, small)
+                )
+                fg = speed_options.grow_colours(fg.float(), tuple(trimap.shape))
+                bg = speed_options.grow_colours(bg.float(), tuple(trimap.shape))
+                alpha = self.model.alpha_from_samples(image_t, trimap_t, fg, bg)
+            alpha, fg, bg = alpha.float(), fg.float(), bg.float()
             fg = ((fg + 1.0) / 2.0).clamp(0.0, 1.0)
             bg = ((bg + 1.0) / 2.0).clamp(0.0, 1.0)
         alpha = alpha[0, 0].float().cpu().numpy()
@@ -199,7 +222,7 @@ class SampleNetMatter(Matter):
         """
         height, width = trimap.shape
         image_bgr = np.ascontiguousarray(image[:, :, ::-1])
-        info: dict[str, Any] = {"device": str(self.device), "dtype": str(self.dtype).replace("torch.", "")}
+        info: dict[str, Any] = {"device": str(self.device), "dtype": str(self.compute_dtype).replace("torch.", "")}
         if size is None:
             padded_image, padding = _pad_to_multiple(image_bgr, SIZE_MULTIPLE)
             padded_trimap, _ = _pad_to_multiple(trimap, SIZE_MULTIPLE)
@@ -223,6 +246,8 @@ class SampleNetMatter(Matter):
             if not np.any(small_trimap == 128):
                 info["note"] = f"the unknown region vanished when resizing the trimap to {net_w}x{net_h}"
         info["attention"] = self.model.attention
+        sampled_h, sampled_w = self.last_sampling_size
+        info["sampling_size"] = (sampled_w, sampled_h)
         return MattingResult(
             alpha=np.ascontiguousarray(alpha, dtype=np.float32),
             foreground=np.ascontiguousarray(fg[:, :, ::-1], dtype=np.float32),

@@ -225,4 +225,8 @@ class ContextualAttention(nn.Module):
 
     def forward(self, f: Tensor, b: Tensor, mask: Optional[Tensor] = None) -> Tensor:
         attend = get_attention(self.implementation)
-        return self.out(attend(f, b, mask, rate=self.rate))
+        # Always float32, also under autocast / in a half-precision model: the
+        # softmax multiplies the scores by 10, beyond what bf16/fp16 carry.
+        with torch.autocast(device_type=f.device.type, enabled=False):
+            attended = attend(f.float(), b.float(), None if mask is None else mask.float(), rate=self.rate)
+        return self.out(attended.to(f.dtype))

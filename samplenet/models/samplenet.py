@@ -44,10 +44,12 @@ class SampleNet(nn.Module):
     Args:
         attention: name of the contextual-attention implementation used by
             both samplers (see
-            :data:`~samplenet.models.contextual_attention.ATTENTION_IMPLEMENTATIONS`).
+            :data:`~samplenet.models.contextual_attention.ATTENTION_IMPLEMENTATIONS`):
+            ``"exact"`` (blocked, memory linear in pixels) or ``"dense"``
+            (the straightforward one; same numbers up to float rounding).
     """
 
-    def __init__(self, attention: str = "dense") -> None:
+    def __init__(self, attention: str = "exact") -> None:
         super().__init__()
         self.background = BackgroundSampler(attention=attention)
         self.foreground = ForegroundSampler(attention=attention)
@@ -112,6 +114,13 @@ class SampleNet(nn.Module):
         output in the unknown region, ``trimap / 2`` elsewhere), fg and bg as
         in :meth:`sample`."""
         foreground, background, image, trimap = self._sample(image, trimap)
+        return self.alpha_from_samples(image, trimap, foreground, background), foreground, background
+
+    def alpha_from_samples(self, image: Tensor, trimap: Tensor, foreground: Tensor, background: Tensor) -> Tensor:
+        """Step 3 alone: alpha ``Bx1xHxW`` from image, trimap and sampled
+        colours (all as in :meth:`forward`), so that the colours may come
+        from elsewhere, e.g. samplers run at a lower resolution."""
+        self._check(image, trimap)
+        image, trimap = image.clamp(-1.0, 1.0), trimap.clamp(0.0, 2.0)
         prediction = self.matting(torch.cat([image, foreground, background, trimap - 1.0], dim=1))
-        alpha = torch.where(trimap == 1.0, prediction, trimap / 2.0)
-        return alpha, foreground, background
+        return torch.where(trimap == 1.0, prediction, trimap / 2.0)

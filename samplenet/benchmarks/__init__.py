@@ -1,0 +1,1 @@
+"""Benchmarks run by ``samplenet bench``: they print tables, they assert nothing."""

@@ -1,0 +1,279 @@
+"""``samplenet bench quality``: matting engines side by side on ground truth.
+
+All engines run in one process on the same loaded inputs, one image at a
+time with the engines interleaved (so that a change in machine load hits
+them alike).  Before timing, each engine is built and called once on the
+first image: that warm-up is reported as its first-call time (it includes
+imports and JIT compilation that the engines before it in the list did not
+already do); ``fresh_first_call_s`` repeats it in a new Python process.
+Each prediction is fixed to the trimap in the known regions, then scored
+with :mod:`samplenet.metrics`; ratios are to pymatting's closed-form
+matting, the baseline of the quality bar.
+"""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import logging
+import statistics
+import time
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+from ..metrics import METRIC_TITLES, METRICS, all_metrics
+from ..reports import format_table, machine_description, output_paths, write_csv, write_json
+from .dataset import BenchmarkCase, load_benchmark_set
+from .engines import ENGINE_BUILDERS, REFERENCE_ENGINE, checked_alpha, parse_engine_list
+from .first_call import measure_first_call
+
+logger = logging.getLogger("samplenet")
+
+
+@dataclass
+class QualityResult:
+    """``rows``: one per (image, trimap set, engine) with the four errors
+    and ``seconds``; ``first_call``: engine -> warm-up seconds in this
+    process; ``fresh_first_call``: engine -> seconds in a new process."""
+
+    engines: list[str]
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    first_call: dict[str, float] = field(default_factory=dict)
+    fresh_first_call: dict[str, float] = field(default_factory=dict)
+    #: What engines printed while running (pymatting prints solver
+    #: warnings), one entry per call that printed anything.
+    printed: list[dict[str, str]] = field(default_factory=list)
+
+    def note_printed(self, engine: str, case: BenchmarkCase, text: str) -> None:
+        text = " ".join(text.split())
+        if text:
+            self.printed.append({"engine": engine, "image": case.image_name, "trimap": case.trimap_set, "text": text})
+
+    def rows_of(self, engine: str, trimap_set: str | None = None) -> list[dict[str, Any]]:
+        return [
+            row
+            for row in self.rows
+            if row["engine"] == engine and (trimap_set is None or row["trimap"] == trimap_set)
+        ]
+
+    def summary(self) -> list[dict[str, Any]]:
+        """Per engine and trimap set (and ``all``): mean errors, median and
+        mean time, first-call times and the ratios to the reference engine
+        (mean error / reference mean error, median time / reference median)."""
+        groups = sorted({row["trimap"] for row in self.rows}) + ["all"]
+        out = []
+        for group in groups:
+            stats = {}
+            for engine in self.engines:
+                rows = self.rows_of(engine, None if group == "all" else group)
+                entry: dict[str, Any] = {"engine": engine, "trimaps": group, "cases": len(rows)}
+                for name in METRICS:
+                    entry[f"mean_{name}"] = statistics.fmean(row[name] for row in rows)
+                entry["median_s"] = statistics.median(row["seconds"] for row in rows)
+                entry["mean_s"] = statistics.fmean(row["seconds"] for row in rows)
+                entry["first_call_s"] = self.first_call.get(engine)
+                entry["fresh_first_call_s"] = self.fresh_first_call.get(engine)
+                stats[engine] = entry
+            reference = stats.get(REFERENCE_ENGINE)
+            for engine, entry in stats.items():
+                for name in METRICS:
+                    entry[f"{name}_ratio"] = _ratio(entry[f"mean_{name}"], reference and reference[f"mean_{name}"])
+                entry["time_ratio"] = _ratio(entry["median_s"], reference and reference["median_s"])
+                out.append(entry)
+        return out
+
+
+def _ratio(value: float, reference: float | None) -> float | None:
+    if reference is None:
+        return None
+    if reference == 0:
+        return 1.0 if value == 0 else float("inf")
+    return value / reference
+
+
+def _call_capturing_stdout(function: Any, case: BenchmarkCase) -> tuple[Any, str]:
+    """Run an engine, keeping what it prints out of the tables."""
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer):
+        alpha = function(case.image, case.trimap)
+    return alpha, buffer.getvalue()
+
+
+def run_quality_benchmark(
+    cases: Sequence[BenchmarkCase],
+    engines: Sequence[str],
+    options: dict[str, Any] | None = None,
+    progress: bool = True,
+    fresh_first_call: bool = False,
+) -> QualityResult:
+    """Run ``engines`` (names in :data:`ENGINE_BUILDERS`) over ``cases``."""
+    from tqdm.auto import tqdm
+
+    if not cases:
+        raise ValueError("no benchmark cases to run")
+    options = options or {}
+    result = QualityResult(engines=list(engines))
+    first = cases[0]
+
+    functions = {}
+    for engine in engines:
+        start = time.perf_counter()
+        try:
+            function = ENGINE_BUILDERS[engine](options)
+        except ImportError as exc:
+            raise ValueError(f"engine {engine!r} is not available in this installation: {exc}") from None
+        raw, printed = _call_capturing_stdout(function, first)
+        checked_alpha(raw, first.trimap, engine)
+        result.first_call[engine] = time.perf_counter() - start
+        result.note_printed(engine, first, printed)
+        functions[engine] = function
+        if fresh_first_call:
+            try:
+                result.fresh_first_call[engine] = measure_first_call(
+                    engine, first.image_path, first.trimap_path, options
+                )
+            except RuntimeError as exc:
+                logger.warning("%s", exc)
+
+    bar = tqdm(total=len(cases) * len(engines), desc="bench quality", unit="matte", disable=not progress)
+    for case in cases:
+        for engine in engines:
+            bar.set_postfix_str(f"{case.image_name}/{case.trimap_set} {engine}")
+            start = time.perf_counter()
+            raw, printed = _call_capturing_stdout(functions[engine], case)
+            seconds = time.perf_counter() - start
+            result.note_printed(engine, case, printed)
+            alpha = checked_alpha(raw, case.trimap, engine)
+            scores = all_metrics(alpha, case.alpha, case.trimap)
+            result.rows.append(
+                {"image": case.image_name, "trimap": case.trimap_set, "engine": engine, **scores, "seconds": seconds}
+            )
+            bar.update(1)
+    bar.close()
+    return result
+
+
+# --------------------------------------------------------------------------
+# Tables
+# --------------------------------------------------------------------------
+def per_image_table(result: QualityResult, markdown: bool = False) -> str:
+    """One line per image and trimap: each engine's four errors and time."""
+    headers = ["image", "trimap"]
+    for engine in result.engines:
+        headers += [f"{engine} {METRIC_TITLES['sad']}"] + [METRIC_TITLES[n] for n in list(METRICS)[1:]] + ["s"]
+    by_case: dict[tuple[str, str], dict[str, dict]] = {}
+    for row in result.rows:
+        by_case.setdefault((row["image"], row["trimap"]), {})[row["engine"]] = row
+    lines = []
+    for (image, trimap), engines in by_case.items():
+        line: list[Any] = [image, trimap]
+        for engine in result.engines:
+            row = engines[engine]
+            line += [row[name] for name in METRICS] + [row["seconds"]]
+        lines.append(line)
+    return format_table(headers, lines, markdown=markdown)
+
+
+def summary_table(result: QualityResult, markdown: bool = False) -> str:
+    """Means, median time, first-call times and ratios to closed form."""
+    headers = (
+        ["engine", "trimaps"]
+        + [f"mean {METRIC_TITLES[n]}" for n in METRICS]
+        + ["median s", "first call s", "fresh process s"]
+        + [f"{METRIC_TITLES[n]}/cf" for n in METRICS]
+        + ["time/cf"]
+    )
+    lines = []
+    for entry in result.summary():
+        lines.append(
+            [entry["engine"], entry["trimaps"]]
+            + [entry[f"mean_{n}"] for n in METRICS]
+            + [entry["median_s"], entry["first_call_s"], entry["fresh_first_call_s"]]
+            + [entry[f"{n}_ratio"] for n in METRICS]
+            + [entry["time_ratio"]]
+        )
+    return format_table(headers, lines, markdown=markdown)
+
+
+# --------------------------------------------------------------------------
+# Command line
+# --------------------------------------------------------------------------
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
+    return value
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "quality",
+        help="compare engines' SAD/MSE/Grad/Conn and time on a folder with ground truth",
+        description="Run matting engines on every image and trimap of a folder laid out as "
+        "image/, trimap1/, trimap2/ ..., alpha/ (file names shared across folders), score them "
+        "with the Deep Image Matting errors and print them side by side with their times and "
+        "their ratios to pymatting's closed-form matting.",
+    )
+    parser.add_argument("--data", required=True, help="benchmark folder (image/, trimap*/, alpha/)")
+    parser.add_argument(
+        "--engines",
+        default=f"classical,{REFERENCE_ENGINE}",
+        help=f"comma-separated engines from {', '.join(ENGINE_BUILDERS)} (default: classical,{REFERENCE_ENGINE})",
+    )
+    parser.add_argument("--trimaps", default=None, help="comma-separated trimap folders (default: all trimap*)")
+    parser.add_argument("--limit", type=_positive_int, default=None, help="only the first N images")
+    parser.add_argument("--out", default=None, help="save table.csv and table.json (give either name)")
+    parser.add_argument("--weights", default=None, help="SampleNet weights (for the samplenet engine)")
+    parser.add_argument("--device", default=None, help="torch device for the samplenet engine")
+    parser.add_argument("--markdown", action="store_true", help="print Markdown tables")
+    parser.add_argument(
+        "--no-fresh-process",
+        action="store_true",
+        help="skip timing each engine's first call in a new Python process",
+    )
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    engines = parse_engine_list(args.engines)
+    paths = output_paths(args.out) if args.out else None
+    trimaps = [t.strip() for t in args.trimaps.split(",") if t.strip()] if args.trimaps else None
+    cases = load_benchmark_set(args.data, trimaps, args.limit)
+    options = {"weights": args.weights, "device": args.device}
+    result = run_quality_benchmark(
+        cases, engines, options, progress=not args.no_progress, fresh_first_call=not args.no_fresh_process
+    )
+    images = len({case.image_name for case in cases})
+    print(f"{images} image(s) x {len(cases) // images} trimap set(s) from {args.data}")
+    print(per_image_table(result, args.markdown))
+    print()
+    print(summary_table(result, args.markdown))
+    print(
+        "SAD, Grad, Conn / 1000; MSE not scaled; s = seconds per matte after warm-up; "
+        "first call = build + first matte in this process; ratios to mean errors and median time "
+        f"of {REFERENCE_ENGINE}" + ("" if REFERENCE_ENGINE in engines else f" (not run: no ratios)")
+    )
+    for note in result.printed:
+        print(f"note: {note['engine']} printed on {note['image']}/{note['trimap']}: {note['text'][:160]}")
+    if paths:
+        csv_path, json_path = paths
+        write_csv(csv_path, result.rows)
+        write_json(
+            json_path,
+            {
+                "data": str(args.data),
+                "engines": engines,
+                "trimaps": sorted({case.trimap_set for case in cases}),
+                "machine": machine_description(),
+                "rows": result.rows,
+                "summary": result.summary(),
+                "printed_by_engines": result.printed,
+                "units": "SAD, gradient and connectivity divided by 1000; MSE not scaled; seconds",
+            },
+        )
+        print(f"wrote {csv_path} and {json_path}")
+    return 0

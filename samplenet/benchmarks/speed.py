@@ -1,0 +1,345 @@
+"""``samplenet bench speed``: time and peak memory of the SampleNet modes
+by photo size.
+
+Every (size, mode) runs in its own Python process, so the peak resident
+memory it reports (``ru_maxrss`` of that process) belongs to that run alone:
+weights, imports and the largest intermediate tensors included. The input is
+a synthetic portrait (a head-and-shoulders silhouette over a textured
+background, with an unknown band around it as wide as a hairline's) and the
+networks get seeded random weights, so the benchmark needs no download and
+gives the same work on every machine. Alpha from each mode is compared with
+the dense mode's where the dense mode fits in memory.
+
+Modes:
+
+* ``dense``: the straightforward contextual attention (every patch against
+  every patch at once).
+* ``exact``: the blocked attention (the default; same result up to float
+  rounding).
+* ``reduced``: exact, with the sampling networks capped at
+  ``--sampling-max-side`` pixels.
+* ``exact-bf16``: exact in bf16 autocast (CPUs with native bf16, CUDA).
+* ``classical``: the weight-free engine.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Optional
+
+import numpy as np
+
+MODES = ("dense", "exact", "reduced", "exact-bf16", "classical")
+DEFAULT_MODES = ("dense", "exact", "reduced", "classical")
+DEFAULT_SIZES = (0.25, 0.5, 1.0, 2.0, 4.0)
+DEFAULT_SAMPLING_MAX_SIDE = 800
+#: Dense runs whose estimated attention memory exceeds this are skipped.
+DEFAULT_DENSE_LIMIT_GB = 8.0
+WEIGHT_SEED = 0
+
+
+# --------------------------------------------------------------------------
+# Inputs
+# --------------------------------------------------------------------------
+
+
+def side_for_megapixels(megapixels: float) -> int:
+    """Side of a square photo of about that many megapixels, a multiple of 8."""
+    return max(64, int(round(math.sqrt(megapixels * 1e6) / 8)) * 8)
+
+
+def synthetic_portrait(side: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """(RGB uint8 image, trimap uint8 0/128/255) of a head-and-shoulders
+    silhouette over a textured background. The unknown band is 4% of the
+    side wide around the whole outline, like a portrait's hair and
+    shoulders; foreground is about a third of the picture."""
+    import cv2
+
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[0:side, 0:side].astype(np.float32) / side
+    head = ((xx - 0.5) / 0.17) ** 2 + ((yy - 0.38) / 0.22) ** 2 <= 1.0
+    body = (((xx - 0.5) / 0.38) ** 2 + ((yy - 1.05) / 0.42) ** 2 <= 1.0) & (yy > 0.55)
+    neck = (np.abs(xx - 0.5) < 0.08) & (yy > 0.5) & (yy < 0.7)
+    subject = head | body | neck
+
+    coarse = rng.uniform(0, 1, (8, 8, 3)).astype(np.float32)
+    texture = cv2.resize(coarse, (side, side), interpolation=cv2.INTER_CUBIC)
+    fine = rng.normal(0, 0.04, (side, side, 3)).astype(np.float32)
+    background = 0.25 + 0.5 * texture + fine + 0.2 * yy[..., None]
+    skin = np.array([0.85, 0.62, 0.5], np.float32) + 0.05 * np.sin(40 * xx)[..., None]
+    image = np.where(subject[..., None], skin, background)
+    image = (np.clip(image, 0, 1) * 255).round().astype(np.uint8)
+
+    band = max(2, int(0.04 * side))
+    inside = cv2.distanceTransform(subject.astype(np.uint8), cv2.DIST_L2, 3)
+    outside = cv2.distanceTransform((~subject).astype(np.uint8), cv2.DIST_L2, 3)
+    trimap = np.full((side, side), 128, np.uint8)
+    trimap[inside > band / 2] = 255
+    trimap[outside > band / 2] = 0
+    return image, trimap
+
+
+def seeded_random_samplenet(seed: int = WEIGHT_SEED):
+    """A SampleNet with random weights whose activations neither vanish nor
+    explode (conv weights ~ N(0, 1/fan_in), batch norm near identity):
+    the same amount of work as trained weights, and no download."""
+    import torch
+
+    from ..models.samplenet import SampleNet
+
+    generator = torch.Generator().manual_seed(seed)
+    model = SampleNet()
+    with torch.no_grad():
+        for name, tensor in model.state_dict().items():
+            leaf = name.rsplit(".", 1)[-1]
+            if not tensor.is_floating_point():
+                continue
+            if leaf == "running_var":
+                tensor.fill_(1.0)
+            elif leaf == "running_mean":
+                tensor.zero_()
+            elif tensor.dim() == 1:
+                tensor.copy_(1.0 if leaf == "weight" else 0.01 * torch.randn(tensor.shape, generator=generator))
+            else:
+                fan_in = tensor[0].numel()
+                tensor.copy_(torch.randn(tensor.shape, generator=generator) / math.sqrt(fan_in))
+    return model.eval()
+
+
+def dense_estimate_bytes(side: int) -> int:
+    """The engine's own estimate of the dense attention's peak."""
+    from ..engines.samplenet_engine import dense_attention_bytes
+
+    return dense_attention_bytes(side, side)
+
+
+# --------------------------------------------------------------------------
+# One (size, mode) in a child process
+# --------------------------------------------------------------------------
+
+
+def build_engine(mode: str, sampling_max_side: int):
+    if mode == "classical":
+        from ..engines.classical import ClassicalMatter
+
+        return ClassicalMatter()
+    from ..engines.samplenet_engine import SampleNetMatter
+
+    options: dict[str, Any] = {"device": "cpu", "attention": "dense" if mode == "dense" else "exact"}
+    if mode == "reduced":
+        options["sampling_max_side"] = sampling_max_side
+    if mode == "exact-bf16":
+        options["precision"] = "bf16"
+    return SampleNetMatter(seeded_random_samplenet(), **options)
+
+
+def run_child(side: int, mode: str, repeats: int, sampling_max_side: int, alpha_path: Optional[str]) -> dict:
+    """Build the engine, matte the portrait ``repeats`` times; -> times and
+    this process's peak RSS."""
+    import torch
+
+    image, trimap = synthetic_portrait(side)
+    engine = build_engine(mode, sampling_max_side)
+    engine(*synthetic_portrait(64))  # untimed: lazy initialisation, not the size's work
+    times, loads = [], []
+    alpha = None
+    for _ in range(repeats):
+        loads.append(os.getloadavg()[0])
+        start = time.perf_counter()
+        alpha = engine(image, trimap).alpha
+        times.append(time.perf_counter() - start)
+    if alpha_path:
+        np.save(alpha_path, alpha)
+    return {
+        "times": times,
+        "peak_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
+        "load": max(loads),
+        "threads": torch.get_num_threads(),
+    }
+
+
+def measure(
+    side: int, mode: str, repeats: int, sampling_max_side: int, alpha_path: Optional[str], timeout: float
+) -> dict:
+    """Run :func:`run_child` in a fresh interpreter and return its report."""
+    command = [
+        sys.executable, "-m", "samplenet.benchmarks.speed", "--child",
+        json.dumps({"side": side, "mode": mode, "repeats": repeats,
+                    "sampling_max_side": sampling_max_side, "alpha_path": alpha_path}),
+    ]
+    package_root = str(Path(__file__).resolve().parents[2])
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_root, env.get("PYTHONPATH")]))
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, env=env)
+    except subprocess.TimeoutExpired:
+        return {"error": f"took more than {timeout:.0f} s"}
+    if done.returncode != 0:
+        lines = (done.stderr or done.stdout).strip().splitlines()
+        reason = lines[-1] if lines else f"exit status {done.returncode}"
+        if done.returncode < 0:
+            reason = f"killed by signal {-done.returncode} (out of memory?)"
+        return {"error": reason}
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+# --------------------------------------------------------------------------
+# The table
+# --------------------------------------------------------------------------
+
+
+def run_benchmark(
+    sizes: list[float],
+    modes: list[str],
+    repeats: int = 1,
+    sampling_max_side: int = DEFAULT_SAMPLING_MAX_SIDE,
+    dense_limit_gb: float = DEFAULT_DENSE_LIMIT_GB,
+    timeout: float = 3600.0,
+    progress=print,
+) -> list[dict[str, Any]]:
+    """One row per (size, mode): median seconds, peak RSS, max |alpha -
+    dense alpha| (dense runs first at each size when asked for)."""
+    rows = []
+    ordered = sorted(modes, key=lambda m: m != "dense")
+    with tempfile.TemporaryDirectory(prefix="samplenet-speed-") as scratch:
+        for megapixels in sizes:
+            side = side_for_megapixels(megapixels)
+            dense_alpha = None
+            for mode in ordered:
+                row: dict[str, Any] = {
+                    "megapixels": round(side * side / 1e6, 3), "size": f"{side}x{side}", "mode": mode,
+                    "median_s": None, "peak_rss_gb": None, "max_alpha_diff_vs_dense": None, "note": "",
+                }
+                rows.append(row)
+                if mode == "dense":
+                    estimate = dense_estimate_bytes(side) / 1e9
+                    if estimate > dense_limit_gb:
+                        row["note"] = f"skipped: dense attention needs ~{estimate:.0f} GB (> {dense_limit_gb:g})"
+                        progress(f"{row['size']} {mode}: {row['note']}")
+                        continue
+                alpha_path = os.path.join(scratch, f"{side}-{mode}.npy")
+                progress(f"{row['size']} {mode}: running ...")
+                report = measure(side, mode, repeats, sampling_max_side, alpha_path, timeout)
+                if "error" in report:
+                    row["note"] = f"failed: {report['error']}"
+                    progress(f"{row['size']} {mode}: {row['note']}")
+                    continue
+                row["median_s"] = statistics.median(report["times"])
+                row["peak_rss_gb"] = report["peak_rss_bytes"] / 1e9
+                row["note"] = f"load {report['load']:.1f}, {report['threads']} threads"
+                alpha = np.load(alpha_path)
+                if mode == "dense":
+                    dense_alpha = alpha
+                elif dense_alpha is not None and mode != "classical":
+                    row["max_alpha_diff_vs_dense"] = float(np.abs(alpha - dense_alpha).max())
+                progress(f"{row['size']} {mode}: {row['median_s']:.1f} s, {row['peak_rss_gb']:.2f} GB")
+    return rows
+
+
+def format_rows(rows: list[dict[str, Any]], markdown: bool = False) -> str:
+    from ..reports import format_table
+
+    headers = ["MP", "size", "mode", "median s", "peak RSS GB", "max |Δα| vs dense", "note"]
+    lines = [
+        [r["megapixels"], r["size"], r["mode"], r["median_s"], r["peak_rss_gb"], r["max_alpha_diff_vs_dense"], r["note"]]
+        for r in rows
+    ]
+    return format_table(headers, lines, markdown=markdown)
+
+
+# --------------------------------------------------------------------------
+# Command line
+# --------------------------------------------------------------------------
+
+
+def parse_sizes(text: str) -> list[float]:
+    try:
+        sizes = [float(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--sizes takes megapixels separated by commas, got {text!r}") from None
+    if not sizes or any(not (0 < s <= 64) or s != s for s in sizes):
+        raise argparse.ArgumentTypeError(f"--sizes: each size must be in (0, 64] megapixels, got {text!r}")
+    return sizes
+
+
+def parse_modes(text: str) -> list[str]:
+    modes = [part.strip() for part in text.split(",") if part.strip()]
+    unknown = [m for m in modes if m not in MODES]
+    if not modes or unknown:
+        raise argparse.ArgumentTypeError(
+            f"--modes: unknown {', '.join(unknown) or '(empty)'}; choose from {', '.join(MODES)}"
+        )
+    return list(dict.fromkeys(modes))
+
+
+def _positive(kind):
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
+        if not value > 0:
+            raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
+        return value
+
+    return parse
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "speed",
+        help="time and peak memory of dense/exact/reduced SampleNet and the weight-free engine by size",
+        description="Matte a synthetic portrait at several sizes with each mode, every run in its own "
+        "process, and print median time, peak resident memory and the largest alpha difference from "
+        "the dense mode (random seeded weights; no download needed).",
+    )
+    parser.add_argument("--sizes", type=parse_sizes, default=list(DEFAULT_SIZES),
+                        help="megapixels, comma-separated (default 0.25,0.5,1,2,4)")
+    parser.add_argument("--modes", type=parse_modes, default=list(DEFAULT_MODES),
+                        help=f"comma-separated, from {','.join(MODES)} (default {','.join(DEFAULT_MODES)})")
+    parser.add_argument("--repeats", type=_positive(int), default=1, help="runs per (size, mode); the median is shown")
+    parser.add_argument("--sampling-max-side", type=_positive(int), default=DEFAULT_SAMPLING_MAX_SIDE,
+                        help="longer side of the samplers' input in the reduced mode (default 800)")
+    parser.add_argument("--dense-limit-gb", type=_positive(float), default=DEFAULT_DENSE_LIMIT_GB,
+                        help="skip dense where its attention is estimated to need more (default 8)")
+    parser.add_argument("--timeout", type=_positive(float), default=3600.0, help="seconds per run (default 3600)")
+    parser.add_argument("--markdown", action="store_true", help="print a Markdown table")
+    parser.add_argument("--out", help="also save the rows as CSV + JSON (name ending in .csv or .json)")
+    parser.set_defaults(func=main)
+
+
+def main(args: argparse.Namespace) -> int:
+    from ..reports import machine_description, output_paths, write_csv, write_json
+
+    paths = output_paths(args.out) if args.out else None
+    if args.sampling_max_side < 64:
+        raise ValueError(f"--sampling-max-side must be at least 64, got {args.sampling_max_side}")
+    machine = machine_description()
+    print(f"machine: {machine}", flush=True)
+    rows = run_benchmark(
+        args.sizes, args.modes, args.repeats, args.sampling_max_side, args.dense_limit_gb, args.timeout,
+        progress=lambda text: print(text, file=sys.stderr, flush=True),
+    )
+    print(format_rows(rows, markdown=args.markdown))
+    if paths:
+        write_csv(paths[0], rows)
+        write_json(paths[1], {"machine": machine, "rows": rows})
+    return 0
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 3 and sys.argv[1] == "--child":
+        spec = json.loads(sys.argv[2])
+        print(json.dumps(run_child(spec["side"], spec["mode"], spec["repeats"], spec["sampling_max_side"],
+                                   spec["alpha_path"])))
+        sys.exit(0)
+    sys.exit("run it as: samplenet bench speed [options]")
