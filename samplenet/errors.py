@@ -28,3 +28,9 @@ class WeightsNotFoundError(FileNotFoundError):
 class WeightsFormatError(ValueError):
     """A weights file or folder exists but does not hold what we expect
     (wrong format, missing/unexpected/mis-shaped keys, unsafe pickle)."""
+
+
+class WeightsUploadError(OSError):
+    """Uploading a weights folder to the Hugging Face Hub failed (offline,
+    not logged in, no permission, network error); the message says which
+    and what to do."""

@@ -161,3 +161,28 @@ def test_first_call_in_a_fresh_process(bench_data):
     assert measure_first_call("pymatting-cf", image, trimap) > 0
     with pytest.raises(RuntimeError, match="GT01"):
         measure_first_call("pymatting-cf", image, bench_data / "trimap1" / "GT01.missing.png")
+
+
+def test_what_engines_print_is_kept_out_of_the_table(bench_data, monkeypatch, capsys):
+    def chatty(options):
+        def run(image, trimap):
+            print("SOLVER WARNING: preconditioner failed")
+            return np.full(trimap.shape, 0.5)
+
+        return run
+
+    monkeypatch.setitem(engine_registry.ENGINE_BUILDERS, "chatty", chatty)
+    out = bench_data.parent / "t.json"
+    assert _run(bench_data, "--engines", "chatty", "--limit", "1", "--out", str(out)) == 0
+    printed = capsys.readouterr().out
+    assert printed.splitlines()[0].startswith("1 image(s)")  # nothing before the table
+    assert "note: chatty printed on GT01/trimap1: SOLVER WARNING" in printed
+    notes = json.loads(out.read_text())["printed_by_engines"]
+    assert len(notes) == 3  # warm-up + two trimap sets
+
+
+def test_samplenet_engine_without_weights_is_a_clear_error(bench_data, tmp_path, capsys):
+    missing = tmp_path / "no-weights-here"
+    assert _run(bench_data, "--engines", "samplenet", "--weights", str(missing)) == 2
+    err = capsys.readouterr().err
+    assert "weights not found" in err and "no-weights-here" in err

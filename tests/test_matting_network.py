@@ -64,6 +64,7 @@ def test_size_not_multiple_of_8_is_refused_with_the_requirement(network, height,
     (torch.zeros(10, 64, 64), "4-D"),
     (torch.zeros(1, 10, 64, 64, dtype=torch.uint8), "floating point"),
     ([[0.0]], "torch.Tensor"),
+    (torch.zeros(0, 10, 64, 64), "empty batch"),
 ])
 def test_malformed_input_is_refused(network, x, message):
     with pytest.raises(MattingInputError, match=message):

@@ -279,3 +279,97 @@ def test_bad_mattes_are_refused(pred, message):
 def test_bad_trimaps_are_refused(trimap, message):
     with pytest.raises(MattingInputError, match=message):
         mse(np.zeros((4, 4)), np.zeros((4, 4)), trimap)
+
+
+def _plain_connectivity(pred_u8: np.ndarray, gt_u8: np.ndarray, unknown: np.ndarray) -> float:
+    """The DIM connectivity algorithm written out with loops: flood fill in
+    MATLAB's column-major order, first largest component wins."""
+    height, width = pred_u8.shape
+    pred, gt = pred_u8 / 255.0, gt_u8 / 255.0
+    level = [[-1.0] * width for _ in range(height)]
+    for step in range(1, 11):
+        threshold, previous = step / 10, (step - 1) / 10
+        inside = [[pred[r, c] >= threshold and gt[r, c] >= threshold for c in range(width)] for r in range(height)]
+        seen = [[False] * width for _ in range(height)]
+        best: list[tuple[int, int]] = []
+        for c in range(width):
+            for r in range(height):
+                if inside[r][c] and not seen[r][c]:
+                    component, stack = [], [(r, c)]
+                    seen[r][c] = True
+                    while stack:
+                        y, x = stack.pop()
+                        component.append((y, x))
+                        for ny, nx in ((y - 1, x), (y + 1, x), (y, x - 1), (y, x + 1)):
+                            if 0 <= ny < height and 0 <= nx < width and inside[ny][nx] and not seen[ny][nx]:
+                                seen[ny][nx] = True
+                                stack.append((ny, nx))
+                    if len(component) > len(best):
+                        best = component
+        body = set(best)
+        for r in range(height):
+            for c in range(width):
+                if level[r][c] == -1.0 and (r, c) not in body:
+                    level[r][c] = previous
+    total = 0.0
+    for r in range(height):
+        for c in range(width):
+            if not unknown[r, c]:
+                continue
+            lv = 1.0 if level[r][c] == -1.0 else level[r][c]
+            d_pred, d_gt = pred[r, c] - lv, gt[r, c] - lv
+            phi_pred = 1 - d_pred * (d_pred >= 0.15)
+            phi_gt = 1 - d_gt * (d_gt >= 0.15)
+            total += abs(phi_pred - phi_gt)
+    return total / 1000
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_connectivity_matches_the_algorithm_written_out(seed):
+    rng = np.random.default_rng(seed)
+    # blocky mattes so that components of several sizes appear at every level
+    gt = np.kron(rng.integers(0, 256, (4, 5)), np.ones((2, 2), int)).astype(np.uint8)
+    pred = np.clip(gt.astype(int) + rng.integers(-60, 61, gt.shape), 0, 255).astype(np.uint8)
+    trimap = np.where(rng.uniform(size=gt.shape) < 0.7, U, F).astype(np.uint8)
+    expected = _plain_connectivity(pred, gt, trimap == U)
+    assert expected > 0
+    assert connectivity_error(pred, gt, trimap) == pytest.approx(expected, abs=1e-12)
+
+
+def _plain_gradient_error(pred: np.ndarray, gt: np.ndarray, unknown: np.ndarray, sigma: float = 1.4) -> float:
+    """compute_gradient_loss written out: mat2gray, gaussgradient by loops
+    (imfilter 'replicate', 'conv'), squared magnitude differences."""
+    half = math.ceil(sigma * math.sqrt(-2 * math.log(math.sqrt(2 * math.pi) * sigma * 0.01)))
+
+    def gauss(x):
+        return math.exp(-x * x / (2 * sigma * sigma)) / (sigma * math.sqrt(2 * math.pi))
+
+    hx = {(v, u): gauss(v) * (-u * gauss(u) / sigma**2) for v in range(-half, half + 1) for u in range(-half, half + 1)}
+    norm = math.sqrt(sum(value * value for value in hx.values()))
+    height, width = pred.shape
+
+    def magnitude(matte):
+        lo, hi = matte.min(), matte.max()
+        matte = (matte - lo) / (hi - lo)
+        out = np.zeros_like(matte)
+        for r in range(height):
+            for c in range(width):
+                gx = gy = 0.0
+                for (v, u), value in hx.items():
+                    # x filter: hx(v, u); y filter: its transpose, hx(u, v) at offset (v, u)
+                    gx += value / norm * matte[min(max(r - v, 0), height - 1), min(max(c - u, 0), width - 1)]
+                    gy += value / norm * matte[min(max(r - u, 0), height - 1), min(max(c - v, 0), width - 1)]
+                out[r, c] = math.hypot(gx, gy)
+        return out
+
+    return float(((magnitude(pred) - magnitude(gt)) ** 2)[unknown].sum() / 1000)
+
+
+def test_gradient_error_matches_the_algorithm_written_out():
+    rng = np.random.default_rng(6)
+    gt = rng.uniform(0, 1, (7, 6))
+    pred = np.clip(gt + rng.normal(0, 0.2, gt.shape), 0, 1)
+    trimap = np.where(rng.uniform(size=gt.shape) < 0.6, U, B).astype(np.uint8)
+    expected = _plain_gradient_error(pred, gt, trimap == U)
+    assert expected > 0
+    assert gradient_error(pred, gt, trimap) == pytest.approx(expected, rel=1e-9)

@@ -13,6 +13,8 @@ matting, the baseline of the quality bar.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import logging
 import statistics
 import time
@@ -38,6 +40,14 @@ class QualityResult:
     rows: list[dict[str, Any]] = field(default_factory=list)
     first_call: dict[str, float] = field(default_factory=dict)
     fresh_first_call: dict[str, float] = field(default_factory=dict)
+    #: What engines printed while running (pymatting prints solver
+    #: warnings), one entry per call that printed anything.
+    printed: list[dict[str, str]] = field(default_factory=list)
+
+    def note_printed(self, engine: str, case: BenchmarkCase, text: str) -> None:
+        text = " ".join(text.split())
+        if text:
+            self.printed.append({"engine": engine, "image": case.image_name, "trimap": case.trimap_set, "text": text})
 
     def rows_of(self, engine: str, trimap_set: str | None = None) -> list[dict[str, Any]]:
         return [
@@ -81,6 +91,14 @@ def _ratio(value: float, reference: float | None) -> float | None:
     return value / reference
 
 
+def _call_capturing_stdout(function: Any, case: BenchmarkCase) -> tuple[Any, str]:
+    """Run an engine, keeping what it prints out of the tables."""
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer):
+        alpha = function(case.image, case.trimap)
+    return alpha, buffer.getvalue()
+
+
 def run_quality_benchmark(
     cases: Sequence[BenchmarkCase],
     engines: Sequence[str],
@@ -104,8 +122,10 @@ def run_quality_benchmark(
             function = ENGINE_BUILDERS[engine](options)
         except ImportError as exc:
             raise ValueError(f"engine {engine!r} is not available in this installation: {exc}") from None
-        checked_alpha(function(first.image, first.trimap), first.trimap, engine)
+        raw, printed = _call_capturing_stdout(function, first)
+        checked_alpha(raw, first.trimap, engine)
         result.first_call[engine] = time.perf_counter() - start
+        result.note_printed(engine, first, printed)
         functions[engine] = function
         if fresh_first_call:
             try:
@@ -120,8 +140,9 @@ def run_quality_benchmark(
         for engine in engines:
             bar.set_postfix_str(f"{case.image_name}/{case.trimap_set} {engine}")
             start = time.perf_counter()
-            raw = functions[engine](case.image, case.trimap)
+            raw, printed = _call_capturing_stdout(functions[engine], case)
             seconds = time.perf_counter() - start
+            result.note_printed(engine, case, printed)
             alpha = checked_alpha(raw, case.trimap, engine)
             scores = all_metrics(alpha, case.alpha, case.trimap)
             result.rows.append(
@@ -236,6 +257,8 @@ def run(args: argparse.Namespace) -> int:
         "first call = build + first matte in this process; ratios to mean errors and median time "
         f"of {REFERENCE_ENGINE}" + ("" if REFERENCE_ENGINE in engines else f" (not run: no ratios)")
     )
+    for note in result.printed:
+        print(f"note: {note['engine']} printed on {note['image']}/{note['trimap']}: {note['text'][:160]}")
     if paths:
         csv_path, json_path = paths
         write_csv(csv_path, result.rows)
@@ -248,6 +271,7 @@ def run(args: argparse.Namespace) -> int:
                 "machine": machine_description(),
                 "rows": result.rows,
                 "summary": result.summary(),
+                "printed_by_engines": result.printed,
                 "units": "SAD, gradient and connectivity divided by 1000; MSE not scaled; seconds",
             },
         )

@@ -17,8 +17,13 @@ from ..errors import MattingInputError, WeightsFormatError, WeightsNotFoundError
 COMMAND_MODULES = [
     "samplenet.cli.predict",
     "samplenet.cli.infer",
+    "samplenet.cli.convert",
+    "samplenet.cli.push",
     "samplenet.cli.evaluate",
     "samplenet.cli.bench",
+    "samplenet.cli.synth",
+    "samplenet.cli.train",
+    "samplenet.cli.export",
 ]
 
 
@@ -31,7 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"samplenet {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="print debug logging")
-    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", help="what to do")
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(subparsers)
     return parser

@@ -20,7 +20,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="run a benchmark and print its table",
         description="Benchmarks that print tables and save them as CSV/JSON.",
     )
-    bench_parsers = parser.add_subparsers(dest="benchmark", metavar="BENCHMARK")
+    bench_parsers = parser.add_subparsers(dest="benchmark", metavar="BENCHMARK", help="which benchmark to run")
     for name in BENCH_MODULES:
         importlib.import_module(name).register(bench_parsers)
 

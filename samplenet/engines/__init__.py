@@ -54,7 +54,13 @@ def load(
             if engine == "samplenet":
                 raise
             logger.warning("SampleNet weights not found; using the weight-free engine. %s", exc)
-            matter = _classical(**options)
+            # The options were meant for SampleNet (half, size, attention...);
+            # only the input limit applies to every engine.
+            shared = {k: v for k, v in options.items() if k == "max_pixels"}
+            dropped = sorted(set(options) - set(shared))
+            if dropped:
+                logger.info("weight-free engine ignores SampleNet options: %s", ", ".join(dropped))
+            matter = _classical(**shared)
             matter.fallback_reason = str(exc)
             return matter
     return _classical(**options)

@@ -4,9 +4,10 @@ Works with no downloaded weights, so it is what ``samplenet.load("auto")``
 falls back to.  Steps (see :mod:`samplenet.classical` for each):
 
 1. sample a foreground and a background colour for every unknown pixel
-   along rays into the known regions, keeping the pair that best explains
-   the pixel as a mix; this gives an alpha estimate and a confidence;
-2. solve for alpha over the unknown pixels only, balancing the sampled
+   from nearby known pixels of similar colour, keeping the pair that best
+   explains the pixel as a mix; this gives an alpha estimate and a
+   confidence; confidently pure pixels join the known regions;
+2. solve for alpha over the remaining unknown pixels, balancing the sampled
    alpha (weighted by confidence) against the closed-form matting
    Laplacian, with incomplete-Cholesky-preconditioned conjugate gradients;
 3. estimate the final foreground and background colours for that alpha.
@@ -22,7 +23,7 @@ import numpy as np
 from ..classical.colours import estimate_colours
 from ..classical.options import ClassicalOptions
 from ..classical.propagation import solve_alpha
-from ..classical.sampling import sample_colours
+from ..classical.sampling import confidently_pure, sample_colours
 from ..io import FOREGROUND, UNKNOWN
 from ..result import MattingResult
 from .base import Matter
@@ -61,38 +62,48 @@ class ClassicalMatter(Matter):
             samples = sample_colours(
                 colours,
                 trimap,
-                rays=opts.rays,
-                max_distance=opts.max_distance,
+                neighbours=opts.neighbours,
+                spatial_scale=opts.spatial_scale,
+                band=opts.band,
+                stride=opts.stride,
                 sigma=opts.sigma,
-                distance_weight=opts.distance_weight,
             )
             prior = samples.alpha
             weight = opts.confidence_weight * samples.confidence
+            fixed = confidently_pure(samples, unknown, opts.fix_confidence, opts.fix_margin)
+            known_alpha[fixed] = np.round(samples.alpha[fixed])
+            unknown = unknown & ~fixed
             timings["sampling"] = time.perf_counter() - start
 
         t = time.perf_counter()
-        alpha, details = solve_alpha(
-            colours,
-            known_alpha,
-            unknown,
-            prior,
-            weight,
-            epsilon=opts.epsilon,
-            radius=opts.radius,
-            preconditioner=opts.preconditioner,
-            max_iterations=opts.max_iterations,
-            tolerance=opts.tolerance,
-        )
+        if not unknown.any():  # every unknown pixel was confidently pure
+            alpha, details = known_alpha, {"cg_iterations": 0, "unknown_pixels": 0}
+        else:
+            alpha, details = solve_alpha(
+                colours,
+                known_alpha,
+                unknown,
+                prior,
+                weight,
+                epsilon=opts.epsilon,
+                radius=opts.radius,
+                preconditioner=opts.preconditioner,
+                max_iterations=opts.max_iterations,
+                tolerance=opts.tolerance,
+            )
         timings["propagation"] = time.perf_counter() - t
 
         t = time.perf_counter()
         alpha = alpha.astype(np.float32)
         alpha[trimap == FOREGROUND] = 1.0
         alpha[trimap == 0] = 0.0
-        foreground, background = estimate_colours(colours, alpha, opts.foreground_regularization)
+        foreground, background = estimate_colours(
+            colours, alpha, opts.foreground_regularization, opts.foreground_iterations
+        )
         timings["colours"] = time.perf_counter() - t
 
         info = dict(details)
+        info["fixed_pixels"] = int(np.count_nonzero(trimap == UNKNOWN) - np.count_nonzero(unknown))
         info["timings"] = timings
         info["options"] = asdict(opts)
         return MattingResult(alpha=alpha, foreground=foreground, background=background, engine=self.name, info=info)

@@ -82,13 +82,23 @@ def _fuse_scores(scores: Tensor, query_hw: tuple[int, int], key_hw: tuple[int, i
     identity = torch.eye(fuse_k, dtype=scores.dtype, device=scores.device).view(1, 1, fuse_k, fuse_k)
     pad = fuse_k // 2
     # rows first: matrix[query (row-major), key (row-major)]
-    matrix = scores.permute(0, 2, 3, 1).reshape(1, 1, hq * wq, hk * wk)
-    matrix = F.conv2d(matrix, identity, padding=pad)
+    matrix = F.conv2d(_as_single_channel(scores.permute(0, 2, 3, 1), hq * wq, hk * wk), identity, padding=pad)
     # then columns: re-flatten both positions column-major
-    matrix = matrix.view(hq, wq, hk, wk).permute(1, 0, 3, 2).reshape(1, 1, wq * hq, wk * hk)
-    matrix = F.conv2d(matrix, identity, padding=pad)
+    by_columns = matrix.view(hq, wq, hk, wk).permute(1, 0, 3, 2)
+    matrix = F.conv2d(_as_single_channel(by_columns, wq * hq, wk * hk), identity, padding=pad)
     fused = matrix.view(wq, hq, wk, hk).permute(1, 0, 3, 2).reshape(1, hq, wq, hk * wk)
     return fused.permute(0, 3, 1, 2)
+
+
+def _as_single_channel(values: Tensor, rows: int, cols: int) -> Tensor:
+    """``values`` as a ``1 x 1 x rows x cols`` image, laid out channels-last.
+
+    The layout matters for memory, not for the numbers: this is the
+    reference's layout, and with a plain NCHW tensor of this shape PyTorch's
+    CPU convolution needs a scratch buffer several times the score matrix
+    (measured at 800x800: 7.7 GB peak for the attention instead of 2.0 GB).
+    """
+    return values.reshape(1, rows, cols, 1).permute(0, 3, 1, 2)
 
 
 def _valid_source_patches(mask: Optional[Tensor], batch: int, size: tuple[int, int], ksize: int, like: Tensor) -> Tensor:

@@ -71,11 +71,12 @@ class MattingNetwork(nn.Module):
             raise MattingInputError(
                 f"matting network input must have {self.in_channels} channels (image, F, B, "
                 f"trimap), got {channels}")
-        if batch == 0 or height == 0 or width == 0 or height % SIZE_MULTIPLE or width % SIZE_MULTIPLE:
+        if batch == 0:
+            raise MattingInputError("matting network input is an empty batch (B = 0)")
+        if height == 0 or width == 0 or height % SIZE_MULTIPLE or width % SIZE_MULTIPLE:
             raise MattingInputError(
                 f"matting network input height and width must be positive multiples of "
-                f"{SIZE_MULTIPLE} (pad the image first), got {height}x{width} (HxW) "
-                f"with batch size {batch}")
+                f"{SIZE_MULTIPLE} (pad the image first), got {height}x{width} (HxW)")
 
     def forward(self, x: Tensor) -> Tensor:
         """``x``: B x 10 x H x W (H, W multiples of 8) -> alpha, B x 1 x H x W in [0, 1]."""

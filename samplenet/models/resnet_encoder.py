@@ -16,7 +16,8 @@ the reference implementation, so its checkpoints load without renaming.
 """
 from __future__ import annotations
 
-import torch
+from typing import NamedTuple
+
 from torch import Tensor, nn
 from torch.nn import functional as F
 
@@ -87,18 +88,13 @@ def _make_stage(in_channels: int, blocks: int, width: int, stride: int,
     return nn.Sequential(first, *rest)
 
 
-class EncoderFeatures(tuple):
-    """Named view of what :class:`DilatedResNetEncoder` returns (a plain tuple subclass)."""
+class EncoderFeatures(NamedTuple):
+    """What :class:`DilatedResNetEncoder` hands the decoder."""
 
-    __slots__ = ()
-
-    def __new__(cls, pool_indices: Tensor, stem: Tensor, layer1: Tensor, bottleneck: Tensor):
-        return super().__new__(cls, (pool_indices, stem, layer1, bottleneck))
-
-    pool_indices = property(lambda self: self[0], doc="stem max-pool indices, 1/4 resolution")
-    stem = property(lambda self: self[1], doc="stem conv output before BN, 64 ch, 1/2 resolution")
-    layer1 = property(lambda self: self[2], doc="layer1 output, 256 ch, 1/4 resolution")
-    bottleneck = property(lambda self: self[3], doc="ASPP output, 256 ch, 1/8 resolution")
+    pool_indices: Tensor  # stem max-pool argmax indices, 1/4 resolution
+    stem: Tensor  # stem convolution output before BN, 64 channels, 1/2 resolution
+    layer1: Tensor  # layer1 output, 256 channels, 1/4 resolution
+    bottleneck: Tensor  # ASPP output, 256 channels, 1/8 resolution
 
 
 class DilatedResNetEncoder(nn.Module):

@@ -1,0 +1,22 @@
+"""The SampleNet Matting Space: ``python app.py`` serves it on http://127.0.0.1:7860.
+
+Engines are loaded once, here: SampleNet from ``SAMPLENET_WEIGHTS`` (a Hub repo
+id or a folder) when it can be, the weight-free engine always.  Without
+weights the page says so and how to enable SampleNet.  Gradio's usual
+variables apply (``GRADIO_SERVER_NAME``, ``GRADIO_SERVER_PORT``, ...).
+"""
+from __future__ import annotations
+
+import logging
+import os
+
+from samplenet.app import EngineRegistry, build_demo
+
+logging.basicConfig(level=os.environ.get("SAMPLENET_LOG_LEVEL", "INFO"))
+
+registry = EngineRegistry.from_environment()
+demo = build_demo(registry)
+
+if __name__ == "__main__":
+    # Uploads larger than this are refused by the server before any decoding.
+    demo.launch(max_file_size=os.environ.get("SAMPLENET_MAX_UPLOAD", "100mb"))

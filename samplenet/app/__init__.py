@@ -1,0 +1,19 @@
+"""The Gradio app (a Hugging Face Space): trimap tools, handlers and the page.
+
+``app.py`` at the repository root builds the page with
+``build_demo(EngineRegistry.from_environment())``; tests pass their own
+:class:`EngineRegistry`.  Gradio is imported only by :mod:`.handlers` and
+:mod:`.ui`, so the trimap tools work without it.
+"""
+from __future__ import annotations
+
+from .engines import ENGINE_CHOICES, EngineRegistry, EngineUnavailableError
+
+__all__ = ["ENGINE_CHOICES", "EngineRegistry", "EngineUnavailableError", "build_demo"]
+
+
+def build_demo(*args, **kwargs):
+    """See :func:`samplenet.app.ui.build_demo` (imported lazily: it needs gradio)."""
+    from .ui import build_demo as _build
+
+    return _build(*args, **kwargs)

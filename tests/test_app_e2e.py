@@ -1,0 +1,101 @@
+"""The app as programs see it: a real server on a free local port, called
+through ``gradio_client`` exactly as README shows, with a sample and with
+bad inputs (after which the server must still answer good requests)."""
+from __future__ import annotations
+
+import os
+import socket
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no calls home from tests
+gr = pytest.importorskip("gradio")
+gradio_client = pytest.importorskip("gradio_client")
+from gradio_client import Client, handle_file  # noqa: E402
+
+from samplenet.app import EngineRegistry, build_demo  # noqa: E402
+from samplenet.engines.classical import ClassicalMatter  # noqa: E402
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+PHOTO, TRIMAP = EXAMPLES / "chelsea.jpg", EXAMPLES / "chelsea_trimap.png"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def client():
+    registry = EngineRegistry({"classical": ClassicalMatter()}, notice="Running weight-free (test)")
+    demo = build_demo(registry)
+    demo.launch(prevent_thread_lock=True, server_port=_free_port(), quiet=True)
+    try:
+        yield Client(demo.local_url, verbose=False)
+    finally:
+        demo.close()
+
+
+def test_matte_returns_grey_alpha_and_rgba_cutout_the_size_of_the_photo(client):
+    alpha_path, cutout_path, fg_path, bg_path, details = client.predict(
+        handle_file(str(PHOTO)), handle_file(str(TRIMAP)), "auto", api_name="/matte"
+    )
+    photo = Image.open(PHOTO)
+    trimap = np.asarray(Image.open(TRIMAP))
+    alpha, cutout = Image.open(alpha_path), Image.open(cutout_path)
+    assert alpha.format == "PNG" and alpha.mode == "L" and alpha.size == photo.size
+    assert cutout.format == "PNG" and cutout.mode == "RGBA" and cutout.size == photo.size
+    values = np.asarray(alpha)
+    assert np.all(values[trimap == 255] == 255) and np.all(values[trimap == 0] == 0)
+    unknown = values[trimap == 128]
+    assert 0 < unknown.mean() < 255 and len(np.unique(unknown)) > 10  # soft edges, not a cut
+    assert Image.open(fg_path).size == photo.size and Image.open(bg_path).mode == "RGB"
+    assert details["engine"] == "classical"
+
+
+def test_trimap_endpoint_builds_a_three_level_trimap(client, tmp_path):
+    mask = np.asarray(Image.open(TRIMAP)) == 255
+    mask_path = tmp_path / "mask.png"
+    Image.fromarray((mask * 255).astype(np.uint8)).save(mask_path)
+    trimap_path = client.predict(handle_file(str(PHOTO)), handle_file(str(mask_path)), 6, api_name="/trimap")
+    trimap = Image.open(trimap_path)
+    assert trimap.mode == "L" and trimap.size == Image.open(PHOTO).size
+    assert set(np.unique(np.asarray(trimap))) == {0, 128, 255}
+
+
+def test_bad_requests_get_named_errors_and_the_server_keeps_serving(client, tmp_path):
+    not_image = tmp_path / "notes.png"
+    not_image.write_text("plain text")
+    truncated = tmp_path / "truncated.png"
+    truncated.write_bytes(PHOTO.read_bytes()[:4000])
+    small = tmp_path / "small_trimap.png"
+    Image.fromarray(np.full((20, 30), 128, np.uint8)).save(small)
+    bad_calls = [
+        ((handle_file(str(not_image)), handle_file(str(TRIMAP)), "auto"), "/matte", "not an image file"),
+        ((handle_file(str(truncated)), handle_file(str(TRIMAP)), "auto"), "/matte", "truncated or corrupt"),
+        ((handle_file(str(PHOTO)), handle_file(str(small)), "auto"), "/matte", "same size"),
+        ((handle_file(str(PHOTO)), handle_file(str(TRIMAP)), "samplenet"), "/matte", "not available"),
+        ((handle_file(str(PHOTO)), handle_file(str(small)), 5), "/trimap", "the mask is 30x20"),
+        ((handle_file(str(PHOTO)), handle_file(str(TRIMAP)), 0), "/trimap", "between 1 and"),
+    ]
+    for args, endpoint, message in bad_calls:
+        with pytest.raises(Exception, match=message) as caught:
+            client.predict(*args, api_name=endpoint)
+        assert "/tmp/" not in str(caught.value)  # server folders are not shown to callers
+    alpha_path, *_ = client.predict(
+        handle_file(str(PHOTO)), handle_file(str(TRIMAP)), "classical", api_name="/matte"
+    )
+    assert Image.open(alpha_path).size == Image.open(PHOTO).size
+
+
+def test_page_config_has_the_three_trimap_tabs_and_the_notice(client):
+    config = client.config
+    labels = {c.get("props", {}).get("label") for c in config["components"]}
+    assert {"Sketch", "Auto from strokes or box", "Upload trimap"} <= labels
+    assert {"Alpha matte", "Before / after", "Composite"} <= labels
+    texts = " ".join(str(c.get("props", {}).get("value", "")) for c in config["components"])
+    assert "Running weight-free (test)" in texts
