@@ -164,3 +164,30 @@ def test_samplenet_engine_without_weights_says_how_to_get_them(tmp_path, monkeyp
                  "--out", str(tmp_path / "out"), "--engine", "samplenet"])
     assert code == 2
     assert "samplenet convert" in capsys.readouterr().err
+
+
+def test_speed_options_reach_the_samplenet_engine(tmp_path, weights_folder):
+    image, trimap, _ = write_pair(tmp_path, "disc", size=(72, 96))
+    out = tmp_path / "out"
+    code = main(["predict", str(tmp_path / "rgb/disc.png"), str(tmp_path / "trimap/disc.png"),
+                 "--out", str(out), "--engine", "samplenet", "--weights", str(weights_folder),
+                 "--device", "cpu", "--sampling-max-side", "64", "--attention", "dense", "--threads", "1"])
+    assert code == 0
+    assert np.asarray(Image.open(out / "disc_alpha.png")).shape == trimap.shape
+
+
+@pytest.mark.parametrize(
+    "flags, message",
+    [
+        (["--engine", "samplenet", "--precision", "fp16"], "only supported on CUDA"),
+        (["--engine", "samplenet", "--sampling-max-side", "3"], "sampling_max_side"),
+        (["--engine", "samplenet", "--threads", "0"], "threads"),
+        (["--engine", "classical", "--precision", "bf16"], "--precision"),
+    ],
+)
+def test_bad_speed_options_are_clear_errors(tmp_path, weights_folder, capsys, flags, message):
+    write_pair(tmp_path, "disc")
+    code = main(["predict", str(tmp_path / "rgb/disc.png"), str(tmp_path / "trimap/disc.png"),
+                 "--out", str(tmp_path / "out"), "--weights", str(weights_folder), "--device", "cpu", *flags])
+    assert code == 2
+    assert message in capsys.readouterr().err
