@@ -143,3 +143,69 @@ def test_auto_falls_back_even_with_samplenet_only_options(tmp_path, monkeypatch,
                  "--out", str(tmp_path / "out"), "--half"])
     assert code == 0
     assert (tmp_path / "out" / "disc_alpha.png").is_file()
+
+
+@pytest.fixture(scope="module")
+def weights_folder(tmp_path_factory):
+    """SampleNet weights in our Hub format, written the way users get them."""
+    from models_helpers import seeded_samplenet
+    from samplenet.weights import save_pretrained
+
+    folder = tmp_path_factory.mktemp("weights")
+    save_pretrained(seeded_samplenet(), folder)
+    return folder
+
+
+def test_predict_and_infer_with_samplenet_weights(tmp_path, weights_folder, capsys):
+    image, trimap, _ = write_pair(tmp_path, "disc", size=(36, 44))  # not a multiple of 8
+    out = tmp_path / "out"
+    code = main(["predict", str(tmp_path / "rgb/disc.png"), str(tmp_path / "trimap/disc.png"),
+                 "--out", str(out), "--engine", "samplenet", "--weights", str(weights_folder), "--device", "cpu"])
+    assert code == 0
+    assert "samplenet" in capsys.readouterr().out
+    alpha = np.asarray(Image.open(out / "disc_alpha.png"))
+    assert alpha.shape == trimap.shape
+    assert np.all(alpha[trimap == 255] == 255) and np.all(alpha[trimap == 0] == 0)
+
+    (tmp_path / "val_set.txt").write_text("rgb/disc.png trimap/disc.png\n")
+    code = main(["infer", "--eval", str(tmp_path), "--out", str(tmp_path / "resized"), "--size", "32x32",
+                 "--weights", str(weights_folder), "--device", "cpu"])
+    assert code == 0
+    with Image.open(tmp_path / "resized" / "disc_fg.png") as fg:
+        assert fg.size == (44, 36)  # resized back to the photo's size
+
+
+def test_samplenet_engine_without_weights_says_how_to_get_them(tmp_path, monkeypatch, capsys):
+    monkeypatch.delenv("SAMPLENET_WEIGHTS", raising=False)
+    write_pair(tmp_path, "disc")
+    code = main(["predict", str(tmp_path / "rgb/disc.png"), str(tmp_path / "trimap/disc.png"),
+                 "--out", str(tmp_path / "out"), "--engine", "samplenet"])
+    assert code == 2
+    assert "samplenet convert" in capsys.readouterr().err
+
+
+def test_speed_options_reach_the_samplenet_engine(tmp_path, weights_folder):
+    image, trimap, _ = write_pair(tmp_path, "disc", size=(72, 96))
+    out = tmp_path / "out"
+    code = main(["predict", str(tmp_path / "rgb/disc.png"), str(tmp_path / "trimap/disc.png"),
+                 "--out", str(out), "--engine", "samplenet", "--weights", str(weights_folder),
+                 "--device", "cpu", "--sampling-max-side", "64", "--attention", "dense", "--threads", "1"])
+    assert code == 0
+    assert np.asarray(Image.open(out / "disc_alpha.png")).shape == trimap.shape
+
+
+@pytest.mark.parametrize(
+    "flags, message",
+    [
+        (["--engine", "samplenet", "--precision", "fp16"], "only supported on CUDA"),
+        (["--engine", "samplenet", "--sampling-max-side", "3"], "sampling_max_side"),
+        (["--engine", "samplenet", "--threads", "0"], "threads"),
+        (["--engine", "classical", "--precision", "bf16"], "--precision"),
+    ],
+)
+def test_bad_speed_options_are_clear_errors(tmp_path, weights_folder, capsys, flags, message):
+    write_pair(tmp_path, "disc")
+    code = main(["predict", str(tmp_path / "rgb/disc.png"), str(tmp_path / "trimap/disc.png"),
+                 "--out", str(tmp_path / "out"), "--weights", str(weights_folder), "--device", "cpu", *flags])
+    assert code == 2
+    assert message in capsys.readouterr().err

@@ -49,9 +49,14 @@ def test_fixture_exercises_all_trimap_regions(reference):
     assert unknown_alpha.std() > 0.1  # the matting network is not saturated
 
 
-def test_pipeline_equals_reference(matter, reference):
-    result = matter(reference["image_rgb"], reference["trimap"])
+@pytest.mark.parametrize("attention", ["dense", "exact", None])
+def test_pipeline_equals_reference(matter, reference, attention):
+    """Each attention implementation, and the engine's default choice."""
+    engine = SampleNetMatter(matter.model, device="cpu", attention=attention)
+    result = engine(reference["image_rgb"], reference["trimap"])
     assert result.info["padding_bottom_right"] == (0, 0)
+    if attention is not None:
+        assert result.info["attention"] == attention
     diffs = _max_diffs(result, reference)
     assert all(d <= TOLERANCE for d in diffs.values()), diffs
 
@@ -68,5 +73,5 @@ def test_comparison_detects_a_changed_attention(matter, reference, monkeypatch):
     try:
         diffs = _max_diffs(altered(reference["image_rgb"], reference["trimap"]), reference)
     finally:
-        matter.model.set_attention("dense")
+        matter.model.set_attention("dense")  # the engine sets it again on each call anyway
     assert diffs["background"] > 10 * TOLERANCE and diffs["alpha"] > 10 * TOLERANCE, diffs

@@ -142,6 +142,15 @@ def test_too_large_for_dense_attention_is_refused_with_advice(matter, monkeypatc
     assert "GiB" in str(err.value)
 
 
+def test_explicit_dense_attention_respects_the_memory_limit(matter):
+    image, trimap, _ = make_disc_example(height=48, width=64)
+    dense = SampleNetMatter(matter.model, device="cpu", attention="dense", max_attention_bytes=1000)
+    with pytest.raises(MattingInputError, match="attention='exact'"):
+        dense(image, trimap)
+    roomy = SampleNetMatter(matter.model, device="cpu", attention="dense")
+    assert roomy(image, trimap).info["attention"] == "dense"
+
+
 def test_from_pretrained_without_weights_module(monkeypatch):
     monkeypatch.setitem(sys.modules, "samplenet.weights", None)
     with pytest.raises(WeightsNotFoundError, match="samplenet.weights"):

@@ -6,6 +6,7 @@ and a handful of steps.
 from __future__ import annotations
 
 import csv
+import multiprocessing
 import json
 import os
 import signal
@@ -216,11 +217,12 @@ def test_two_process_ddp_step_with_gloo(data, tmp_path):
 
     torch.manual_seed(0)  # the trainer seeds with config.seed (0) before building the network
     initial = torch.cat([p.detach().double().flatten() for p in new_network("background").parameters()])
-    # spawn, not fork: a child forked from a process whose OpenMP thread pool is
-    # already running (any earlier torch op in this pytest process) deadlocks in
-    # its first parallel region (seen here in DDP's parameter broadcast).
+    # Not fork: threads of earlier tests can hold locks at fork time and hang the workers.  A fork
+    # server is a clean process; it imports the heavy modules once (DistributedDataParallel pulls in
+    # torch._dynamo) and forks both workers from there.
+    multiprocessing.set_forkserver_preload(["torch", "torch._dynamo", "samplenet.training", "test_training"])
     mp.start_processes(_ddp_worker, args=(2, _free_port(), data["four"], str(tmp_path / "run"), str(tmp_path)),
-                       nprocs=2, start_method="spawn")
+                       nprocs=2, start_method="forkserver")
     ranks = [torch.load(tmp_path / f"rank{r}.pt", weights_only=True) for r in range(2)]
     assert ranks[0]["steps"] == ranks[1]["steps"] == 1
     assert not set(ranks[0]["indices"]) & set(ranks[1]["indices"])  # each rank read its own shard

@@ -95,7 +95,8 @@ def compare(args) -> None:
     unknown = trimap == 128
     with tempfile.TemporaryDirectory() as tmp:
         nets = reference_networks(args.reference, write_reference_checkpoints(Path(tmp), args.seed))
-    matter = SampleNetMatter(seeded_samplenet(args.seed), device="cpu")
+    matter = SampleNetMatter(seeded_samplenet(args.seed), device="cpu", attention=args.attention)
+    print(f"attention: {args.attention or 'engine default'}")
     print(f"| size | output | max abs diff, network resolution | max abs diff, resized back to {image.shape[1]}x{image.shape[0]} |")
     print("|---|---|---|---|")
     for size in args.sizes:
@@ -121,7 +122,7 @@ def only(args) -> None:
         loaded = time.perf_counter()
         run_reference(args.reference, nets, image, trimap, size)
     else:
-        matter = SampleNetMatter(seeded_samplenet(args.seed), device="cpu")
+        matter = SampleNetMatter(seeded_samplenet(args.seed), device="cpu", attention=args.attention)
         loaded = time.perf_counter()
         matter(image, trimap, size=(size, size))
     end = time.perf_counter()
@@ -153,6 +154,7 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[320, 800])
     parser.add_argument("--seed", type=int, default=FIDELITY_SEED)
     parser.add_argument("--only", choices=("ours", "reference"))
+    parser.add_argument("--attention", help="our attention implementation (default: the engine's choice)")
     parser.add_argument("--fixture", type=Path)
     parser.add_argument("--crop", type=int, nargs=3, metavar=("X", "Y", "SIDE"), default=(200, 60, 96))
     args = parser.parse_args()

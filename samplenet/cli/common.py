@@ -20,6 +20,9 @@ def positive_int(text: str) -> int:
         raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
     return value
 
+#: Engine options of the SampleNet engine that the CLI passes through as given.
+SAMPLENET_ONLY_OPTIONS = ("precision", "attention", "sampling_max_side", "threads")
+
 
 def parse_size(text: str) -> tuple[int, int]:
     """``"800x600"`` -> ``(800, 600)`` (width, height), for argparse."""
@@ -35,7 +38,8 @@ def parse_size(text: str) -> tuple[int, int]:
 
 
 def add_engine_options(parser: argparse.ArgumentParser) -> None:
-    """--engine, --weights, --device, --half, --size."""
+    """--engine, --weights, --device, --half, --precision, --attention,
+    --sampling-max-side, --threads, --size."""
     parser.add_argument(
         "--engine",
         choices=ENGINES,
@@ -58,6 +62,34 @@ def add_engine_options(parser: argparse.ArgumentParser) -> None:
         "--half", action="store_true", help="SampleNet in half precision on CUDA (default: fp32)"
     )
     parser.add_argument(
+        "--precision",
+        choices=("fp32", "bf16", "fp16"),
+        default=None,
+        help="SampleNet only: compute precision; bf16 on CUDA or CPUs with native bf16, fp16 on CUDA "
+        "(default fp32; see README's speed section for the measured differences)",
+    )
+    parser.add_argument(
+        "--attention",
+        choices=("exact", "dense"),
+        default=None,
+        help="SampleNet only: contextual-attention implementation; 'exact' (default) computes in "
+        "blocks with memory linear in pixels, 'dense' is the straightforward one (same numbers)",
+    )
+    parser.add_argument(
+        "--sampling-max-side",
+        type=int,
+        default=None,
+        metavar="PX",
+        help="SampleNet only: run the two sampling networks with the longer side capped at PX and "
+        "the matting network at full resolution (faster on large photos; default: full resolution)",
+    )
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        help="PyTorch CPU threads for SampleNet (default: $SAMPLENET_THREADS, else PyTorch's default)",
+    )
+    parser.add_argument(
         "--size",
         type=parse_size,
         default=None,
@@ -72,6 +104,13 @@ def engine_from_args(args: argparse.Namespace) -> Matter:
     options = {}
     if args.half:
         options["half"] = True
+    for name in SAMPLENET_ONLY_OPTIONS:
+        value = getattr(args, name, None)
+        if value is not None:
+            options[name] = value
+    if args.engine == "classical" and options:
+        flags = ", ".join("--" + name.replace("_", "-") for name in options)
+        raise ValueError(f"{flags}: SampleNet options, not used by the classical engine")
     matter = load(engine=args.engine, weights=args.weights, device=args.device, **options)
     reason = getattr(matter, "fallback_reason", None)
     if reason:

@@ -162,21 +162,25 @@ class SampleNetMatter(Matter):
     # -- the pipeline ---------------------------------------------------------------------
 
     def _choose_attention(self, height: int, width: int) -> str:
-        if self.attention is not None:
-            return self.attention
-        try:
-            get_attention("exact")
-            return "exact"
-        except ValueError:
-            pass
+        """The attention to use for an ``height x width`` input: the one asked
+        for, else "exact" when installed, else "dense"; the dense one only
+        within ``max_attention_bytes`` (beyond, it would exhaust memory)."""
+        name = self.attention
+        if name is None:
+            try:
+                get_attention("exact")
+                name = "exact"
+            except ValueError:
+                name = "dense"
         needed = dense_attention_bytes(height, width)
-        if needed <= self.max_attention_bytes:
-            return "dense"
-        raise MattingInputError(
-            f"A {width}x{height} image needs about {needed / 1024**3:.1f} GiB for the dense "
-            f"contextual attention, more than the limit of {self.max_attention_bytes / 1024**3:.1f} GiB. "
-            "Pass size=(W, H) to run at a smaller size, or raise max_attention_bytes."
-        )
+        if name == "dense" and needed > self.max_attention_bytes:
+            raise MattingInputError(
+                f"A {width}x{height} image needs about {needed / 1024**3:.1f} GiB for the dense "
+                f"contextual attention, more than the limit of {self.max_attention_bytes / 1024**3:.1f} GiB. "
+                "Use attention='exact', pass size=(W, H) to run at a smaller size, or raise "
+                "max_attention_bytes."
+            )
+        return name
 
     def _run_networks(self, image_bgr: np.ndarray, trimap: np.ndarray) -> tuple[np.ndarray, ...]:
         """uint8 BGR image + uint8 {0,128,255} trimap (sides multiples of 8)
