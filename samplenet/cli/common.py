@@ -20,6 +20,7 @@ def positive_int(text: str) -> int:
         raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
     return value
 
+
 #: Engine options of the SampleNet engine that the CLI passes through as given.
 SAMPLENET_ONLY_OPTIONS = ("precision", "attention", "sampling_max_side", "threads")
 
