@@ -116,10 +116,11 @@ def seeded_random_samplenet(seed: int = WEIGHT_SEED):
 
 
 #: Peak resident memory of a dense run ~ base + this many bytes per entry of
-#: the (positions x positions) score matrix at 1/8 resolution: the fusion's
-#: 3x3 convolutions over that matrix unfold it 9-fold, besides its copies.
-#: Measured here: 1.76 GB at 496x496, 5.33 GB at 704x704 (base ~0.6 GB).
-DENSE_BYTES_PER_SCORE = 80
+#: the (positions x positions) score matrix at 1/8 resolution (its copies
+#: during fusion and softmax). Measured here with the channels-last fused
+#: layout: 4.95 GB at 1000x1000 (2.44e8 entries, base ~0.6 GB). Before that
+#: layout the fusion unfolded the matrix nine-fold: ~80 bytes per entry.
+DENSE_BYTES_PER_SCORE = 18
 DENSE_BASE_BYTES = 600_000_000
 
 
