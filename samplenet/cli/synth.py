@@ -3,15 +3,7 @@ from __future__ import annotations
 
 import argparse
 
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
+from .common import positive_int
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -24,13 +16,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "(for --val).",
     )
     parser.add_argument("--out", required=True, help="new or empty output folder")
-    parser.add_argument("--count", type=_positive, required=True, help="number of foregrounds / samples")
-    parser.add_argument("--size", type=_positive, default=320, help="image side in pixels (default 320)")
+    parser.add_argument("--count", type=positive_int, required=True, help="number of foregrounds / samples")
+    parser.add_argument("--size", type=positive_int, default=320, help="image side in pixels (default 320)")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     parser.add_argument("--layout", choices=("composition", "plain"), default="composition",
                         help="composition: fg/, alpha/, bg/ pool, for training (default); "
                         "plain: image/, alpha/, fg/, bg/, trimap/, for --val")
-    parser.add_argument("--backgrounds", type=_positive, default=None,
+    parser.add_argument("--backgrounds", type=positive_int, default=None,
                         help="composition layout: size of the background pool (default: --count)")
     parser.set_defaults(func=run)
 
