@@ -7,9 +7,9 @@ cut to 8 and to 10 input channels), loads them with the reference's
 between the two sets of tensors and between the two pipelines' outputs.
 
 The reference is not part of this project: clone it and make it run on a
-CPU first (see ``tools/compare_with_reference.py``), then::
+CPU first (see ``tests/reference_tools/compare_with_reference.py``), then::
 
-    PYTHONPATH=.:tests:tools python tools/check_converter_against_reference.py \\
+    PYTHONPATH=.:tests:tests/reference_tools python tests/reference_tools/check_converter_against_reference.py \\
         --reference ../ref --image photo.png --trimap trimap.png --size 320
 """
 from __future__ import annotations

@@ -4,7 +4,7 @@ The reference (TomoshibiAkira/LearningBasedSamplingMatting) is not part of
 this project: clone it next to us and make it run on a CPU (drop the
 ``.cuda()`` calls, load checkpoints with ``weights_only=True``), then::
 
-    PYTHONPATH=.:tests python tools/compare_with_reference.py --reference ../ref \\
+    PYTHONPATH=.:tests python tests/reference_tools/compare_with_reference.py --reference ../ref \\
         --image photo.png --trimap trimap.png --sizes 320 800
 
 It draws seeded weights (the recipe of ``tests/models_helpers.py``), writes
