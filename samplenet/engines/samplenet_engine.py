@@ -19,6 +19,7 @@ import cv2
 import numpy as np
 import torch
 
+from ..devices import resolve_device
 from ..errors import MattingInputError, WeightsNotFoundError
 from ..io import BACKGROUND, FOREGROUND
 from ..models.contextual_attention import get_attention
@@ -31,20 +32,6 @@ from .base import Matter
 #: Larger inputs switch to the "exact" (blocked) implementation when it is
 #: installed, or are refused with a suggestion.
 DEFAULT_MAX_ATTENTION_BYTES = 6 * 1024**3
-
-
-def resolve_device(device: Optional[str | torch.device]) -> torch.device:
-    """``None`` -> CUDA when available, else CPU; otherwise the named device,
-    refused with a clear message if it does not exist here."""
-    if device is None:
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    try:
-        resolved = torch.device(device)
-    except (RuntimeError, TypeError) as exc:
-        raise ValueError(f"Unknown device {device!r}: {exc}") from None
-    if resolved.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError(f"Device {device!r} was asked for but CUDA is not available; use device='cpu'.")
-    return resolved
 
 
 def dense_attention_bytes(height: int, width: int) -> int:

@@ -17,6 +17,7 @@ from typing import Any, Mapping
 import torch
 from torch import nn
 
+from ..devices import resolve_device
 from ..errors import WeightsFormatError
 from . import folder as fmt
 from .keys import require_matching_shapes
@@ -46,19 +47,6 @@ def expected_shapes() -> dict[str, tuple[int, ...]]:
     except (RuntimeError, NotImplementedError):  # an init step the meta device cannot run
         model = build_model()
     return {key: tuple(value.shape) for key, value in model.state_dict().items()}
-
-
-def resolve_device(device: str | torch.device | None) -> torch.device:
-    """``None`` -> CUDA when available, else CPU; a bad name -> ValueError."""
-    if device is None:
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    try:
-        resolved = torch.device(device)
-    except (RuntimeError, TypeError) as exc:
-        raise ValueError(f"unknown torch device {device!r}: {exc}") from None
-    if resolved.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError(f"device {device!r} asked for CUDA, but CUDA is not available here; use 'cpu'.")
-    return resolved
 
 
 def load_pretrained(

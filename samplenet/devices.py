@@ -1,0 +1,21 @@
+"""Choosing the torch device, the same way for loading weights and running them."""
+from __future__ import annotations
+
+from typing import Optional
+
+import torch
+
+
+def resolve_device(device: Optional[str | torch.device]) -> torch.device:
+    """``None`` -> CUDA when available, else CPU; otherwise the named device,
+    refused with a clear message (a ``ValueError``) if it does not exist here,
+    so a typo or a missing GPU is reported before any weights are read."""
+    if device is None:
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        resolved = torch.device(device)
+    except (RuntimeError, TypeError) as exc:
+        raise ValueError(f"Unknown device {device!r}: {exc}") from None
+    if resolved.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"Device {device!r} was asked for but CUDA is not available; use device='cpu'.")
+    return resolved
