@@ -7,7 +7,6 @@ A screenshot is written to ``test-artifacts/app_browser.png``.
 from __future__ import annotations
 
 import os
-import socket
 import time
 from pathlib import Path
 
@@ -18,8 +17,7 @@ gr = pytest.importorskip("gradio")
 
 from headless_chromium import HeadlessChromium, click, drag, find_chromium  # noqa: E402
 
-from samplenet.app import EngineRegistry, build_demo  # noqa: E402
-from samplenet.engines.classical import ClassicalMatter  # noqa: E402
+from local_server import launch_weight_free_app  # noqa: E402
 
 pytestmark = [
     pytest.mark.browser,
@@ -29,17 +27,9 @@ pytestmark = [
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server_and_browser():
-    registry = EngineRegistry({"classical": ClassicalMatter()}, notice="**Running weight-free** (browser test)")
-    demo = build_demo(registry)
-    demo.launch(prevent_thread_lock=True, server_port=_free_port(), quiet=True)
+    demo = launch_weight_free_app(notice="**Running weight-free** (browser test)")
     browser = HeadlessChromium(find_chromium())
     try:
         yield demo.local_url, browser

@@ -4,7 +4,6 @@ bad inputs (after which the server must still answer good requests)."""
 from __future__ import annotations
 
 import os
-import socket
 from pathlib import Path
 
 import numpy as np
@@ -16,24 +15,15 @@ gr = pytest.importorskip("gradio")
 gradio_client = pytest.importorskip("gradio_client")
 from gradio_client import Client, handle_file  # noqa: E402
 
-from samplenet.app import EngineRegistry, build_demo  # noqa: E402
-from samplenet.engines.classical import ClassicalMatter  # noqa: E402
+from local_server import launch_weight_free_app  # noqa: E402
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 PHOTO, TRIMAP = EXAMPLES / "chelsea.jpg", EXAMPLES / "chelsea_trimap.png"
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def client():
-    registry = EngineRegistry({"classical": ClassicalMatter()}, notice="Running weight-free (test)")
-    demo = build_demo(registry)
-    demo.launch(prevent_thread_lock=True, server_port=_free_port(), quiet=True)
+    demo = launch_weight_free_app(notice="Running weight-free (test)")
     try:
         yield Client(demo.local_url, verbose=False)
     finally:

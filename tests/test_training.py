@@ -10,7 +10,6 @@ import multiprocessing
 import json
 import os
 import signal
-import socket
 
 import pytest
 import torch
@@ -22,6 +21,7 @@ from samplenet.training import Trainer, build_config
 from samplenet.training.config import read_config_file
 from samplenet.training.initialisation import init_from_resnet50
 
+from local_server import free_port
 from training_settings import TINY, tiny_config
 
 # one registration for the whole session, so both training modules share the trained runs
@@ -194,12 +194,6 @@ def test_initialisation_files(data, tmp_path):
         init_from_resnet50(network, pickle)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _ddp_worker(rank, world_size, port, data_dir, out, results):
     os.environ.update(RANK=str(rank), WORLD_SIZE=str(world_size), LOCAL_RANK=str(rank),
                       MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port), OMP_NUM_THREADS="1")
@@ -221,7 +215,7 @@ def test_two_process_ddp_step_with_gloo(data, tmp_path):
     # server is a clean process; it imports the heavy modules once (DistributedDataParallel pulls in
     # torch._dynamo) and forks both workers from there.
     multiprocessing.set_forkserver_preload(["torch", "torch._dynamo", "samplenet.training", "test_training"])
-    mp.start_processes(_ddp_worker, args=(2, _free_port(), data["four"], str(tmp_path / "run"), str(tmp_path)),
+    mp.start_processes(_ddp_worker, args=(2, free_port(), data["four"], str(tmp_path / "run"), str(tmp_path)),
                        nprocs=2, start_method="forkserver")
     ranks = [torch.load(tmp_path / f"rank{r}.pt", weights_only=True) for r in range(2)]
     assert ranks[0]["steps"] == ranks[1]["steps"] == 1
