@@ -56,8 +56,20 @@ import torch.nn.functional as F
 from .contextual_attention import ATTENTION_IMPLEMENTATIONS
 
 #: Scores held per block: the block's query count is chosen so that a
-#: ``keys x queries`` float matrix has about this many entries (64 MB in fp32).
-DEFAULT_BLOCK_ELEMENTS = 1 << 24
+#: ``keys x queries`` float matrix has about this many entries (16 MB in
+#: fp32). Small enough that glibc recycles the blocks' temporaries instead
+#: of page-faulting fresh memory for each (its automatic mmap threshold
+#: stops at 32 MB): at 1 MP the background sampler's attention took 9.4 s
+#: with 64 MB blocks and 4.9 s with these.
+DEFAULT_BLOCK_ELEMENTS = 1 << 22
+
+#: Default blocks hold at least this many image rows of queries: each block
+#: reads one row of halo on each side, which would dominate shorter blocks.
+MIN_BLOCK_ROWS = 2
+
+#: Softmax logits (relative to the largest) below this count as this:
+#: ``exp(-80)`` is 1.8e-35, the smallest weights then stay normal floats.
+LOGIT_FLOOR = -80.0
 
 #: Norm floor of the key patches (the reference's ``escape_NaN``).
 NORM_FLOOR = 1e-4
@@ -195,6 +207,14 @@ def _patches(x: torch.Tensor, positions: torch.Tensor, size: int, stride: int, p
 # --- one image ----------------------------------------------------------
 
 
+def _shift_2d(idx: torch.Tensor, dy: int, dx: int, height: int, width: int) -> torch.Tensor:
+    """Row-major flat index of the position ``(dy, dx)`` away on a
+    ``height x width`` grid (no wrapping); -1 where it leaves the grid."""
+    rows, cols = idx // width + dy, idx % width + dx
+    inside = (rows >= 0) & (rows < height) & (cols >= 0) & (cols < width) & (idx >= 0)
+    return torch.where(inside, rows * width + cols, torch.full_like(idx, -1))
+
+
 def _attend_one(f, b, mask, *, rate, softmax_scale, fuse, block_size) -> torch.Tensor:
     channels = f.shape[0]
     f_small = f[:, ::rate, ::rate][:, : f.shape[1] // rate, : f.shape[2] // rate]
@@ -202,12 +222,11 @@ def _attend_one(f, b, mask, *, rate, softmax_scale, fuse, block_size) -> torch.T
     height, width = f_small.shape[1:]
     key_height, key_width = b_small.shape[1:]
     n_queries, n_keys = height * width, key_height * key_width
-    out_full = f.new_zeros(channels, rate * height + 2, rate * width + 2)
 
     usable = _usable_keys(mask, key_height, key_width, f.device)
     keys = torch.nonzero(usable).flatten()
     if keys.numel() == 0:  # every weight is zeroed after the softmax
-        return out_full[:, 1:-1, 1:-1].clone()
+        return f.new_zeros(channels, rate * height, rate * width)
     n_masked = n_keys - keys.numel()
 
     if fuse:
@@ -222,53 +241,265 @@ def _attend_one(f, b, mask, *, rate, softmax_scale, fuse, block_size) -> torch.T
     else:
         keys0 = keys
 
-    normed = _patches(b_small, keys0, 3, 1, 1)
-    normed = normed / normed.norm(dim=0, keepdim=True).clamp_min(NORM_FLOOR)
-    normed_t = normed.t().contiguous()  # keys0 x 9C
-    raw = _patches(b, keys, 2 * rate, rate, 1)  # 16C x usable keys
+    raw_scores = _RawScores(f_small, b_small, keys0)
+    paste = _Paster(b, keys, height, width, key_height, key_width, rate)
 
-    def raw_scores(start: int, stop: int) -> torch.Tensor:
-        """S0 for queries [start-1, stop+1) (zero columns outside the
-        image), over keys0 plus a zero row."""
-        lo, hi = max(start - 1, 0), min(stop + 1, n_queries)
-        scores = f.new_zeros(keys0.numel() + 1, stop - start + 2)
-        queries = _patches(f_small, torch.arange(lo, hi, device=f.device), 3, 1, 1)
-        first = lo - (start - 1)
-        scores[:-1, first : first + hi - lo] = torch.mm(normed_t, queries)
-        return scores
-
-    def fused_rows(start: int, stop: int) -> torch.Tensor:
-        """S1 for queries [start, stop) over keys1 plus a zero row."""
+    def fused_rows(start: int, stop: int, out: torch.Tensor | None = None) -> torch.Tensor:
+        """S1 for queries [start, stop) over keys1 plus a zero row (written
+        into ``out``, zeros of that shape, if given)."""
         scores = raw_scores(start, stop)
-        out = f.new_zeros(keys1.numel() + 1, stop - start)
+        if out is None:
+            out = f.new_zeros(keys1.numel() + 1, stop - start)
         count = stop - start
         for shift, rows in zip((-1, 0, 1), rows0):
             out[:-1] += scores[:, 1 + shift : 1 + shift + count].index_select(0, rows)
         return out
 
     per_block = block_size or max(1, DEFAULT_BLOCK_ELEMENTS // max(keys0.numel(), 1))
-    per_block = min(per_block, n_queries)
+    per_block = min(max(per_block, MIN_BLOCK_ROWS * width) if block_size is None else per_block, n_queries)
 
     if fuse:
         first_row = fused_rows(0, width)
         last_row = fused_rows(n_queries - width, n_queries)
-        window, window_lo, window_hi = f.new_zeros(keys1.numel() + 1, 0), 0, 0
+        window = _ColumnWindow(keys1.numel() + 1, f)
 
     for start in range(0, n_queries, per_block):
         stop = min(start + per_block, n_queries)
         if fuse:
             need_lo, need_hi = max(start - width, 0), min(stop + width, n_queries)
-            window = window[:, need_lo - window_lo :]
-            window_lo = need_lo
-            if need_hi > window_hi:
-                window = torch.cat([window, fused_rows(window_hi, need_hi)], dim=1)
-                window_hi = need_hi
-            scores = _fuse_columns(window, window_lo, start, stop, rows1, first_row, last_row, height, width)
+            window.trim(need_lo)
+            if need_hi > window.hi:
+                first = window.hi
+                fused_rows(first, need_hi, out=window.extend(need_hi))
+            scores = _fuse_columns(window, start, stop, rows1, first_row, last_row, height, width)
         else:
             scores = raw_scores(start, stop)[:-1, 1:-1]
-        weights = _masked_softmax(scores.mul_(softmax_scale), n_masked)
-        _fold_block(out_full, torch.mm(raw, weights), start, stop, width, rate)
-    return out_full[:, 1:-1, 1:-1] / 4.0
+        paste(_masked_softmax(scores.mul_(softmax_scale), n_masked), start, stop)
+    return paste.result() / 4.0
+
+
+class _ColumnWindow:
+    """Columns ``[lo, hi)`` of a ``rows x positions`` matrix that grows on
+    the right and is trimmed on the left as the blocks advance.
+
+    Held in a buffer with spare room, so that appending a block's columns
+    does not copy the columns already held (``torch.cat`` would, at every
+    block: with one image row of halo and blocks shorter than a row that
+    was most of the copying at 4 MP). The held columns move to a fresh
+    buffer, twice the size then needed, only when the room runs out.
+    """
+
+    def __init__(self, rows: int, like: torch.Tensor) -> None:
+        self.rows, self.like = rows, like
+        self.buffer = like.new_zeros(rows, 0)
+        self.offset = 0  # buffer column holding position lo
+        self.lo = self.hi = 0
+
+    def restart(self, position: int) -> None:
+        """Forget everything; the window is empty at ``position``."""
+        self.lo = self.hi = position
+        self.offset = 0
+
+    def trim(self, lo: int) -> None:
+        """Drop the positions before ``lo``."""
+        if lo >= self.hi:
+            self.restart(lo)
+        elif lo > self.lo:
+            self.offset += lo - self.lo
+            self.lo = lo
+
+    def extend(self, hi: int, zeroed: bool = True) -> torch.Tensor:
+        """Append positions ``[self.hi, hi)`` and return them to be filled
+        in: zeros, or (``zeroed=False``) whatever the buffer held, for a
+        caller that overwrites every row but the last, which stays zero."""
+        held, count = self.hi - self.lo, hi - self.hi
+        if self.offset + held + count > self.buffer.shape[1]:
+            fresh = self.like.new_empty(self.rows, 2 * (held + count))
+            fresh[:, :held] = self.buffer[:, self.offset : self.offset + held]
+            self.buffer, self.offset = fresh, 0
+        added = self.buffer[:, self.offset + held : self.offset + held + count]
+        if zeroed:
+            added.zero_()
+        else:
+            added[-1] = 0.0
+        self.hi = hi
+        return added
+
+    def columns(self, lo: int, hi: int) -> torch.Tensor:
+        """View of positions ``[lo, hi)`` (all held)."""
+        return self.buffer[:, self.offset + lo - self.lo : self.offset + hi - self.lo]
+
+
+class _RawScores:
+    """Raw scores S0 (cosine of key patch and query neighbourhood) for runs
+    of consecutive queries.
+
+    A 3x3 patch product is the sum of nine single-pixel products along a
+    diagonal: ``S0[k, q] = sum_d <b(k+d), f(q+d)> / |patch k|`` with ``d``
+    over the 3x3 offsets and zeros outside both grids. So one product of
+    channel vectors per (key, query) pixel pair (``C`` multiply-adds instead
+    of ``9C``) and nine shifted additions give the same numbers up to the
+    order of the float sums.
+
+    Queries are read from ``f`` zero padded by one pixel so that every
+    shift is a constant offset in the flattened layout; keys are a subset of
+    the grid, so their shifts go through a lookup table whose misses hit a
+    zero row. The pixel products are kept for a sliding range of padded
+    query positions (the requested run with one padded row of halo on each
+    side): runs are requested in increasing order, so each product is
+    computed once.
+    """
+
+    def __init__(self, f_small: torch.Tensor, b_small: torch.Tensor, keys0: torch.Tensor) -> None:
+        channels, height, width = f_small.shape
+        key_height, key_width = b_small.shape[1:]
+        n_keys = key_height * key_width
+        self.width, self.n_queries, self.n_keys0 = width, height * width, keys0.numel()
+        self.padded_width = width + 2
+        self.queries = F.pad(f_small, (1, 1, 1, 1)).reshape(channels, -1)  # C x (H+2)(W+2)
+        offsets = [(dy, dx) for dy in (-1, 0, 1) for dx in (-1, 0, 1)]
+        shifted = [_shift_2d(keys0, dy, dx, key_height, key_width) for dy, dx in offsets]
+        # keys0 first, so that the centre term is a plain slice
+        neighbours = torch.unique(torch.cat(shifted))
+        neighbours = neighbours[(neighbours >= 0) & ~torch.isin(neighbours, keys0)]
+        rows = torch.cat([keys0, neighbours])
+        table = _lookup_table(rows, n_keys)
+        self.key_features = b_small.reshape(channels, -1).index_select(1, rows).t().contiguous()
+        self.shifts = [(self.padded_width * dy + dx, table[s]) for (dy, dx), s in zip(offsets, shifted) if (dy, dx) != (0, 0)]
+        patches = _patches(b_small, keys0, 3, 1, 1)
+        self.inverse_norms = 1.0 / patches.norm(dim=0).clamp_min(NORM_FLOOR)[:, None]
+        # products over a sliding range of padded query positions, plus a zero row
+        self.cache = _ColumnWindow(rows.numel() + 1, self.key_features)
+
+    def _padded(self, query: int) -> int:
+        return (query // self.width + 1) * self.padded_width + query % self.width + 1
+
+    def _products(self, lo: int, hi: int) -> torch.Tensor:
+        """The products for padded positions [lo, hi)."""
+        cache = self.cache
+        if lo < cache.lo or lo > cache.hi:  # not a continuation: start over
+            cache.restart(lo)
+        cache.trim(lo)
+        if hi > cache.hi:
+            first = cache.hi
+            cache.extend(hi, zeroed=False)[:-1] = torch.mm(self.key_features, self.queries[:, first:hi])
+        return cache.columns(lo, hi)
+
+    def __call__(self, start: int, stop: int) -> torch.Tensor:
+        """S0 for queries [start-1, stop+1) (zero columns outside the
+        image), over keys0 plus a zero row."""
+        width, halo = self.width, self.padded_width + 1
+        lo, hi = max(start - 1, 0), min(stop + 1, self.n_queries)
+        first, last = self._padded(lo), self._padded(hi - 1) + 1
+        products = self._products(first - halo, last + halo)
+        span = last - first
+        sums = products[: self.n_keys0, halo : halo + span].clone()
+        for offset, rows in self.shifts:
+            sums += products[:, halo + offset : halo + offset + span].index_select(0, rows)
+
+        scores = sums.new_zeros(self.n_keys0 + 1, stop - start + 2)
+        for row in range(lo // width, (hi - 1) // width + 1):  # drop the padding columns
+            q0, q1 = max(lo, row * width), min(hi, (row + 1) * width)
+            p0 = self._padded(q0) - first
+            scores[:-1, q0 - (start - 1) : q1 - (start - 1)] = sums[:, p0 : p0 + q1 - q0]
+        scores[:-1].mul_(self.inverse_norms)
+        return scores
+
+
+class _Paster:
+    """The output: every query's weighted sum of ``2*rate`` raw patches of
+    the full-resolution ``b``, pasted at the query's place (a transposed
+    convolution), fed one block of queries' weights at a time.
+
+    Pasted patches overlap: with rate 2 each output pixel gets a 4x4 patch
+    from each of the 2x2 queries around it, and the pixel it gets from key
+    ``k`` for query ``q`` depends only on ``k - q`` and the pixel's phase
+    (its position modulo 2). Summing the weights along those diagonals first,
+    ``D[k', m] = sum_t w[k' - t, m - t]`` for ``t`` in ``{0, 1}^2``, leaves one
+    product per phase: ``out[2m + phase] = sum_k' b[2k' + phase - 1] D[k', m]``
+    -- ``4C`` output rows per (key, query) pair instead of ``16C``.
+
+    ``m`` and ``k'`` run over "extended" grids one column and one row larger
+    than the query and key grids (the patches stick out by one pixel on the
+    far side). The weights are laid out on the extended query grid, whose
+    extra column stays zero, so that every diagonal shift ``m - t`` is a
+    constant offset; the last ``width + 2`` extended columns are kept for
+    the next block. Each block writes the contiguous run of extended
+    positions from its first query up to its last (the extra column
+    included when a row ends in the block; the extra row with the last
+    block).
+    """
+
+    def __init__(self, b, keys, height, width, key_height, key_width, rate) -> None:
+        if rate != 2:
+            raise ValueError("the pasting step is written for rate 2")
+        channels = b.shape[0]
+        self.height, self.width = height, width
+        self.n_keys = keys.numel()
+        ext_kw = key_width + 1
+        ext_keys = (keys // key_width) * ext_kw + keys % key_width
+        # usable keys first (their t = 0 term is a plain slice), then the positions they reach
+        reached = torch.unique(torch.cat([ext_keys + ty * ext_kw + tx for ty, tx in ((0, 1), (1, 0), (1, 1))]))
+        targets = torch.cat([ext_keys, reached[~torch.isin(reached, ext_keys)]])
+        self.n_targets = targets.numel()
+        # row of w (usable-key order) for every extended key position; misses -> zero row
+        table = torch.full(((key_height + 1) * ext_kw + 1,), self.n_keys, dtype=torch.long, device=keys.device)
+        table[ext_keys] = torch.arange(self.n_keys, device=keys.device)
+        t_rows, t_cols = targets // ext_kw, targets % ext_kw
+        self.shifted = []  # (column offset of m - t, rows of w for k' - t)
+        for ty, tx in ((0, 1), (1, 0), (1, 1)):
+            rows, cols = t_rows - ty, t_cols - tx
+            source = torch.where((rows >= 0) & (cols >= 0), rows * ext_kw + cols, torch.full_like(rows, -1))
+            self.shifted.append((ty * (width + 1) + tx, table[source]))
+        # raw pixels b[2k' + phase - 1] for each target key and phase, zero outside b
+        padded = F.pad(b, (1, 1, 1, 1))
+        pw = padded.shape[2]
+        corners = (2 * t_rows) * pw + 2 * t_cols
+        phases = torch.tensor([0, 1, pw, pw + 1], device=b.device)
+        pixels = padded.reshape(channels, -1).index_select(1, (phases[:, None] + corners[None, :]).reshape(-1))
+        # targets x (phase, channel)
+        self.values = pixels.view(channels, 4, self.n_targets).permute(2, 1, 0).reshape(self.n_targets, 4 * channels).contiguous()
+        self.accumulator = b.new_zeros((height + 1) * (width + 1), 4 * channels)
+        self.halo = width + 2
+        # weights laid out on the extended query grid, from `halo` positions before the block
+        self.laid_out = _ColumnWindow(self.n_keys + 1, b)
+        self.laid_out.restart(-self.halo)
+        self.laid_out.extend(0)
+
+    def __call__(self, weights: torch.Tensor, start: int, stop: int) -> None:
+        """Add the pastes of queries [start, stop), whose softmax weights
+        over the usable keys are ``weights`` (keys x queries)."""
+        height, width, halo = self.height, self.width, self.halo
+        ext_w = width + 1
+        first = (start // width) * ext_w + start % width
+        last = ((stop - 1) // width) * ext_w + (stop - 1) % width + 1
+        if stop % width == 0:  # the row ends in this block: its extra column too
+            last += 1
+        if stop == height * width:  # and the extra row after the last one
+            last = (height + 1) * ext_w
+        count = last - first
+
+        laid_out = self.laid_out
+        laid_out.trim(first - halo)
+        added = laid_out.extend(last)
+        for row in range(start // width, (stop - 1) // width + 1):
+            q0, q1 = max(start, row * width), min(stop, (row + 1) * width)
+            e0 = row * ext_w + q0 - row * width - first
+            added[:-1, e0 : e0 + q1 - q0] = weights[:, q0 - start : q1 - start]
+
+        summed = weights.new_empty(self.n_targets, count)
+        summed[: self.n_keys] = laid_out.columns(first, last)[: self.n_keys]
+        summed[self.n_keys :] = 0.0
+        for offset, rows in self.shifted:
+            summed += laid_out.columns(first - offset, last - offset).index_select(0, rows)
+        self.accumulator[first:last].addmm_(summed.t(), self.values)
+
+    def result(self) -> torch.Tensor:
+        """The pasted output, ``C x 2*height x 2*width``."""
+        height, width = self.height, self.width
+        channels = self.accumulator.shape[1] // 4
+        full = self.accumulator.view(height + 1, width + 1, 2, 2, channels).permute(4, 0, 2, 1, 3)
+        return full.reshape(channels, 2 * height + 2, 2 * width + 2)[:, 1:-1, 1:-1]
 
 
 def _usable_keys(mask: torch.Tensor | None, height: int, width: int, device: torch.device) -> torch.Tensor:
@@ -279,14 +510,14 @@ def _usable_keys(mask: torch.Tensor | None, height: int, width: int, device: tor
     return (patch_mean == 0).flatten()
 
 
-def _fuse_columns(window, window_lo, start, stop, rows1, first_row, last_row, height, width) -> torch.Tensor:
+def _fuse_columns(window, start, stop, rows1, first_row, last_row, height, width) -> torch.Tensor:
     """S2 for queries [start, stop) over the usable keys: the column-major
     fusion, reading S1 from the sliding window (one image row of halo each
     side) and, for the wrap-around of the first and last rows, from the
     cached S1 of those rows."""
     n_queries = height * width
     count = stop - start
-    out = window.new_zeros(rows1[0].numel(), count)
+    out = first_row.new_zeros(rows1[0].numel(), count)
     for shift, rows in zip((-1, 0, 1), rows1):
         # block queries whose neighbour is the row below/above, in the window
         if shift == 0:
@@ -296,7 +527,7 @@ def _fuse_columns(window, window_lo, start, stop, rows1, first_row, last_row, he
         else:
             lo, hi = max(start, width), stop
         if hi > lo:
-            src = window[:, lo + shift * width - window_lo : hi + shift * width - window_lo]
+            src = window.columns(lo + shift * width, hi + shift * width)
             out[:, lo - start : hi - start] += src.index_select(0, rows)
         # wrap-around: bottom row -> top of the next column, and back
         if shift == 1:
@@ -316,33 +547,21 @@ def _fuse_columns(window, window_lo, start, stop, rows1, first_row, last_row, he
 def _masked_softmax(logits: torch.Tensor, n_masked: int) -> torch.Tensor:
     """Softmax over keys (dim 0) as if ``n_masked`` more keys had logit 0,
     returning only the usable keys' weights (the masked ones are zeroed
-    afterwards anyway)."""
-    top = logits.max(dim=0).values
+    afterwards anyway).
+
+    Logits more than :data:`LOGIT_FLOOR` below the largest are raised to it
+    before ``exp``: their weights (< 2e-35 instead of something smaller)
+    change no float32 sum, and ``exp`` of such numbers would land in the
+    subnormal range, where the CPU is about eight times slower.
+    """
+    top = logits.amax(dim=0)
     if n_masked:
         top = top.clamp_min(0.0)
-    weights = logits.sub_(top).exp_()
+    weights = logits.sub_(top).clamp_min_(LOGIT_FLOOR).exp_()
     total = weights.sum(dim=0)
     if n_masked:
         total = total + n_masked * torch.exp(-top)
     return weights.div_(total)
-
-
-def _fold_block(out_full, contributions, start, stop, width, rate) -> None:
-    """Add the block's weighted raw patches (``16C x count``) to the
-    uncropped output (the transposed convolution, one block at a time)."""
-    first_row, last_row = start // width, (stop - 1) // width + 1
-    n_rows = last_row - first_row
-    columns = contributions.new_zeros(contributions.shape[0], n_rows * width)
-    columns[:, start - first_row * width : stop - first_row * width] = contributions
-    patch = 2 * rate
-    folded = F.fold(
-        columns[None],
-        output_size=(rate * (n_rows - 1) + patch, rate * (width - 1) + patch),
-        kernel_size=patch,
-        stride=rate,
-    )[0]
-    top = rate * first_row
-    out_full[:, top : top + folded.shape[1], : folded.shape[2]] += folded
 
 
 ATTENTION_IMPLEMENTATIONS["exact"] = contextual_attention_blocked
