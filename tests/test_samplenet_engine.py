@@ -155,3 +155,12 @@ def test_from_pretrained_without_weights_module(monkeypatch):
     monkeypatch.setitem(sys.modules, "samplenet.weights", None)
     with pytest.raises(WeightsNotFoundError, match="samplenet.weights"):
         SampleNetMatter.from_pretrained("some/repo", device="cpu")
+
+
+def test_cpu_engine_lets_malloc_reuse_memory_unless_switched_off(matter, monkeypatch):
+    from samplenet import allocator
+
+    expected = sys.platform.startswith("linux") and allocator._glibc_mallopt() is not None
+    assert SampleNetMatter(matter.model, device="cpu").reuses_freed_memory is expected
+    monkeypatch.setenv(allocator.ENV_SWITCH, "0")
+    assert SampleNetMatter(matter.model, device="cpu").reuses_freed_memory is False

@@ -19,6 +19,7 @@ import cv2
 import numpy as np
 import torch
 
+from ..allocator import reuse_freed_memory
 from ..devices import resolve_device
 from ..errors import MattingInputError, WeightsNotFoundError
 from ..io import BACKGROUND, FOREGROUND
@@ -91,6 +92,10 @@ class SampleNetMatter(Matter):
             colours); ``None`` (default) samples at full resolution.
         threads: PyTorch CPU threads (default ``$SAMPLENET_THREADS``, else
             PyTorch's default); set once, for the whole process.
+
+    On CPU the engine also lets glibc reuse freed memory for the whole
+    process (see :mod:`samplenet.allocator`; ``SAMPLENET_REUSE_MEMORY=0``
+    turns that off).
     """
 
     name = "samplenet"
@@ -121,6 +126,9 @@ class SampleNetMatter(Matter):
         self.attention = attention
         self.max_attention_bytes = max_attention_bytes
         self.model = model.to(device=self.device, dtype=self.dtype).eval()
+        # On CPU the networks' large temporaries come from malloc; let it reuse
+        # them instead of page-faulting fresh memory at every call.
+        self.reuses_freed_memory = self.device.type == "cpu" and reuse_freed_memory()
 
     @classmethod
     def from_pretrained(

@@ -1,0 +1,99 @@
+"""samplenet.allocator: freed memory is reused instead of page-faulted in again."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from samplenet import allocator
+
+REPO = Path(__file__).resolve().parents[1]
+
+#: Run in a fresh interpreter: allocate and free a 64 MB tensor and report
+#: how many of its bytes glibc kept for reuse (mallinfo2's free bytes in
+#: the heap) and how many megabytes of separately mapped blocks are left.
+HELD_PROBE = """
+import ctypes, json, sys
+import torch
+from samplenet.allocator import reuse_freed_memory
+applied = reuse_freed_memory() if sys.argv[1] == "reuse" else False
+libc = ctypes.CDLL("libc.so.6")
+class MallInfo2(ctypes.Structure):
+    _fields_ = [(name, ctypes.c_size_t) for name in
+                "arena ordblks smblks hblks hblkhd usmblks fsmblks uordblks fordblks keepcost".split()]
+libc.mallinfo2.restype = MallInfo2
+before = libc.mallinfo2().fordblks
+tensor = torch.ones(16 * 1024 * 1024)
+mapped_while_alive = libc.mallinfo2().hblkhd
+del tensor
+after = libc.mallinfo2()
+print(json.dumps({"applied": applied, "held_mb": (after.fordblks - before) / 2**20,
+                  "mapped_while_alive_mb": mapped_while_alive / 2**20}))
+"""
+
+
+def run_probe(mode: str, env_switch: str | None = None) -> dict:
+    env = dict(os.environ, PYTHONPATH=str(REPO), OMP_NUM_THREADS="1")
+    env.pop(allocator.ENV_SWITCH, None)
+    if env_switch is not None:
+        env[allocator.ENV_SWITCH] = env_switch
+    done = subprocess.run(
+        [sys.executable, "-c", HELD_PROBE, mode], env=env, capture_output=True, text=True, timeout=120, check=True
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _has_mallinfo2() -> bool:
+    try:
+        import ctypes
+
+        return hasattr(ctypes.CDLL("libc.so.6"), "mallinfo2")
+    except OSError:
+        return False
+
+
+glibc_only = pytest.mark.skipif(
+    not sys.platform.startswith("linux") or allocator._glibc_mallopt() is None or not _has_mallinfo2(),
+    reason="needs glibc >= 2.33 (mallopt, mallinfo2)",
+)
+
+
+@glibc_only
+def test_freed_tensor_memory_stays_in_the_heap_for_reuse():
+    probe = run_probe("reuse")
+    assert probe["applied"] is True
+    assert probe["held_mb"] >= 60
+
+
+@glibc_only
+def test_by_default_glibc_maps_large_tensors_apart_and_returns_them():
+    """The premise: with glibc's defaults a 64 MB tensor gets its own
+    mapping, handed back to the OS when freed, so the next one is
+    page-faulted in again."""
+    probe = run_probe("plain")
+    assert probe["mapped_while_alive_mb"] >= 64
+    assert probe["held_mb"] < 16
+
+
+@glibc_only
+def test_environment_switch_turns_it_off():
+    probe = run_probe("reuse", env_switch="0")
+    assert probe["applied"] is False
+    assert probe["held_mb"] < 16
+
+
+@pytest.mark.parametrize("value", ["0", "false", "No", " off "])
+def test_switch_values_that_mean_no(monkeypatch, value):
+    monkeypatch.setenv(allocator.ENV_SWITCH, value)
+    assert allocator.reuse_enabled_by_environment() is False
+    assert allocator.reuse_freed_memory() is False
+
+
+@pytest.mark.parametrize("bad", [0, -5, 2.5, True, "1G"])
+def test_bad_threshold_is_refused(bad):
+    with pytest.raises(ValueError, match="threshold_bytes"):
+        allocator.reuse_freed_memory(bad)
