@@ -97,3 +97,13 @@ def test_switch_values_that_mean_no(monkeypatch, value):
 def test_bad_threshold_is_refused(bad):
     with pytest.raises(ValueError, match="threshold_bytes"):
         allocator.reuse_freed_memory(bad)
+
+
+def test_threshold_falls_for_large_photos():
+    assert allocator.threshold_for_pixels(500_000) == allocator.DEFAULT_THRESHOLD_BYTES
+    assert allocator.threshold_for_pixels(1_000_000) == allocator.DEFAULT_THRESHOLD_BYTES
+    assert allocator.threshold_for_pixels(2_000_000) == allocator.DEFAULT_THRESHOLD_BYTES // 4
+    assert allocator.threshold_for_pixels(4_000_000) == allocator.MIN_THRESHOLD_BYTES
+    assert allocator.threshold_for_pixels(50_000_000) == allocator.MIN_THRESHOLD_BYTES
+    sizes = [allocator.threshold_for_pixels(p) for p in range(500_000, 5_000_000, 250_000)]
+    assert sizes == sorted(sizes, reverse=True)

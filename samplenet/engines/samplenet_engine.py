@@ -19,7 +19,7 @@ import cv2
 import numpy as np
 import torch
 
-from ..allocator import reuse_freed_memory
+from ..allocator import reuse_enabled_by_environment, reuse_freed_memory, threshold_for_pixels
 from ..devices import resolve_device
 from ..errors import MattingInputError, WeightsNotFoundError
 from ..io import BACKGROUND, FOREGROUND
@@ -128,7 +128,9 @@ class SampleNetMatter(Matter):
         self.model = model.to(device=self.device, dtype=self.dtype).eval()
         # On CPU the networks' large temporaries come from malloc; let it reuse
         # them instead of page-faulting fresh memory at every call.
-        self.reuses_freed_memory = self.device.type == "cpu" and reuse_freed_memory()
+        self.reuses_freed_memory = (
+            self.device.type == "cpu" and reuse_enabled_by_environment() and reuse_freed_memory()
+        )
 
     @classmethod
     def from_pretrained(
@@ -187,6 +189,8 @@ class SampleNetMatter(Matter):
         image_t = image_t.to(self.device, self.dtype)
         trimap_t = trimap_t.to(self.device, self.dtype)
         small = speed_options.sampling_size(*trimap.shape, self.sampling_max_side)
+        if self.reuses_freed_memory:
+            reuse_freed_memory(threshold_for_pixels(trimap.size))
         self.model.set_attention(self._choose_attention(*(small or trimap.shape)))
         self.last_sampling_size = small or trimap.shape
         with torch.inference_mode(), speed_options.precision_context(self.device, self.compute_dtype):
