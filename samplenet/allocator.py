@@ -19,7 +19,9 @@ grows with the photo while the page faults' share of the time shrinks, so
 (measured, exact mode, 2 threads: 1 MP with 1 GB 20.4 s / 2.1 GB instead of
 ~38 s / 1.7 GB; 2 MP with 1 GB 54.9 s / 5.0 GB, with 256 MB 60.5 s / 3.4 GB,
 with 64 MB 71.3 s / 2.9 GB, untouched 83.2 s / 2.7 GB; 4 MP with 1 GB
-151.8 s / 8.1 GB, with 256 MB 185.6 s / 6.1 GB).
+151.8 s / 8.1 GB, with 256 MB 185.6 s / 6.1 GB, with 64 MB 283.4 s /
+5.0 GB). Below 1 GB, because the dense attention's ~1 GB score matrices
+at 1 MP fragmented the heap: 4.9 GB in one run, 8.8 GB in another.
 Set ``SAMPLENET_REUSE_MEMORY=0`` to keep glibc's defaults.
 
 It is process-wide, so only an entry point that owns the process's heavy
@@ -39,7 +41,7 @@ M_MMAP_THRESHOLD = -3
 
 #: Requests up to this size are served from the reusable heap; larger ones
 #: still get their own pages and go back to the OS when freed.
-DEFAULT_THRESHOLD_BYTES = 1 << 30
+DEFAULT_THRESHOLD_BYTES = 512 << 20
 
 #: Smallest threshold :func:`threshold_for_pixels` gives.
 MIN_THRESHOLD_BYTES = 64 << 20
@@ -56,8 +58,10 @@ def reuse_enabled_by_environment() -> bool:
 
 
 def threshold_for_pixels(pixels: int) -> int:
-    """The threshold for a photo of ``pixels`` pixels: 1 GB up to 1 MP, then
-    falling with the square of the size (256 MB at 2 MP, 64 MB from 4 MP),
+    """The threshold for a photo of ``pixels`` pixels: 512 MB up to 1 MP
+    (the networks' activations are reused; the dense attention's score
+    matrices, ~1 GB each at 1 MP, still go back to the OS), then falling
+    with the square of the size (128 MB at 2 MP, 64 MB from about 2.8 MP),
     where peak memory matters more than the page faults' time."""
     megapixels = max(pixels, 1) / 1e6
     if megapixels <= 1.0:
