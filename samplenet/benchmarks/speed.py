@@ -118,9 +118,10 @@ def seeded_random_samplenet(seed: int = WEIGHT_SEED):
 #: Peak resident memory of a dense run ~ base + this many bytes per entry of
 #: the (positions x positions) score matrix at 1/8 resolution (its copies
 #: during fusion and softmax). Measured here with the channels-last fused
-#: layout: 4.95 GB at 1000x1000 (2.44e8 entries, base ~0.6 GB). Before that
+#: layout and the engine's memory reuse: 6.14 GB at 1000x1000 (2.44e8
+#: entries, base ~0.6 GB; 4.95 GB with glibc's defaults). Before that
 #: layout the fusion unfolded the matrix nine-fold: ~80 bytes per entry.
-DENSE_BYTES_PER_SCORE = 18
+DENSE_BYTES_PER_SCORE = 23
 DENSE_BASE_BYTES = 600_000_000
 
 
