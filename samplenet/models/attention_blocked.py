@@ -217,6 +217,13 @@ def _patches(x: torch.Tensor, positions: torch.Tensor, size: int, stride: int, p
 # --- one image ----------------------------------------------------------
 
 
+def _row_runs(start: int, stop: int, width: int):
+    """The flat positions [start, stop) of a row-major grid ``width`` wide,
+    cut at the row ends: ``(first, stop)`` pairs, one per row touched."""
+    for row in range(start // width, (stop - 1) // width + 1):
+        yield max(start, row * width), min(stop, (row + 1) * width)
+
+
 def _shift_2d(idx: torch.Tensor, dy: int, dx: int, height: int, width: int) -> torch.Tensor:
     """Row-major flat index of the position ``(dy, dx)`` away on a
     ``height x width`` grid (no wrapping); -1 where it leaves the grid."""
@@ -408,8 +415,7 @@ class _RawScores:
             sums += products[:, halo + offset : halo + offset + span].index_select(0, rows)
 
         scores = sums.new_zeros(self.n_keys0 + 1, stop - start + 2)
-        for row in range(lo // width, (hi - 1) // width + 1):  # drop the padding columns
-            q0, q1 = max(lo, row * width), min(hi, (row + 1) * width)
+        for q0, q1 in _row_runs(lo, hi, width):  # drop the padding columns
             p0 = self._padded(q0) - first
             scores[:-1, q0 - (start - 1) : q1 - (start - 1)] = sums[:, p0 : p0 + q1 - q0]
         scores[:-1].mul_(self.inverse_norms)
@@ -492,9 +498,8 @@ class _Paster:
         laid_out = self.laid_out
         laid_out.trim(first - halo)
         added = laid_out.extend(last)
-        for row in range(start // width, (stop - 1) // width + 1):
-            q0, q1 = max(start, row * width), min(stop, (row + 1) * width)
-            e0 = row * ext_w + q0 - row * width - first
+        for q0, q1 in _row_runs(start, stop, width):
+            e0 = (q0 // width) * ext_w + q0 % width - first
             added[:-1, e0 : e0 + q1 - q0] = weights[:, q0 - start : q1 - start]
 
         summed = weights.new_empty(self.n_targets, count)
