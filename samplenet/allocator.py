@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import functools
 import os
 import sys
 
@@ -91,8 +92,10 @@ def reuse_freed_memory(threshold_bytes: int = DEFAULT_THRESHOLD_BYTES) -> bool:
     return ok
 
 
+@functools.lru_cache(maxsize=1)
 def _glibc_mallopt():
-    """glibc's ``mallopt``, or None (musl and others have no such knobs)."""
+    """glibc's ``mallopt``, or None (musl and others have no such knobs);
+    looked up once, not at every photo whose size changes the threshold."""
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
         gnu_get_libc_version = libc.gnu_get_libc_version  # only glibc has it

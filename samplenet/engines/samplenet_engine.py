@@ -19,7 +19,7 @@ import cv2
 import numpy as np
 import torch
 
-from ..allocator import reuse_enabled_by_environment, reuse_freed_memory, threshold_for_pixels
+from ..allocator import reuse_freed_memory, threshold_for_pixels
 from ..devices import resolve_device
 from ..errors import MattingInputError, WeightsNotFoundError
 from ..io import BACKGROUND, FOREGROUND
@@ -128,9 +128,7 @@ class SampleNetMatter(Matter):
         self.model = model.to(device=self.device, dtype=self.dtype).eval()
         # On CPU the networks' large temporaries come from malloc; let it reuse
         # them instead of page-faulting fresh memory at every call.
-        self.reuses_freed_memory = (
-            self.device.type == "cpu" and reuse_enabled_by_environment() and reuse_freed_memory()
-        )
+        self.reuses_freed_memory = self.device.type == "cpu" and reuse_freed_memory()
 
     @classmethod
     def from_pretrained(

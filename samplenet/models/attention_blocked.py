@@ -272,8 +272,11 @@ def _attend_one(f, b, mask, *, rate, softmax_scale, fuse, block_size) -> torch.T
             out[:-1] += scores[:, 1 + shift : 1 + shift + count].index_select(0, rows)
         return out
 
-    per_block = block_size or max(1, DEFAULT_BLOCK_ELEMENTS // max(keys0.numel(), 1))
-    per_block = min(max(per_block, MIN_BLOCK_ROWS * width) if block_size is None else per_block, n_queries)
+    if block_size is None:
+        per_block = max(DEFAULT_BLOCK_ELEMENTS // max(keys0.numel(), 1), MIN_BLOCK_ROWS * width)
+    else:
+        per_block = block_size
+    per_block = min(per_block, n_queries)
 
     if fuse:
         first_row = fused_rows(0, width)
