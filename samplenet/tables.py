@@ -13,7 +13,7 @@ import platform
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
-from .outputs import check_output_folder
+from .result_files import check_output_folder
 
 
 def format_value(value: Any) -> str:

@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from samplenet.benchmarks import engines as engine_registry
-from samplenet.benchmarks.dataset import load_benchmark_set
-from samplenet.benchmarks.engines import checked_alpha, parse_engine_list
+from samplenet.evaluation import compared_engines as engine_registry
+from samplenet.evaluation.benchmark_set import load_benchmark_set
+from samplenet.evaluation.compared_engines import checked_alpha, parse_engine_list
 from samplenet.benchmarks.first_call import measure_first_call
 from samplenet.cli import main
 from samplenet.errors import MattingInputError

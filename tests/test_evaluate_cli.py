@@ -11,8 +11,8 @@ from PIL import Image
 
 from samplenet.cli import main
 from samplenet.errors import MattingInputError
-from samplenet.evaluation import evaluate_folders, load_matte
-from samplenet.metrics import all_metrics
+from samplenet.evaluation.folders import evaluate_folders, load_matte
+from samplenet.evaluation.metrics import all_metrics
 
 from conftest import make_disc_example
 

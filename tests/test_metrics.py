@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from samplenet.errors import MattingInputError
-from samplenet.metrics import (
+from samplenet.evaluation.metrics import (
     all_metrics,
     connected_level,
     connectivity_error,

@@ -8,7 +8,7 @@ import torch
 
 from conftest import make_disc_example
 from models_helpers import seeded_samplenet
-from samplenet.engines import speed_options
+from samplenet.engines import resampling, speed_options
 from samplenet.engines.samplenet_engine import SampleNetMatter
 from samplenet.models import contextual_attention as ca
 from samplenet.models.samplenet import SampleNet
@@ -64,11 +64,11 @@ def test_reduced_sampling_leaves_small_images_alone(model):
 
 
 def test_sampling_size_keeps_aspect_and_multiples_of_8():
-    assert speed_options.sampling_size(1000, 2000, None) is None
-    assert speed_options.sampling_size(600, 800, 800) is None
-    assert speed_options.sampling_size(1000, 2000, 800) == (400, 800)
-    assert speed_options.sampling_size(3000, 1001, 810) == (808, 264)
-    assert speed_options.sampling_size(2000, 10, 64) == (64, 8)
+    assert resampling.sampling_size(1000, 2000, None) is None
+    assert resampling.sampling_size(600, 800, 800) is None
+    assert resampling.sampling_size(1000, 2000, 800) == (400, 800)
+    assert resampling.sampling_size(3000, 1001, 810) == (808, 264)
+    assert resampling.sampling_size(2000, 10, 64) == (64, 8)
 
 
 def test_shrunk_trimap_keeps_every_unknown_pixel():
@@ -76,7 +76,7 @@ def test_shrunk_trimap_keeps_every_unknown_pixel():
     trimap[..., 20:, :] = 2.0
     trimap[..., 33, 5] = 1.0  # one unknown pixel inside the foreground
     trimap[..., 20, :] = 1.0  # a one-pixel band
-    small = speed_options.shrink_trimap(trimap, (16, 16))
+    small = resampling.shrink_trimap(trimap, (16, 16))
     assert small[0, 0, 8, 1] == 1.0  # the lone pixel's cell
     assert torch.all(small[0, 0, 5, :] == 1.0)  # the band survives
     assert torch.all(small[0, 0, :4] == 0.0) and small[0, 0, 12, 12] == 2.0

@@ -30,7 +30,7 @@ from PIL import Image
 
 from ..errors import MattingInputError
 from ..io import FOREGROUND, UNKNOWN, load_image, load_trimap, max_pixels_from_env, open_image_file
-from ..outputs import save_pngs
+from ..result_files import save_pngs
 from ..result import MattingResult, to_uint8
 from . import gpu
 from .engines import EngineRegistry

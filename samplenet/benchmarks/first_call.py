@@ -58,7 +58,7 @@ def main(argv: list[str]) -> int:
     then a JSON line saying what was computed."""
     engine, image_path, trimap_path, options = argv[0], argv[1], argv[2], json.loads(argv[3])
     from ..io import prepare_inputs
-    from .engines import ENGINE_BUILDERS
+    from ..evaluation.compared_engines import ENGINE_BUILDERS
 
     image, trimap = prepare_inputs(image_path, trimap_path)
     alpha = ENGINE_BUILDERS[engine](options)(image, trimap)

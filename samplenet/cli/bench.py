@@ -9,8 +9,8 @@ import argparse
 import importlib
 
 BENCH_MODULES = [
-    "samplenet.benchmarks.quality",
-    "samplenet.benchmarks.speed",
+    "samplenet.cli.bench_quality",
+    "samplenet.cli.bench_speed",
 ]
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..evaluation import PREDICTION_SUFFIXES, evaluate_folders
-from ..metrics import METRIC_TITLES, METRICS
-from ..reports import format_table, output_paths, write_csv, write_json
+from ..evaluation.folders import PREDICTION_SUFFIXES, evaluate_folders
+from ..evaluation.metrics import METRIC_TITLES, METRICS
+from ..tables import format_table, output_paths, write_csv, write_json
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -13,7 +13,7 @@ from tqdm import tqdm
 
 from ..errors import MattingInputError
 from ..io import prepare_inputs
-from ..outputs import check_output_folder, save_result
+from ..result_files import check_output_folder, save_result
 from .common import add_engine_options, engine_from_args, predict_options
 
 logger = logging.getLogger("samplenet")

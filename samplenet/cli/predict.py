@@ -5,7 +5,7 @@ import argparse
 from pathlib import Path
 
 from ..io import prepare_inputs
-from ..outputs import check_output_folder, save_result
+from ..result_files import check_output_folder, save_result
 from .common import add_engine_options, engine_from_args, predict_options
 
 

@@ -26,7 +26,7 @@ from ..io import BACKGROUND, FOREGROUND
 from ..models.contextual_attention import get_attention
 from ..models.samplenet import SIZE_MULTIPLE, SampleNet
 from ..result import MattingResult
-from . import speed_options
+from . import resampling, speed_options
 from .base import Matter
 
 #: Default ceiling for the memory the dense attention may take (bytes).
@@ -186,7 +186,7 @@ class SampleNetMatter(Matter):
         trimap_t = torch.from_numpy(levels)[None, None]
         image_t = image_t.to(self.device, self.dtype)
         trimap_t = trimap_t.to(self.device, self.dtype)
-        small = speed_options.sampling_size(*trimap.shape, self.sampling_max_side)
+        small = resampling.sampling_size(*trimap.shape, self.sampling_max_side)
         if self.reuses_freed_memory:
             reuse_freed_memory(threshold_for_pixels(trimap.size))
         self.model.set_attention(self._choose_attention(*(small or trimap.shape)))
@@ -196,10 +196,10 @@ class SampleNetMatter(Matter):
                 alpha, fg, bg = self.model(image_t, trimap_t)
             else:
                 fg, bg = self.model.sample(
-                    speed_options.shrink_image(image_t, small), speed_options.shrink_trimap(trimap_t, small)
+                    resampling.shrink_image(image_t, small), resampling.shrink_trimap(trimap_t, small)
                 )
-                fg = speed_options.grow_colours(fg.float(), tuple(trimap.shape))
-                bg = speed_options.grow_colours(bg.float(), tuple(trimap.shape))
+                fg = resampling.grow_colours(fg.float(), tuple(trimap.shape))
+                bg = resampling.grow_colours(bg.float(), tuple(trimap.shape))
                 alpha = self.model.alpha_from_samples(image_t, trimap_t, fg, bg)
             alpha, fg, bg = alpha.float(), fg.float(), bg.float()
             fg = ((fg + 1.0) / 2.0).clamp(0.0, 1.0)

@@ -26,7 +26,6 @@ import os
 from typing import Optional
 
 import torch
-import torch.nn.functional as F
 
 #: Names accepted by ``precision=``.
 PRECISIONS = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
@@ -37,10 +36,6 @@ THREADS_ENV = "SAMPLENET_THREADS"
 #: Smallest accepted ``sampling_max_side`` (the samplers need a few 1/8
 #: cells of context on each side to be of any use).
 MIN_SAMPLING_SIDE = 64
-
-#: Sides of the networks' inputs are multiples of this.
-SIZE_MULTIPLE = 8
-
 
 def cpu_supports_bf16() -> bool:
     """Whether this CPU computes bf16 natively (oneDNN's own test)."""
@@ -109,41 +104,3 @@ def check_sampling_max_side(value: Optional[int]) -> Optional[int]:
             f"sampling_max_side must be None or a whole number of pixels >= {MIN_SAMPLING_SIDE}, got {value!r}"
         )
     return value
-
-
-def sampling_size(height: int, width: int, max_side: Optional[int]) -> Optional[tuple[int, int]]:
-    """``(h, w)`` at which to run the samplers, or ``None`` for full size:
-    the aspect ratio kept, the longer side at most ``max_side``, both sides
-    multiples of 8."""
-    if max_side is None or max(height, width) <= max_side:
-        return None
-    scale = max_side / max(height, width)
-
-    def side(n: int) -> int:
-        return max(SIZE_MULTIPLE, int(n * scale) // SIZE_MULTIPLE * SIZE_MULTIPLE)
-
-    return side(height), side(width)
-
-
-def shrink_trimap(trimap: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
-    """A ``Bx1xHxW`` trimap (0, 1, 2) at ``size``, cautiously: a cell is
-    background (0) or foreground (2) only if every full-resolution pixel it
-    covers is; anything mixed is unknown (1). Nearest-neighbour resizing
-    could instead drop a thin unknown band, and the samplers would then copy
-    colours from pixels that are partly the subject."""
-    all_background = F.interpolate((trimap > 0.5).float(), size=size, mode="area") == 0
-    all_foreground = F.interpolate((trimap < 1.5).float(), size=size, mode="area") == 0
-    small = torch.ones_like(all_background, dtype=trimap.dtype)
-    small[all_background] = 0.0
-    small[all_foreground] = 2.0
-    return small
-
-
-def shrink_image(image: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
-    """Antialiased bilinear downscale of a ``Bx3xHxW`` image."""
-    return F.interpolate(image, size=size, mode="bilinear", align_corners=False, antialias=True)
-
-
-def grow_colours(colours: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
-    """Bilinear upscale of sampled colours back to the photo's size."""
-    return F.interpolate(colours, size=size, mode="bilinear", align_corners=False).clamp(-1.0, 1.0)

@@ -20,7 +20,7 @@ from typing import Sequence
 import numpy as np
 
 from ..errors import MattingInputError
-from ..evaluation import find_partner, image_files, load_matte
+from .folders import find_partner, image_files, load_matte
 from ..io import UNKNOWN, load_image, load_trimap
 
 

@@ -14,8 +14,8 @@ from typing import Iterable
 
 import numpy as np
 
-from .errors import MattingInputError
-from .io import load_image, load_trimap
+from ..errors import MattingInputError
+from ..io import load_image, load_trimap
 from .metrics import METRICS, all_metrics
 
 #: File name endings read as images.

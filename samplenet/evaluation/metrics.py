@@ -22,7 +22,7 @@ The known regions do not count in the sums, but the gradient and
 connectivity errors look at the whole matte (filter support and connected
 components cross the trimap boundary), as in the original.  Mattes are
 scored as given: callers who want the prediction fixed to the trimap in the
-known regions (as :mod:`samplenet.benchmarks.quality` does) do so first.
+known regions (as :mod:`samplenet.evaluation.quality` does) do so first.
 """
 from __future__ import annotations
 
@@ -32,8 +32,8 @@ from typing import Callable
 import numpy as np
 from scipy import ndimage
 
-from .errors import MattingInputError
-from .io import unknown_region
+from ..errors import MattingInputError
+from ..io import unknown_region
 
 #: Standard deviation of the derivative-of-Gaussian filters (DIM: 1.4).
 GRADIENT_SIGMA = 1.4

@@ -1,7 +1,7 @@
 """Validation metrics for the matting stage.
 
 The four standard matting errors (SAD, MSE, gradient, connectivity) come
-from :mod:`samplenet.metrics` so that training reports the same numbers as
+from :mod:`samplenet.evaluation.metrics` so that training reports the same numbers as
 ``samplenet evaluate``.  Trimaps arrive as codes 0/1/2 and are turned into
 the 0/128/255 form those functions take.
 """
@@ -17,7 +17,7 @@ def matting_metrics(predicted: np.ndarray, truth: np.ndarray, trimap_codes: np.n
     predicted = np.clip(predicted.astype(np.float64), 0.0, 1.0)
     truth = truth.astype(np.float64)
     try:
-        from .. import metrics
+        from ..evaluation import metrics
     except ImportError:  # metrics not installed in this checkout: SAD and MSE only
         unknown = trimap == 128
         diff = np.abs(predicted - truth) * unknown

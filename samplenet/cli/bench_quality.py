@@ -1,0 +1,81 @@
+"""``samplenet bench quality``: the command line of :mod:`samplenet.evaluation.quality`."""
+from __future__ import annotations
+
+import argparse
+
+from ..evaluation.benchmark_set import load_benchmark_set
+from ..evaluation.compared_engines import ENGINE_BUILDERS, REFERENCE_ENGINE, parse_engine_list
+from ..evaluation.quality import per_image_table, run_quality_benchmark, summary_table
+from ..tables import machine_description, output_paths, write_csv, write_json
+from .common import positive_int
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "quality",
+        help="compare engines' SAD/MSE/Grad/Conn and time on a folder with ground truth",
+        description="Run matting engines on every image and trimap of a folder laid out as "
+        "image/, trimap1/, trimap2/ ..., alpha/ (file names shared across folders), score them "
+        "with the Deep Image Matting errors and print them side by side with their times and "
+        "their ratios to pymatting's closed-form matting.",
+    )
+    parser.add_argument("--data", required=True, help="benchmark folder (image/, trimap*/, alpha/)")
+    parser.add_argument(
+        "--engines",
+        default=f"classical,{REFERENCE_ENGINE}",
+        help=f"comma-separated engines from {', '.join(ENGINE_BUILDERS)} (default: classical,{REFERENCE_ENGINE})",
+    )
+    parser.add_argument("--trimaps", default=None, help="comma-separated trimap folders (default: all trimap*)")
+    parser.add_argument("--limit", type=positive_int, default=None, help="only the first N images")
+    parser.add_argument("--out", default=None, help="save table.csv and table.json (give either name)")
+    parser.add_argument("--weights", default=None, help="SampleNet weights (for the samplenet engine)")
+    parser.add_argument("--device", default=None, help="torch device for the samplenet engine")
+    parser.add_argument("--markdown", action="store_true", help="print Markdown tables")
+    parser.add_argument(
+        "--no-fresh-process",
+        action="store_true",
+        help="skip timing each engine's first call in a new Python process",
+    )
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    engines = parse_engine_list(args.engines)
+    paths = output_paths(args.out) if args.out else None
+    trimaps = [t.strip() for t in args.trimaps.split(",") if t.strip()] if args.trimaps else None
+    cases = load_benchmark_set(args.data, trimaps, args.limit)
+    options = {"weights": args.weights, "device": args.device}
+    result = run_quality_benchmark(
+        cases, engines, options, progress=not args.no_progress, fresh_first_call=not args.no_fresh_process
+    )
+    images = len({case.image_name for case in cases})
+    print(f"{images} image(s) x {len(cases) // images} trimap set(s) from {args.data}")
+    print(per_image_table(result, args.markdown))
+    print()
+    print(summary_table(result, args.markdown))
+    print(
+        "SAD, Grad, Conn / 1000; MSE not scaled; s = seconds per matte after warm-up; "
+        "first call = build + first matte in this process; ratios to mean errors and median time "
+        f"of {REFERENCE_ENGINE}" + ("" if REFERENCE_ENGINE in engines else " (not run: no ratios)")
+    )
+    for note in result.printed:
+        print(f"note: {note['engine']} printed on {note['image']}/{note['trimap']}: {note['text'][:160]}")
+    if paths:
+        csv_path, json_path = paths
+        write_csv(csv_path, result.rows)
+        write_json(
+            json_path,
+            {
+                "data": str(args.data),
+                "engines": engines,
+                "trimaps": sorted({case.trimap_set for case in cases}),
+                "machine": machine_description(),
+                "rows": result.rows,
+                "summary": result.summary(),
+                "printed_by_engines": result.printed,
+                "units": "SAD, gradient and connectivity divided by 1000; MSE not scaled; seconds",
+            },
+        )
+        print(f"wrote {csv_path} and {json_path}")
+    return 0
