@@ -176,7 +176,6 @@ def test_load_classical_passes_options():
 
 @pytest.mark.parametrize("weights_env", ["unset", "empty_dir"])
 def test_auto_without_weights_falls_back_to_classical(weights_env, tmp_path, monkeypatch):
-    pytest.importorskip("samplenet.engines.samplenet_engine", reason="SampleNet engine not merged yet")
     if weights_env == "unset":
         monkeypatch.delenv("SAMPLENET_WEIGHTS", raising=False)
     else:

@@ -11,7 +11,7 @@ from conftest import make_disc_example
 from models_helpers import seeded_samplenet
 from samplenet.engines import samplenet_engine
 from samplenet.engines.samplenet_engine import SampleNetMatter
-from samplenet.errors import MattingInputError, WeightsNotFoundError
+from samplenet.errors import MattingInputError
 
 
 @pytest.fixture(scope="module")
@@ -126,22 +126,6 @@ def test_default_device_is_cpu_without_cuda(monkeypatch):
     assert samplenet_engine.resolve_device(None) == torch.device("cuda")
 
 
-def test_too_large_for_dense_attention_is_refused_with_advice(matter, monkeypatch):
-    real = samplenet_engine.get_attention
-
-    def without_exact(name):
-        if name == "exact":
-            raise ValueError("Unknown attention implementation 'exact'")
-        return real(name)
-
-    monkeypatch.setattr(samplenet_engine, "get_attention", without_exact)
-    small_budget = SampleNetMatter(matter.model, device="cpu", max_attention_bytes=1000)
-    image, trimap, _ = make_disc_example(height=48, width=64)
-    with pytest.raises(MattingInputError, match="size=") as err:
-        small_budget(image, trimap)
-    assert "GiB" in str(err.value)
-
-
 def test_explicit_dense_attention_respects_the_memory_limit(matter):
     image, trimap, _ = make_disc_example(height=48, width=64)
     dense = SampleNetMatter(matter.model, device="cpu", attention="dense", max_attention_bytes=1000)
@@ -149,12 +133,6 @@ def test_explicit_dense_attention_respects_the_memory_limit(matter):
         dense(image, trimap)
     roomy = SampleNetMatter(matter.model, device="cpu", attention="dense")
     assert roomy(image, trimap).info["attention"] == "dense"
-
-
-def test_from_pretrained_without_weights_module(monkeypatch):
-    monkeypatch.setitem(sys.modules, "samplenet.weights", None)
-    with pytest.raises(WeightsNotFoundError, match="samplenet.weights"):
-        SampleNetMatter.from_pretrained("some/repo", device="cpu")
 
 
 def test_cpu_engine_lets_malloc_reuse_memory_unless_switched_off(matter, monkeypatch):

@@ -106,7 +106,7 @@ def test_converted_folder_documents_itself(converted, reference_files):
     assert config["architecture"] == "samplenet"
     assert config["format_version"] == 1
     assert config["in_channels"] == 10
-    assert config["attention"] == "dense"
+    assert config["attention"] == "exact"  # the default implementation (models/attention_common.py)
     provenance = config["provenance"]
     assert provenance["matting_conv1_zero_padded_from_channels"] == 8
     for network, path in reference_files.items():
@@ -232,6 +232,7 @@ def _write_config(folder: Path, **changes):
         (lambda f: _write_config(f, format_version="1"), "format_version"),
         (lambda f: _write_config(f, in_channels=7), "'in_channels' is 7"),
         (lambda f: _write_config(f, attention=3), "'attention' must be a string"),
+        (lambda f: _write_config(f, attention="quantum"), "'attention' is 'quantum'"),
         (lambda f: (f / WEIGHTS_NAME).unlink(), "no model.safetensors"),
     ],
 )
@@ -239,14 +240,6 @@ def test_malformed_folder_is_named(broken_copy, damage, expected):
     damage(broken_copy)
     with pytest.raises(WeightsFormatError, match=expected.replace(".", r"\.")):
         load_pretrained(broken_copy, device="cpu")
-
-
-def test_unknown_attention_in_config_falls_back_to_dense_with_a_warning(broken_copy, caplog):
-    _write_config(broken_copy, attention="quantum")
-    with caplog.at_level(logging.WARNING, logger="samplenet"):
-        model = load_pretrained(broken_copy, device="cpu")
-    assert model.attention == "dense"
-    assert "'quantum'" in caplog.text
 
 
 def test_corrupt_safetensors_is_named(broken_copy):

@@ -6,6 +6,7 @@ import logging
 
 from ..engines import ENGINES, load
 from ..engines.base import Matter
+from ..models.layers import SIZE_MULTIPLE
 
 logger = logging.getLogger("samplenet")
 
@@ -31,9 +32,9 @@ def parse_size(text: str) -> tuple[int, int]:
         width, height = (int(part) for part in text.lower().split("x"))
     except ValueError:
         raise argparse.ArgumentTypeError(f"size must look like WxH, e.g. 800x800; got {text!r}") from None
-    if width <= 0 or height <= 0 or width % 8 or height % 8:
+    if width <= 0 or height <= 0 or width % SIZE_MULTIPLE or height % SIZE_MULTIPLE:
         raise argparse.ArgumentTypeError(
-            f"size {text!r}: width and height must be positive multiples of 8 (the network strides)"
+            f"size {text!r}: width and height must be positive multiples of {SIZE_MULTIPLE} (the network strides)"
         )
     return width, height
 

@@ -23,6 +23,7 @@ from ..allocator import reuse_freed_memory, threshold_for_pixels
 from ..devices import resolve_device
 from ..errors import MattingInputError, WeightsNotFoundError
 from ..io import BACKGROUND, FOREGROUND
+from ..models.attention_common import DEFAULT_ATTENTION
 from ..models.contextual_attention import get_attention
 from ..models.samplenet import SIZE_MULTIPLE, SampleNet
 from ..result import MattingResult
@@ -137,15 +138,8 @@ class SampleNetMatter(Matter):
         """Load weights (a Hub repo id, a local folder, or ``SAMPLENET_WEIGHTS``)
         once and build the engine; ``options`` go to the constructor
         (``revision`` goes to the loader)."""
-        try:
-            from ..weights import load_pretrained
-        except ModuleNotFoundError as exc:
-            if exc.name not in ("samplenet.weights",):
-                raise
-            raise WeightsNotFoundError(
-                "SampleNet weights cannot be loaded: this installation has no samplenet.weights "
-                "module. Install the full samplenet package, or use engine='classical'."
-            ) from None
+        from ..weights import load_pretrained
+
         resolved = resolve_device(device)
         revision = options.pop("revision", None)
         loader_args = {"device": resolved}
@@ -158,15 +152,9 @@ class SampleNetMatter(Matter):
 
     def _choose_attention(self, height: int, width: int) -> str:
         """The attention to use for an ``height x width`` input: the one asked
-        for, else "exact" when installed, else "dense"; the dense one only
-        within ``max_attention_bytes`` (beyond, it would exhaust memory)."""
-        name = self.attention
-        if name is None:
-            try:
-                get_attention("exact")
-                name = "exact"
-            except ValueError:
-                name = "dense"
+        for, else the default; the dense one only within
+        ``max_attention_bytes`` (beyond, it would exhaust memory)."""
+        name = self.attention or DEFAULT_ATTENTION
         needed = dense_attention_bytes(height, width)
         if name == "dense" and needed > self.max_attention_bytes:
             raise MattingInputError(

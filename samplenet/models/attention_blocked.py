@@ -63,7 +63,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from .contextual_attention import ATTENTION_IMPLEMENTATIONS
+from .attention_common import NORM_FLOOR, check_mask_shape
 
 #: Scores held per block: the block's query count is chosen so that a
 #: ``keys x queries`` float matrix has about this many entries (16 MB in
@@ -80,10 +80,6 @@ MIN_BLOCK_ROWS = 2
 #: Softmax logits (relative to the largest) below this count as this:
 #: ``exp(-80)`` is 1.8e-35, the smallest weights then stay normal floats.
 LOGIT_FLOOR = -80.0
-
-#: Norm floor of the key patches (the reference's ``escape_NaN``).
-NORM_FLOOR = 1e-4
-
 
 def contextual_attention_blocked(
     f: torch.Tensor,
@@ -150,21 +146,13 @@ def _check_arguments(f, b, mask, ksize, rate, fuse_k, block_size) -> None:
         raise ValueError(f"features too small for rate {rate}: f {tuple(f.shape)}, b {tuple(b.shape)}")
     if block_size is not None and (isinstance(block_size, bool) or not isinstance(block_size, int) or block_size < 1):
         raise ValueError(f"block_size must be a positive integer or None, got {block_size!r}")
-    if mask is not None:
-        if mask.dim() != 4 or mask.shape[1] != 1 or mask.shape[0] not in (1, f.shape[0]):
-            raise ValueError(f"mask must be B x 1 x h x w (or batch 1), got {tuple(mask.shape)}")
 
 
 def _key_resolution_masks(mask: torch.Tensor | None, b: torch.Tensor, rate: int) -> torch.Tensor | None:
     """The mask at the subsampled key resolution, ``B x 1 x h x w``."""
     if mask is None:
         return None
-    h, w = b.shape[2] // rate, b.shape[3] // rate
-    if tuple(mask.shape[2:]) != (h, w):
-        raise ValueError(
-            f"The attention mask is {tuple(mask.shape[2:])}; it must match the downsampled "
-            f"feature map {(h, w)} (1/8 of the image for SampleNet)."
-        )
+    check_mask_shape(mask, b.shape[0], (b.shape[2] // rate, b.shape[3] // rate))
     return mask
 
 
@@ -581,5 +569,3 @@ def _masked_softmax(logits: torch.Tensor, n_masked: int) -> torch.Tensor:
         total = total + n_masked * torch.exp(-top)
     return weights.div_(total)
 
-
-ATTENTION_IMPLEMENTATIONS["exact"] = contextual_attention_blocked

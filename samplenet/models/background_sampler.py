@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from torch import Tensor
 
+from .attention_common import DEFAULT_ATTENTION
 from .inpainting import InpaintingGenerator, InpaintingOutput
 
 
 class BackgroundSampler(InpaintingGenerator):
     """DeepFill-v1 generator over image + ones + hole (5 input channels)."""
 
-    def __init__(self, attention: str = "dense") -> None:
+    def __init__(self, attention: str = DEFAULT_ATTENTION) -> None:
         super().__init__(guide_channels=0, attention=attention)
 
     def forward(self, image: Tensor, hole: Tensor, hole_small: Tensor) -> InpaintingOutput:

@@ -16,32 +16,26 @@ max-pooling indices, where even last-bit differences can move values.
 Implementations are interchangeable: :data:`ATTENTION_IMPLEMENTATIONS` maps a
 name to a function with the signature of :func:`contextual_attention_dense`,
 and :class:`ContextualAttention` looks its implementation up by name at call
-time. Faster, memory-saving variants register themselves there.
+time: ``"dense"`` (this module) and ``"exact"``
+(:mod:`.attention_blocked`, the default).
 """
 from __future__ import annotations
 
-import importlib
 from typing import Callable, Optional
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from .attention_blocked import contextual_attention_blocked
+from .attention_common import DEFAULT_ATTENTION, NORM_FLOOR, check_mask_shape
 from .layers import ConvBlock
-
-#: Smallest patch norm used when normalising; keeps all-zero patches (e.g.
-#: from the zero padding) from dividing by zero.
-NORM_EPSILON = 1e-4
 
 AttentionFunction = Callable[..., Tensor]
 
 #: name -> attention function ``(f, b, mask, *, ksize, rate, fuse_k,
 #: softmax_scale, fuse) -> Tensor``.
 ATTENTION_IMPLEMENTATIONS: dict[str, AttentionFunction] = {}
-
-#: Modules that register further implementations when imported; imported
-#: on demand so that asking for such a name works without a manual import.
-OPTIONAL_IMPLEMENTATION_MODULES = ("samplenet.models.attention_blocked",)
 
 
 def _patches_channels_last(x: Tensor, kernel: int, stride: int, padding: int) -> Tensor:
@@ -111,11 +105,7 @@ def _valid_source_patches(mask: Optional[Tensor], batch: int, size: tuple[int, i
     height, width = size
     if mask is None:
         return torch.ones(batch, height * width, 1, 1, dtype=like.dtype, device=like.device)
-    if mask.shape[-2:] != (height, width):
-        raise ValueError(
-            f"The attention mask is {tuple(mask.shape[-2:])}; it must match the downsampled "
-            f"feature map {(height, width)} (1/8 of the image for SampleNet)."
-        )
+    check_mask_shape(mask, batch, size)
     mask = mask.to(dtype=like.dtype).expand(batch, 1, height, width)
     has_hole = F.max_pool2d(mask, ksize, stride=1, padding=ksize // 2) > 0
     return (~has_hole).to(like.dtype).reshape(batch, height * width, 1, 1)
@@ -177,7 +167,7 @@ def contextual_attention_dense(
         torch.split(f_small, 1), key_patches, value_patches, valid
     ):
         usable = usable.unsqueeze(0)  # 1 x L x 1 x 1
-        normalised = keys / torch.clamp(_patch_norms(keys), min=NORM_EPSILON)
+        normalised = keys / torch.clamp(_patch_norms(keys), min=NORM_FLOOR)
         scores = F.conv2d(query, normalised, stride=1, padding=ksize // 2)  # 1 x L x h x w
         if fuse:
             scores = _fuse_scores(scores, small_hw, small_hw, fuse_k)
@@ -188,22 +178,15 @@ def contextual_attention_dense(
     return torch.cat(outputs, dim=0)
 
 
+ATTENTION_IMPLEMENTATIONS["exact"] = contextual_attention_blocked
 ATTENTION_IMPLEMENTATIONS["dense"] = contextual_attention_dense
 
 
 def get_attention(name: str) -> AttentionFunction:
-    """The attention function registered as ``name`` (importing optional
-    implementation modules first if needed)."""
-    if name not in ATTENTION_IMPLEMENTATIONS:
-        for module in OPTIONAL_IMPLEMENTATION_MODULES:
-            try:
-                importlib.import_module(module)
-            except ModuleNotFoundError as exc:
-                if exc.name != module:
-                    raise
+    """The attention function registered as ``name``."""
     try:
         return ATTENTION_IMPLEMENTATIONS[name]
-    except KeyError:
+    except (KeyError, TypeError):
         raise ValueError(
             f"Unknown attention implementation {name!r}; available: {', '.join(sorted(ATTENTION_IMPLEMENTATIONS))}"
         ) from None
@@ -216,7 +199,7 @@ class ContextualAttention(nn.Module):
     it is looked up at every call, so it can be switched on a loaded model.
     """
 
-    def __init__(self, channels: int = 128, rate: int = 2, implementation: str = "dense") -> None:
+    def __init__(self, channels: int = 128, rate: int = 2, implementation: str = DEFAULT_ATTENTION) -> None:
         super().__init__()
         get_attention(implementation)  # fail early on a typo
         self.rate = rate

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from torch import Tensor
 
+from .attention_common import DEFAULT_ATTENTION
 from .inpainting import InpaintingGenerator, InpaintingOutput
 
 
 class ForegroundSampler(InpaintingGenerator):
     """DeepFill-v1 generator whose first stage also sees the background."""
 
-    def __init__(self, attention: str = "dense") -> None:
+    def __init__(self, attention: str = DEFAULT_ATTENTION) -> None:
         super().__init__(guide_channels=3, attention=attention)
 
     def forward(self, image: Tensor, hole: Tensor, hole_small: Tensor, background: Tensor) -> InpaintingOutput:

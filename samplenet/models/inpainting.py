@@ -18,8 +18,9 @@ from typing import NamedTuple, Optional
 import torch
 from torch import Tensor, nn
 
+from .attention_common import DEFAULT_ATTENTION
 from .contextual_attention import ContextualAttention
-from .layers import ConvBlock, DownsampleBlock
+from .layers import SIZE_MULTIPLE, ConvBlock, DownsampleBlock
 
 #: Width of the first layer; deeper layers use 2x and 4x this.
 BASE_WIDTH = 32
@@ -130,7 +131,7 @@ class RefinementNet(nn.Module):
     """Stage 2: a dilated-convolution branch and a contextual-attention
     branch side by side, concatenated and decoded."""
 
-    def __init__(self, in_channels: int = 5, width: int = BASE_WIDTH, attention: str = "dense") -> None:
+    def __init__(self, in_channels: int = 5, width: int = BASE_WIDTH, attention: str = DEFAULT_ATTENTION) -> None:
         super().__init__()
         self.down_conv_branch = Encoder(in_channels, width, kind="refine")
         self.down_attn_branch = Encoder(in_channels, width, kind="attention")
@@ -154,7 +155,7 @@ class InpaintingGenerator(nn.Module):
     estimate).
     """
 
-    def __init__(self, guide_channels: int = 0, width: int = BASE_WIDTH, attention: str = "dense") -> None:
+    def __init__(self, guide_channels: int = 0, width: int = BASE_WIDTH, attention: str = DEFAULT_ATTENTION) -> None:
         super().__init__()
         self.guide_channels = guide_channels
         self.stage_1 = CoarseNet(5 + guide_channels, width)
@@ -171,15 +172,15 @@ class InpaintingGenerator(nn.Module):
             guide: ``Bx3xHxW`` extra input of the first stage, or ``None``.
         """
         batch, _, height, width = image.shape
-        if height % 8 or width % 8:
-            raise ValueError(f"image size {width}x{height} must be a multiple of 8 in both directions")
+        if height % SIZE_MULTIPLE or width % SIZE_MULTIPLE:
+            raise ValueError(f"image size {width}x{height} must be a multiple of {SIZE_MULTIPLE} in both directions")
         if (guide is None) != (self.guide_channels == 0):
             raise ValueError(
                 f"this generator takes {self.guide_channels} guide channels; got "
                 f"{'none' if guide is None else guide.shape[1]}"
             )
         hole = hole.expand(batch, 1, height, width)
-        hole_small = hole_small.expand(batch, 1, height // 8, width // 8)
+        hole_small = hole_small.expand(batch, 1, height // SIZE_MULTIPLE, width // SIZE_MULTIPLE)
         ones = torch.ones_like(hole)
         inputs = [image, ones, ones * hole] + ([guide] if guide is not None else [])
         coarse = self.stage_1(torch.cat(inputs, dim=1))

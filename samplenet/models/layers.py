@@ -9,6 +9,12 @@ from __future__ import annotations
 
 from torch import Tensor, nn
 
+#: Image sides must be multiples of this, for all three networks: each
+#: halves the size three times (the samplers' attention works at 1/8) and
+#: the decoders double it back, so other sizes would misalign the skip
+#: connections and the 1/8 masks.
+SIZE_MULTIPLE = 8
+
 ACTIVATIONS = {"elu": nn.ELU, "relu": nn.ReLU}
 
 

@@ -22,12 +22,10 @@ from torch import Tensor, nn
 
 from ..errors import MattingInputError, WeightsFormatError
 from .alpha_decoder import AlphaDecoder
+from .layers import SIZE_MULTIPLE
 from .resnet_encoder import DilatedResNetEncoder
 
 MATTING_INPUT_CHANNELS = 10
-# H and W must be multiples of this: the encoder halves the size three times and the decoder
-# doubles it three times; other sizes would make the skip connections mismatch.
-SIZE_MULTIPLE = 8
 ENCODER_OUTPUT_CHANNELS = 256
 
 

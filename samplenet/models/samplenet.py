@@ -20,12 +20,11 @@ from torch import Tensor, nn
 
 from ..errors import MattingInputError
 from .background_sampler import BackgroundSampler
+from .attention_common import DEFAULT_ATTENTION
 from .contextual_attention import ContextualAttention, get_attention
 from .foreground_sampler import ForegroundSampler
+from .layers import SIZE_MULTIPLE
 from .matting_network import MattingNetwork
-
-#: Image sides must be multiples of this (three 2x downsamplings).
-SIZE_MULTIPLE = 8
 
 
 def small_trimap(trimap: Tensor) -> Tensor:
@@ -49,7 +48,7 @@ class SampleNet(nn.Module):
             (the straightforward one; same numbers up to float rounding).
     """
 
-    def __init__(self, attention: str = "exact") -> None:
+    def __init__(self, attention: str = DEFAULT_ATTENTION) -> None:
         super().__init__()
         self.background = BackgroundSampler(attention=attention)
         self.foreground = ForegroundSampler(attention=attention)

@@ -24,6 +24,8 @@ from safetensors import safe_open
 from safetensors.torch import load_file, save_file
 
 from ..errors import WeightsFormatError
+from ..models.attention_common import DEFAULT_ATTENTION
+from ..models.contextual_attention import ATTENTION_IMPLEMENTATIONS
 
 WEIGHTS_NAME = "model.safetensors"
 CONFIG_NAME = "config.json"
@@ -36,7 +38,6 @@ ARCHITECTURE = "samplenet"
 FORMAT_VERSION = 1
 #: The matting network reads image, sampled F, sampled B (3 channels each) and the trimap.
 IN_CHANNELS = 10
-DEFAULT_ATTENTION = "dense"
 
 #: Keys of config.json that describe the tensors; callers may not override them.
 RESERVED_CONFIG_KEYS = ("architecture", "format_version", "in_channels")
@@ -86,6 +87,11 @@ def read_config(folder: Path) -> dict[str, Any]:
     attention = config.get("attention", DEFAULT_ATTENTION)
     if not isinstance(attention, str):
         raise WeightsFormatError(f"{path}: 'attention' must be a string, found {attention!r}.")
+    if attention not in ATTENTION_IMPLEMENTATIONS:
+        raise WeightsFormatError(
+            f"{path}: 'attention' is {attention[:80]!r}; this samplenet knows {', '.join(ATTENTION_IMPLEMENTATIONS)}. "
+            "Fix config.json (the attention never changes the weights)."
+        )
     return config
 
 

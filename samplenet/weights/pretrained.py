@@ -80,34 +80,12 @@ def load_pretrained(
     tensors = fmt.read_tensors(path)
     _require_finite(tensors, path)
 
-    model = build_model(_usable_attention(config.get("attention", fmt.DEFAULT_ATTENTION)))
+    model = build_model(config.get("attention", fmt.DEFAULT_ATTENTION))
     model.load_state_dict(tensors, strict=True)
     model.to(target).eval()
     model.weights_info = {"folder": str(folder), "config": config}
     logger.debug("loaded SampleNet weights from %s onto %s", folder, target)
     return model
-
-
-def _usable_attention(name: str) -> str:
-    """The config's attention implementation if this install has it.
-
-    The implementations compute the same thing and differ only in speed and
-    memory, so weights saved by an install with an extra implementation run
-    here with the default one rather than failing.
-    """
-    from ..models.contextual_attention import ATTENTION_IMPLEMENTATIONS, get_attention
-
-    try:
-        get_attention(name)  # imports optional implementations (e.g. "exact") on demand
-        return name
-    except ValueError:
-        logger.warning(
-            "config.json asks for attention implementation %r, which this install lacks (%s); using %r",
-            name,
-            ", ".join(sorted(ATTENTION_IMPLEMENTATIONS)),
-            fmt.DEFAULT_ATTENTION,
-        )
-        return fmt.DEFAULT_ATTENTION
 
 
 def _require_finite(tensors: Mapping[str, torch.Tensor], path: Path) -> None:
