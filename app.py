@@ -10,10 +10,12 @@ from __future__ import annotations
 import logging
 import os
 
+import samplenet
 from samplenet.app import EngineRegistry, build_demo
 
 logging.basicConfig(level=os.environ.get("SAMPLENET_LOG_LEVEL", "INFO"))
 
+samplenet.tune_process()  # this script owns the process: threads from $SAMPLENET_THREADS, memory reuse
 registry = EngineRegistry.from_environment()
 demo = build_demo(registry)
 

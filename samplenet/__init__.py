@@ -6,9 +6,14 @@ Quick start::
     matter = samplenet.load()                 # SampleNet if weights are found, else weight-free
     result = matter("photo.jpg", "trimap.png")
     rgba = result.cutout()
+
+Loading and calling an engine leave the process's settings alone; an
+application that owns its process may opt in to the CPU tuning that the
+app and the command line use: ``samplenet.tune_process(threads=4)``.
 """
 from .engines import load
 from .errors import MattingInputError, WeightsFormatError, WeightsNotFoundError
+from .process import tune_process
 from .result import MattingResult
 
 __version__ = "0.1.0"
@@ -19,5 +24,6 @@ __all__ = [
     "MattingResult",
     "WeightsFormatError",
     "WeightsNotFoundError",
+    "tune_process",
     "__version__",
 ]

@@ -5,28 +5,26 @@ serves every request above its *mmap threshold* (128 KB at start, raised
 automatically up to 32 MB) with fresh pages from the kernel and gives them
 back on ``free``. A SampleNet call at photo size allocates gigabytes of
 intermediate tensors, most of them above 32 MB, so every one of them is
-page-faulted in and zeroed by the kernel again, call after call. On our
-2-core machines that cost 40% of a 1 MP call (38 s -> 22 s once freed
-memory is reused). PyTorch's CPU tuning guide recommends swapping in
-jemalloc or tcmalloc for the same reason; raising glibc's thresholds with
-``mallopt`` gets most of the gain without a preloaded library.
+page-faulted in and zeroed by the kernel again, call after call: a large
+share of a CPU call's time (README's "Speed and memory" section has the
+figures). PyTorch's CPU tuning guide recommends swapping in jemalloc or
+tcmalloc for the same reason; raising glibc's thresholds with ``mallopt``
+gets most of the gain without a preloaded library.
 
 The price: memory freed below the threshold stays with the process (it is
 reused by the next tensors, not returned) and the heap fragments, so the
 peak resident size grows and stays at that peak between calls. That price
 grows with the photo while the page faults' share of the time shrinks, so
-:func:`threshold_for_pixels` lowers the threshold for large photos
-(measured, exact mode, 2 threads: 1 MP with 1 GB 20.4 s / 2.1 GB instead of
-~38 s / 1.7 GB; 2 MP with 1 GB 54.9 s / 5.0 GB, with 256 MB 60.5 s / 3.4 GB,
-with 64 MB 71.3 s / 2.9 GB, untouched 83.2 s / 2.7 GB; 4 MP with 1 GB
-151.8 s / 8.1 GB, with 256 MB 185.6 s / 6.1 GB, with 64 MB 283.4 s /
-5.0 GB). Below 1 GB, because the dense attention's ~1 GB score matrices
-at 1 MP fragmented the heap: 4.9 GB in one run, 8.8 GB in another.
+:func:`threshold_for_pixels` lowers the threshold for large photos, and
+stays below the size of the dense attention's score matrices at 1 MP, which
+fragmented the heap badly when kept.
 Set ``SAMPLENET_REUSE_MEMORY=0`` to keep glibc's defaults.
 
-It is process-wide, so only an entry point that owns the process's heavy
-work calls it: the SampleNet engine on CPU, before each photo, with the
-threshold for that photo's size.
+It is process-wide, so nothing here runs unless the process opts in:
+:func:`samplenet.tune_process` (called by ``app.py`` and the command line)
+calls :func:`opt_in`; from then on the SampleNet engine on CPU calls
+:func:`adapt_to_photo` before each photo, with the threshold for that
+photo's size. A library user's process that did not opt in is left alone.
 """
 from __future__ import annotations
 
@@ -51,6 +49,7 @@ MIN_THRESHOLD_BYTES = 64 << 20
 ENV_SWITCH = "SAMPLENET_REUSE_MEMORY"
 
 _applied: int | None = None
+_opted_in = False
 
 
 def reuse_enabled_by_environment() -> bool:
@@ -90,6 +89,28 @@ def reuse_freed_memory(threshold_bytes: int = DEFAULT_THRESHOLD_BYTES) -> bool:
     ok = bool(mallopt(M_MMAP_THRESHOLD, threshold_bytes)) and bool(mallopt(M_TRIM_THRESHOLD, threshold_bytes))
     _applied = threshold_bytes if ok else None
     return ok
+
+
+def opt_in() -> bool:
+    """This process wants freed memory reused (see :func:`samplenet.tune_process`):
+    apply the default threshold now and let :func:`adapt_to_photo` adjust
+    it later. Returns whether the setting is in force."""
+    global _opted_in
+    _opted_in = reuse_freed_memory(DEFAULT_THRESHOLD_BYTES)
+    return _opted_in
+
+
+def opted_in() -> bool:
+    """Whether this process asked for memory reuse and got it."""
+    return _opted_in
+
+
+def adapt_to_photo(pixels: int) -> bool:
+    """Set the threshold for a photo of ``pixels`` pixels, only if the process
+    opted in; otherwise change nothing. Returns whether reuse is in force."""
+    if not _opted_in:
+        return False
+    return reuse_freed_memory(threshold_for_pixels(pixels))
 
 
 @functools.lru_cache(maxsize=1)

@@ -189,7 +189,7 @@ def test_speed_options_reach_the_samplenet_engine(tmp_path, weights_folder):
     out = tmp_path / "out"
     code = main(["predict", str(tmp_path / "rgb/disc.png"), str(tmp_path / "trimap/disc.png"),
                  "--out", str(out), "--engine", "samplenet", "--weights", str(weights_folder),
-                 "--device", "cpu", "--sampling-max-side", "64", "--attention", "dense", "--threads", "1"])
+                 "--device", "cpu", "--sampling-max-side", "64", "--attention", "dense"])
     assert code == 0
     assert np.asarray(Image.open(out / "disc_alpha.png")).shape == trimap.shape
 

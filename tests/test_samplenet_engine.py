@@ -1,7 +1,6 @@
 """The SampleNet engine: pre/post-processing, sizes, options and bad input."""
 from __future__ import annotations
 
-import sys
 
 import numpy as np
 import pytest
@@ -67,7 +66,7 @@ def test_size_equal_to_a_native_multiple_of_8_gives_the_native_result(matter):
 def test_colours_come_back_in_rgb_order(matter):
     image, trimap, _ = make_disc_example(height=48, width=64)
     result = matter(image, trimap)
-    _, fg_bgr, bg_bgr = matter._run_networks(np.ascontiguousarray(image[:, :, ::-1]), trimap)
+    _, fg_bgr, bg_bgr, _ = matter._run_networks(np.ascontiguousarray(image[:, :, ::-1]), trimap, matter.defaults)
     np.testing.assert_array_equal(result.foreground, fg_bgr[:, :, ::-1])
     np.testing.assert_array_equal(result.background, bg_bgr[:, :, ::-1])
 
@@ -133,12 +132,3 @@ def test_explicit_dense_attention_respects_the_memory_limit(matter):
         dense(image, trimap)
     roomy = SampleNetMatter(matter.model, device="cpu", attention="dense")
     assert roomy(image, trimap).info["attention"] == "dense"
-
-
-def test_cpu_engine_lets_malloc_reuse_memory_unless_switched_off(matter, monkeypatch):
-    from samplenet import allocator
-
-    expected = sys.platform.startswith("linux") and allocator._glibc_mallopt() is not None
-    assert SampleNetMatter(matter.model, device="cpu").reuses_freed_memory is expected
-    monkeypatch.setenv(allocator.ENV_SWITCH, "0")
-    assert SampleNetMatter(matter.model, device="cpu").reuses_freed_memory is False

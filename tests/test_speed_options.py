@@ -1,5 +1,5 @@
 """Speed options of the SampleNet engine: exact attention by default,
-reduced-resolution sampling, precision and threads, and their bad values."""
+reduced-resolution sampling and precision, and their bad values."""
 from __future__ import annotations
 
 import numpy as np
@@ -38,9 +38,9 @@ def test_reduced_sampling_runs_samplers_small_and_matting_full(model, monkeypatc
     seen = []
     real_sample = SampleNet.sample
 
-    def spy(self, image, trimap):
+    def spy(self, image, trimap, **kwargs):
         seen.append((tuple(image.shape), tuple(trimap.shape), set(trimap.unique().tolist())))
-        return real_sample(self, image, trimap)
+        return real_sample(self, image, trimap, **kwargs)
 
     monkeypatch.setattr(SampleNet, "sample", spy)
     image, trimap, _ = make_disc_example(height=100, width=150)
@@ -121,24 +121,3 @@ def test_bf16_runs_with_attention_in_float32(model, monkeypatch):
     assert result.info["dtype"] == "bfloat16"
     assert dtypes == [(torch.float32, False)] * 2  # both samplers, float32, autocast off
     assert result.alpha.dtype == np.float32 and 0 <= result.alpha.min() and result.alpha.max() <= 1
-
-
-def test_threads_option_and_environment(model, monkeypatch):
-    before = torch.get_num_threads()
-    try:
-        engine = SampleNetMatter(model, device="cpu", threads=1)
-        assert engine.threads == 1 and torch.get_num_threads() == 1
-        monkeypatch.setenv(speed_options.THREADS_ENV, "2")
-        assert SampleNetMatter(model, device="cpu").threads == 2 and torch.get_num_threads() == 2
-        monkeypatch.setenv(speed_options.THREADS_ENV, "many")
-        with pytest.raises(ValueError, match=speed_options.THREADS_ENV):
-            SampleNetMatter(model, device="cpu")
-        monkeypatch.setenv(speed_options.THREADS_ENV, "0")
-        with pytest.raises(ValueError, match=speed_options.THREADS_ENV):
-            SampleNetMatter(model, device="cpu")
-        monkeypatch.delenv(speed_options.THREADS_ENV)
-        for bad in (0, -2, 1.5, "2", True):
-            with pytest.raises(ValueError, match="threads"):
-                SampleNetMatter(model, device="cpu", threads=bad)
-    finally:
-        torch.set_num_threads(before)

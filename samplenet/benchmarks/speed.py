@@ -116,10 +116,9 @@ def seeded_random_samplenet(seed: int = WEIGHT_SEED):
 
 #: Peak resident memory of a dense run ~ base + this many bytes per entry of
 #: the (positions x positions) score matrix at 1/8 resolution (its copies
-#: during fusion and softmax). Measured here with the channels-last fused
-#: layout and the engine's memory reuse: 6.14 GB at 1000x1000 (2.44e8
-#: entries, base ~0.6 GB; 4.95 GB with glibc's defaults). Before that
-#: layout the fusion unfolded the matrix nine-fold: ~80 bytes per entry.
+#: during fusion and softmax), fitted to a measured dense run with the
+#: channels-last fused layout and memory reuse; README's "Speed and memory"
+#: section has the measurement.
 DENSE_BYTES_PER_SCORE = 23
 DENSE_BASE_BYTES = 600_000_000
 
@@ -155,6 +154,9 @@ def run_child(side: int, mode: str, repeats: int, sampling_max_side: int, alpha_
     this process's peak RSS."""
     import torch
 
+    from ..process import tune_process
+
+    tune_process()  # the child is an entry point of its own, tuned as the CLI and the app are
     image, trimap = synthetic_portrait(side)
     engine = build_engine(mode, sampling_max_side)
     engine(*synthetic_portrait(64))  # untimed: lazy initialisation, not the size's work

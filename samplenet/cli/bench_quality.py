@@ -7,6 +7,7 @@ from ..evaluation.benchmark_set import load_benchmark_set
 from ..evaluation.compared_engines import ENGINE_BUILDERS, REFERENCE_ENGINE, parse_engine_list
 from ..evaluation.quality import per_image_table, run_quality_benchmark, summary_table
 from ..tables import machine_description, output_paths, write_csv, write_json
+from ..process import tune_process
 from .common import positive_int
 
 
@@ -41,6 +42,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    tune_process()  # as predict/infer do: the command line owns its process
     engines = parse_engine_list(args.engines)
     paths = output_paths(args.out) if args.out else None
     trimaps = [t.strip() for t in args.trimaps.split(",") if t.strip()] if args.trimaps else None

@@ -5,6 +5,7 @@ import argparse
 import logging
 
 from ..engines import ENGINES, load
+from ..process import check_threads, tune_process
 from ..engines.base import Matter
 from ..models.layers import SIZE_MULTIPLE
 
@@ -23,7 +24,7 @@ def positive_int(text: str) -> int:
 
 
 #: Engine options of the SampleNet engine that the CLI passes through as given.
-SAMPLENET_ONLY_OPTIONS = ("precision", "attention", "sampling_max_side", "threads")
+SAMPLENET_ONLY_OPTIONS = ("precision", "attention", "sampling_max_side")
 
 
 def parse_size(text: str) -> tuple[int, int]:
@@ -89,7 +90,8 @@ def add_engine_options(parser: argparse.ArgumentParser) -> None:
         "--threads",
         type=int,
         default=None,
-        help="PyTorch CPU threads for SampleNet (default: $SAMPLENET_THREADS, else PyTorch's default)",
+        help="PyTorch CPU threads for this process, up to 4 per CPU (default: $SAMPLENET_THREADS, "
+        "else PyTorch's default)",
     )
     parser.add_argument(
         "--size",
@@ -102,7 +104,13 @@ def add_engine_options(parser: argparse.ArgumentParser) -> None:
 
 
 def engine_from_args(args: argparse.Namespace) -> Matter:
-    """Build the engine the options ask for and say which one runs."""
+    """Build the engine the options ask for and say which one runs.
+
+    The command line owns its process, so it opts in to the CPU tuning
+    (threads from ``--threads`` or ``$SAMPLENET_THREADS``, memory reuse)
+    that a library call never applies by itself."""
+    threads = getattr(args, "threads", None)
+    tune_process(threads=None if threads is None else check_threads(threads, "--threads"))
     options = {}
     if args.half:
         options["half"] = True

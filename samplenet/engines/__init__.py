@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from ..errors import WeightsNotFoundError
+from ..errors import MattingInputError, WeightsNotFoundError
 from .base import Matter
 
 logger = logging.getLogger("samplenet")
@@ -39,10 +39,19 @@ def load(
             when available.
         **options: passed to the engine's constructor.
 
+    Loading changes no process-wide setting (threads, allocator); see
+    :func:`samplenet.tune_process` for the opt-in.
+
     Raises:
         WeightsNotFoundError: ``engine="samplenet"`` and no weights found.
+        MattingInputError: ``threads=`` (a process setting, not an engine's).
         ValueError: unknown engine name.
     """
+    if "threads" in options:
+        raise MattingInputError(
+            "threads is not an engine option: the thread count is process-wide. Call "
+            "samplenet.tune_process(threads=N) once at start-up (N from 1 to a few times the CPU count)."
+        )
     if engine not in ENGINES:
         raise ValueError(f"Unknown engine {engine!r}; choose one of {', '.join(ENGINES)}.")
     if engine in ("samplenet", "auto"):

@@ -38,6 +38,7 @@ class Matter(ABC):
             **options: engine-specific options (see the engine's
                 :meth:`predict_arrays`).
         """
+        self.check_call_options(options)
         img, tri = prepare_inputs(image, trimap, pixel_limit(self.max_pixels))
         start = time.perf_counter()
         if not np.any(tri == UNKNOWN):
@@ -46,6 +47,13 @@ class Matter(ABC):
             result = self.predict_arrays(img, tri, **options)
         result.info.setdefault("seconds", time.perf_counter() - start)
         return result
+
+    def check_call_options(self, options: dict[str, Any]) -> None:
+        """Refuse per-call options this engine cannot apply, before any work
+        (also when the trimap needs no engine at all), with a
+        :class:`~samplenet.errors.MattingInputError` naming the option.
+        Engines that take options override it; the base accepts them as given
+        to :meth:`predict_arrays`."""
 
     def known_only(self, image: np.ndarray, trimap: np.ndarray) -> MattingResult:
         """A trimap without unknown pixels already is the matte: return it

@@ -13,15 +13,16 @@ outputs are cropped back, so nothing is stretched or blurred.
 """
 from __future__ import annotations
 
-from typing import Any, Optional, Sequence
+import dataclasses
+from typing import Any, Mapping, Optional, Sequence
 
 import cv2
 import numpy as np
 import torch
 
-from ..allocator import reuse_freed_memory, threshold_for_pixels
+from .. import allocator
 from ..devices import resolve_device
-from ..errors import MattingInputError, WeightsNotFoundError
+from ..errors import MattingInputError
 from ..io import BACKGROUND, FOREGROUND
 from ..models.attention_common import DEFAULT_ATTENTION
 from ..models.contextual_attention import get_attention
@@ -30,17 +31,16 @@ from ..result import MattingResult
 from . import resampling, speed_options
 from .base import Matter
 
-#: Default ceiling for the memory the dense attention may take (bytes).
-#: Larger inputs switch to the "exact" (blocked) implementation when it is
-#: installed, or are refused with a suggestion.
+#: Default ceiling for the memory the dense attention may take (bytes);
+#: larger inputs asked to run with it are refused with a suggestion.
 DEFAULT_MAX_ATTENTION_BYTES = 6 * 1024**3
 
 
 def dense_attention_bytes(height: int, width: int) -> int:
     """Rough peak memory of the dense contextual attention for one image:
     the (positions x positions) float32 score matrix at 1/8 resolution, of
-    which about four copies are alive at once (measured: 1.7 GB above the
-    baseline at 800x800, where this gives 1.6 GB)."""
+    which about four copies are alive at once (checked against the measured
+    peak; README's speed section has the figures)."""
     positions = (height // SIZE_MULTIPLE) * (width // SIZE_MULTIPLE)
     return 4 * 4 * positions * positions
 
@@ -71,6 +71,53 @@ def _check_size(size: Any) -> tuple[int, int]:
     return width, height
 
 
+@dataclasses.dataclass(frozen=True)
+class RunSettings:
+    """The choices one call runs with: the engine's defaults, possibly
+    overridden for that call. Frozen and passed down, never stored on the
+    shared engine or model, so concurrent calls cannot see each other's."""
+
+    #: Attention implementation; ``None`` = :data:`DEFAULT_ATTENTION`.
+    attention: Optional[str]
+    #: Compute dtype of the convolutions (float32, or autocast to bf16/fp16).
+    compute_dtype: torch.dtype
+    #: Longer side of the samplers' input, or ``None`` for full resolution.
+    sampling_max_side: Optional[int]
+    #: Memory ceiling of the dense attention, in bytes.
+    max_attention_bytes: int
+
+
+#: Options a call may override (besides ``size``); each one's meaning is the
+#: constructor argument of the same name.
+PER_CALL_OPTIONS = ("attention", "precision", "half", "sampling_max_side", "max_attention_bytes")
+
+#: Options fixed when the engine is built, with the reason given to a caller
+#: who passes one per call.
+BUILD_ONLY_OPTIONS = {
+    "device": "the weights live on one device; build another engine with samplenet.load(device=...)",
+    "max_pixels": "the input limit is checked before any call option is read; pass it to samplenet.load",
+    "weights": "the weights are read once; build another engine with samplenet.load(weights=...)",
+    "revision": "the weights are read once; build another engine with samplenet.load(revision=...)",
+    "threads": "the thread count is process-wide; call samplenet.tune_process(threads=N) once at start-up",
+}
+
+
+def _check_max_attention_bytes(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise MattingInputError(f"max_attention_bytes must be a positive whole number of bytes, got {value!r}")
+    return value
+
+
+def _check_attention(value: Any) -> Optional[str]:
+    if value is None:
+        return None
+    try:
+        get_attention(value)
+    except ValueError as exc:
+        raise MattingInputError(f"attention: {exc}") from None
+    return value
+
+
 class SampleNetMatter(Matter):
     """Matting with SampleNet: sampled background, sampled foreground, alpha.
 
@@ -81,8 +128,9 @@ class SampleNetMatter(Matter):
         half: same as ``precision="fp16"`` (CUDA only).
         max_pixels: largest accepted input (see :mod:`samplenet.io`).
         attention: contextual-attention implementation for both samplers;
-            ``None`` = ``"exact"`` (blocked, memory linear in pixels; if it is
-            not installed, ``"dense"`` up to ``max_attention_bytes``).
+            ``None`` = :data:`~samplenet.models.attention_common.DEFAULT_ATTENTION`
+            (``"exact"``: blocked, memory linear in pixels); ``"dense"`` runs
+            up to ``max_attention_bytes``.
         max_attention_bytes: memory ceiling for the dense attention.
         precision: ``"fp32"`` (default), ``"bf16"`` (CUDA, or CPUs with
             native bf16) or ``"fp16"`` (CUDA); see
@@ -91,12 +139,12 @@ class SampleNetMatter(Matter):
             side capped at this many pixels and the matting network at full
             resolution (faster for large photos, slightly different
             colours); ``None`` (default) samples at full resolution.
-        threads: PyTorch CPU threads (default ``$SAMPLENET_THREADS``, else
-            PyTorch's default); set once, for the whole process.
 
-    On CPU the engine also lets glibc reuse freed memory for the whole
-    process (see :mod:`samplenet.allocator`; ``SAMPLENET_REUSE_MEMORY=0``
-    turns that off).
+    ``attention``, ``precision``/``half``, ``sampling_max_side`` and
+    ``max_attention_bytes`` may also be given to a single call (they
+    override the engine's for that call only; ``result.info`` says what was
+    used). Building and calling the engine leave process-wide settings
+    (threads, glibc's allocator) alone: see :func:`samplenet.tune_process`.
     """
 
     name = "samplenet"
@@ -111,25 +159,20 @@ class SampleNetMatter(Matter):
         max_attention_bytes: int = DEFAULT_MAX_ATTENTION_BYTES,
         precision: Optional[str] = None,
         sampling_max_side: Optional[int] = None,
-        threads: Optional[int] = None,
     ) -> None:
         super().__init__(max_pixels=max_pixels)
         if not isinstance(model, SampleNet):
             raise TypeError(f"model must be a SampleNet, got {type(model).__name__}")
         self.device = resolve_device(device)
-        self.compute_dtype = speed_options.resolve_precision(precision, half, self.device)
-        self.sampling_max_side = speed_options.check_sampling_max_side(sampling_max_side)
-        self.threads = speed_options.apply_threads(threads)
-        if attention is not None:
-            get_attention(attention)  # refuse unknown names now, not at the first call
         # weights stay float32; lower precisions run under autocast
         self.dtype = torch.float32
-        self.attention = attention
-        self.max_attention_bytes = max_attention_bytes
+        self.defaults = RunSettings(
+            attention=_check_attention(attention),  # refuse unknown names now, not at the first call
+            compute_dtype=speed_options.resolve_precision(precision, half, self.device),
+            sampling_max_side=speed_options.check_sampling_max_side(sampling_max_side),
+            max_attention_bytes=_check_max_attention_bytes(max_attention_bytes),
+        )
         self.model = model.to(device=self.device, dtype=self.dtype).eval()
-        # On CPU the networks' large temporaries come from malloc; let it reuse
-        # them instead of page-faulting fresh memory at every call.
-        self.reuses_freed_memory = self.device.type == "cpu" and reuse_freed_memory()
 
     @classmethod
     def from_pretrained(
@@ -140,6 +183,8 @@ class SampleNetMatter(Matter):
         (``revision`` goes to the loader)."""
         from ..weights import load_pretrained
 
+        if "threads" in options:
+            raise MattingInputError(f"threads: {BUILD_ONLY_OPTIONS['threads']}")
         resolved = resolve_device(device)
         revision = options.pop("revision", None)
         loader_args = {"device": resolved}
@@ -148,43 +193,80 @@ class SampleNetMatter(Matter):
         model = load_pretrained(weights, **loader_args)
         return cls(model, device=resolved, **options)
 
+    # -- per-call options -----------------------------------------------------------------
+
+    def check_call_options(self, options: Mapping[str, Any]) -> None:
+        """Refuse, before any work, call options that cannot apply per call."""
+        self.settings_for_call(options)
+
+    def settings_for_call(self, options: Mapping[str, Any]) -> RunSettings:
+        """The engine's defaults with this call's ``options`` applied; a
+        :class:`MattingInputError` names any option that cannot be."""
+        for key in options:
+            if key in BUILD_ONLY_OPTIONS:
+                raise MattingInputError(f"{key} cannot be chosen per call: {BUILD_ONLY_OPTIONS[key]}")
+            if key not in PER_CALL_OPTIONS and key != "size":
+                shown = str(key)[:80]
+                raise MattingInputError(
+                    f"unknown option {shown!r} for the samplenet engine; per call it takes size, "
+                    f"{', '.join(PER_CALL_OPTIONS)}"
+                )
+        changes: dict[str, Any] = {}
+        if "attention" in options:
+            changes["attention"] = _check_attention(options["attention"])
+        if "precision" in options or "half" in options:
+            changes["compute_dtype"] = speed_options.resolve_precision(
+                options.get("precision"), bool(options.get("half", False)), self.device
+            )
+        if "sampling_max_side" in options:
+            changes["sampling_max_side"] = speed_options.check_sampling_max_side(options["sampling_max_side"])
+        if "max_attention_bytes" in options:
+            changes["max_attention_bytes"] = _check_max_attention_bytes(options["max_attention_bytes"])
+        return dataclasses.replace(self.defaults, **changes)
+
     # -- the pipeline ---------------------------------------------------------------------
 
-    def _choose_attention(self, height: int, width: int) -> str:
+    @staticmethod
+    def _choose_attention(settings: RunSettings, height: int, width: int) -> str:
         """The attention to use for an ``height x width`` input: the one asked
         for, else the default; the dense one only within
         ``max_attention_bytes`` (beyond, it would exhaust memory)."""
-        name = self.attention or DEFAULT_ATTENTION
+        name = settings.attention or DEFAULT_ATTENTION
         needed = dense_attention_bytes(height, width)
-        if name == "dense" and needed > self.max_attention_bytes:
+        if name == "dense" and needed > settings.max_attention_bytes:
             raise MattingInputError(
                 f"A {width}x{height} image needs about {needed / 1024**3:.1f} GiB for the dense "
-                f"contextual attention, more than the limit of {self.max_attention_bytes / 1024**3:.1f} GiB. "
+                f"contextual attention, more than the limit of {settings.max_attention_bytes / 1024**3:.1f} GiB. "
                 "Use attention='exact', pass size=(W, H) to run at a smaller size, or raise "
                 "max_attention_bytes."
             )
         return name
 
-    def _run_networks(self, image_bgr: np.ndarray, trimap: np.ndarray) -> tuple[np.ndarray, ...]:
+    def _run_networks(
+        self, image_bgr: np.ndarray, trimap: np.ndarray, settings: RunSettings
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
         """uint8 BGR image + uint8 {0,128,255} trimap (sides multiples of 8)
-        -> alpha HxW, fg HxWx3, bg HxWx3 (BGR), float32 in [0, 1]."""
+        -> alpha HxW, fg HxWx3, bg HxWx3 (BGR), float32 in [0, 1], and what
+        was used (``attention``, ``sampling_size`` as (w, h))."""
         image = np.float32(image_bgr) / 127.5 - 1.0  # the reference's scaling, in float32
         levels = np.float32(trimap // 127)  # 0, 1, 2
         image_t = torch.from_numpy(image.transpose(2, 0, 1).copy())[None]
         trimap_t = torch.from_numpy(levels)[None, None]
         image_t = image_t.to(self.device, self.dtype)
         trimap_t = trimap_t.to(self.device, self.dtype)
-        small = resampling.sampling_size(*trimap.shape, self.sampling_max_side)
-        if self.reuses_freed_memory:
-            reuse_freed_memory(threshold_for_pixels(trimap.size))
-        self.model.set_attention(self._choose_attention(*(small or trimap.shape)))
-        self.last_sampling_size = small or trimap.shape
-        with torch.inference_mode(), speed_options.precision_context(self.device, self.compute_dtype):
+        small = resampling.sampling_size(*trimap.shape, settings.sampling_max_side)
+        sampled_h, sampled_w = small or trimap.shape
+        attention = self._choose_attention(settings, sampled_h, sampled_w)
+        if self.device.type == "cpu":
+            allocator.adapt_to_photo(trimap.size)  # only where the process opted in
+        with torch.inference_mode(), speed_options.precision_context(self.device, settings.compute_dtype):
             if small is None:
-                alpha, fg, bg = self.model(image_t, trimap_t)
+                alpha, fg, bg = self.model(image_t, trimap_t, attention=attention)
             else:
                 fg, bg = self.model.sample(
-                    resampling.shrink_image(image_t, small), resampling.shrink_trimap(trimap_t, small)
+                    resampling.shrink_image(image_t, small),
+                    resampling.shrink_trimap(trimap_t, small),
+                    attention=attention,
                 )
                 fg = resampling.grow_colours(fg.float(), tuple(trimap.shape))
                 bg = resampling.grow_colours(bg.float(), tuple(trimap.shape))
@@ -195,10 +277,10 @@ class SampleNetMatter(Matter):
         alpha = alpha[0, 0].float().cpu().numpy()
         fg = fg[0].float().cpu().numpy().transpose(1, 2, 0)
         bg = bg[0].float().cpu().numpy().transpose(1, 2, 0)
-        return alpha, fg, bg
+        return alpha, fg, bg, {"attention": attention, "sampling_size": (sampled_w, sampled_h)}
 
     def predict_arrays(
-        self, image: np.ndarray, trimap: np.ndarray, size: Optional[tuple[int, int]] = None
+        self, image: np.ndarray, trimap: np.ndarray, size: Optional[tuple[int, int]] = None, **options: Any
     ) -> MattingResult:
         """Matte clean arrays.
 
@@ -208,14 +290,19 @@ class SampleNetMatter(Matter):
             size: ``None`` (native resolution) or ``(W, H)``, multiples of 8:
                 run the networks on the image resized to that size, like the
                 reference's ``--size``, and resize the outputs back.
+            **options: ``attention``, ``precision``, ``half``,
+                ``sampling_max_side``, ``max_attention_bytes`` for this call
+                only (see the class); anything else is refused with a
+                :class:`MattingInputError` naming it.
         """
+        settings = self.settings_for_call(options)
         height, width = trimap.shape
         image_bgr = np.ascontiguousarray(image[:, :, ::-1])
-        info: dict[str, Any] = {"device": str(self.device), "dtype": str(self.compute_dtype).replace("torch.", "")}
+        info: dict[str, Any] = {"device": str(self.device), "dtype": str(settings.compute_dtype).replace("torch.", "")}
         if size is None:
             padded_image, padding = _pad_to_multiple(image_bgr, SIZE_MULTIPLE)
             padded_trimap, _ = _pad_to_multiple(trimap, SIZE_MULTIPLE)
-            alpha, fg, bg = self._run_networks(padded_image, padded_trimap)
+            alpha, fg, bg, used = self._run_networks(padded_image, padded_trimap, settings)
             alpha, fg, bg = alpha[:height, :width], fg[:height, :width], bg[:height, :width]
             info.update(mode="native", network_size=(padded_trimap.shape[1], padded_trimap.shape[0]),
                         padding_bottom_right=padding)
@@ -223,7 +310,7 @@ class SampleNetMatter(Matter):
             net_w, net_h = _check_size(size)
             small_image = cv2.resize(image_bgr, (net_w, net_h))  # bilinear, as the reference
             small_trimap = cv2.resize(trimap, (net_w, net_h), interpolation=cv2.INTER_NEAREST)
-            alpha, fg, bg = self._run_networks(small_image, small_trimap)
+            alpha, fg, bg, used = self._run_networks(small_image, small_trimap, settings)
             back = dict(dsize=(width, height), interpolation=cv2.INTER_AREA)
             alpha = np.clip(cv2.resize(alpha, **back).reshape(height, width), 0.0, 1.0)
             fg = np.clip(cv2.resize(fg, **back).reshape(height, width, 3), 0.0, 1.0)
@@ -234,9 +321,7 @@ class SampleNetMatter(Matter):
             info.update(mode="resized", network_size=(net_w, net_h))
             if not np.any(small_trimap == 128):
                 info["note"] = f"the unknown region vanished when resizing the trimap to {net_w}x{net_h}"
-        info["attention"] = self.model.attention
-        sampled_h, sampled_w = self.last_sampling_size
-        info["sampling_size"] = (sampled_w, sampled_h)
+        info.update(used)
         return MattingResult(
             alpha=np.ascontiguousarray(alpha, dtype=np.float32),
             foreground=np.ascontiguousarray(fg[:, :, ::-1], dtype=np.float32),

@@ -1,5 +1,5 @@
-"""Speed options of the SampleNet engine: precision, threads and
-reduced-resolution sampling.
+"""Speed options of the SampleNet engine: precision and reduced-resolution
+sampling (the thread count is a process setting: :mod:`samplenet.process`).
 
 Kept apart from the engine so that each rule (what is allowed where, what
 it costs in accuracy) is stated once, next to its check.
@@ -10,32 +10,29 @@ it costs in accuracy) is stated once, next to its check.
   float32 (its softmax multiplies scores by 10, which bf16's 8-bit
   mantissa could not carry). bf16 needs CUDA or a CPU with native bf16
   (AVX-512 BF16 / AMX); fp16 needs CUDA.
-* **Threads**: ``threads=N`` or the ``SAMPLENET_THREADS`` environment
-  variable call :func:`torch.set_num_threads` once when the engine is built
-  (PyTorch's own default, one thread per physical core, is kept otherwise).
 * **Reduced-resolution sampling** (``sampling_max_side``): the two sampling
   networks, whose contextual attention grows with the square of the pixel
   count, run on a copy of the photo whose longer side is at most that many
   pixels; their colours are upsampled and the matting network runs at full
-  resolution. A speed/quality trade-off, off by default.
+  resolution (tensor resampling in :mod:`samplenet.engines.resampling`).
+  A speed/quality trade-off, off by default.
 """
 from __future__ import annotations
 
 import contextlib
-import os
 from typing import Optional
 
 import torch
 
+from ..errors import MattingInputError
+
 #: Names accepted by ``precision=``.
 PRECISIONS = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
-
-#: Environment variable read for the thread count when ``threads`` is not given.
-THREADS_ENV = "SAMPLENET_THREADS"
 
 #: Smallest accepted ``sampling_max_side`` (the samplers need a few 1/8
 #: cells of context on each side to be of any use).
 MIN_SAMPLING_SIDE = 64
+
 
 def cpu_supports_bf16() -> bool:
     """Whether this CPU computes bf16 natively (oneDNN's own test)."""
@@ -52,16 +49,16 @@ def resolve_precision(precision: Optional[str], half: bool, device: torch.device
     if precision is None:
         precision = "fp16" if half else "fp32"
     if not isinstance(precision, str) or precision not in PRECISIONS:
-        raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")
+        raise MattingInputError(f"precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")
     if half and precision != "fp16":
-        raise ValueError(f"half=True means precision='fp16'; it contradicts precision={precision!r}")
+        raise MattingInputError(f"half=True means precision='fp16'; it contradicts precision={precision!r}")
     if precision == "fp16" and device.type != "cuda":
-        raise ValueError(
+        raise MattingInputError(
             f"float16 is only supported on CUDA, but the device is {device}; "
             "use precision='fp32' (or 'bf16' on a CPU with native bf16)."
         )
     if precision == "bf16" and device.type == "cpu" and not cpu_supports_bf16():
-        raise ValueError(
+        raise MattingInputError(
             "precision='bf16' needs a CPU with native bf16 (AVX-512 BF16 or AMX); this one has none, "
             "so it would be slower than float32. Use precision='fp32'."
         )
@@ -75,32 +72,12 @@ def precision_context(device: torch.device, dtype: torch.dtype) -> contextlib.Ab
     return torch.autocast(device_type=device.type, dtype=dtype)
 
 
-def apply_threads(threads: Optional[int]) -> Optional[int]:
-    """Set PyTorch's intra-op thread count from ``threads`` or
-    ``$SAMPLENET_THREADS``; returns the count set, or ``None`` if neither was
-    given (PyTorch's default stays)."""
-    source = "threads"
-    if threads is None:
-        text = os.environ.get(THREADS_ENV, "").strip()
-        if not text:
-            return None
-        source = THREADS_ENV
-        try:
-            threads = int(text)
-        except ValueError:
-            raise ValueError(f"{THREADS_ENV}={text!r} is not a whole number of threads") from None
-    if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
-        raise ValueError(f"{source} must be a positive whole number, got {threads!r}")
-    torch.set_num_threads(threads)
-    return threads
-
-
 def check_sampling_max_side(value: Optional[int]) -> Optional[int]:
     """``None`` (sample at full resolution) or an int >= 64."""
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int) or value < MIN_SAMPLING_SIDE:
-        raise ValueError(
+        raise MattingInputError(
             f"sampling_max_side must be None or a whole number of pixels >= {MIN_SAMPLING_SIDE}, got {value!r}"
         )
     return value

@@ -69,8 +69,8 @@ from .attention_common import NORM_FLOOR, check_mask_shape
 #: ``keys x queries`` float matrix has about this many entries (16 MB in
 #: fp32). Small enough that glibc recycles the blocks' temporaries instead
 #: of page-faulting fresh memory for each (its automatic mmap threshold
-#: stops at 32 MB): at 1 MP the background sampler's attention took 9.4 s
-#: with 64 MB blocks and 4.9 s with these.
+#: stops at 32 MB), which roughly halved the attention's time against 64 MB
+#: blocks (figures in README's "Speed and memory" section).
 DEFAULT_BLOCK_ELEMENTS = 1 << 22
 
 #: Default blocks hold at least this many image rows of queries: each block

@@ -7,6 +7,8 @@ foreground sampler.
 """
 from __future__ import annotations
 
+from typing import Optional
+
 from torch import Tensor
 
 from .attention_common import DEFAULT_ATTENTION
@@ -19,12 +21,14 @@ class BackgroundSampler(InpaintingGenerator):
     def __init__(self, attention: str = DEFAULT_ATTENTION) -> None:
         super().__init__(guide_channels=0, attention=attention)
 
-    def forward(self, image: Tensor, hole: Tensor, hole_small: Tensor) -> InpaintingOutput:
+    def forward(self, image: Tensor, hole: Tensor, hole_small: Tensor, attention: Optional[str] = None) -> InpaintingOutput:
         """Inpaint ``hole`` (1 = foreground or unknown) in ``image``.
 
         Args:
             image: ``Bx3xHxW`` BGR in [-1, 1], H and W multiples of 8.
             hole: ``Bx1xHxW`` float, 1 where the background is hidden.
             hole_small: ``Bx1x(H/8)x(W/8)``, the hole at 1/8 (nearest).
+            attention: attention implementation for this call (``None`` =
+                the module's own).
         """
-        return self.inpaint(image, hole, hole_small)
+        return self.inpaint(image, hole, hole_small, attention=attention)

@@ -90,7 +90,7 @@ def _as_single_channel(values: Tensor, rows: int, cols: int) -> Tensor:
     The layout matters for memory, not for the numbers: this is the
     reference's layout, and with a plain NCHW tensor of this shape PyTorch's
     CPU convolution needs a scratch buffer several times the score matrix
-    (measured at 800x800: 7.7 GB peak for the attention instead of 2.0 GB).
+    (figures in README's "Speed and memory" section).
     """
     return values.reshape(1, rows, cols, 1).permute(0, 3, 1, 2)
 
@@ -195,8 +195,11 @@ def get_attention(name: str) -> AttentionFunction:
 class ContextualAttention(nn.Module):
     """Contextual attention followed by two 3x3 ELU convolutions (``out``).
 
-    ``implementation`` names an entry of :data:`ATTENTION_IMPLEMENTATIONS`;
-    it is looked up at every call, so it can be switched on a loaded model.
+    ``implementation`` names an entry of :data:`ATTENTION_IMPLEMENTATIONS`:
+    the module's default, looked up at every call. A call may name another
+    one (``implementation=`` of :meth:`forward`) without changing the
+    module, so that callers sharing one model can choose differently at the
+    same time.
     """
 
     def __init__(self, channels: int = 128, rate: int = 2, implementation: str = DEFAULT_ATTENTION) -> None:
@@ -206,8 +209,8 @@ class ContextualAttention(nn.Module):
         self.implementation = implementation
         self.out = nn.Sequential(ConvBlock(channels, channels), ConvBlock(channels, channels))
 
-    def forward(self, f: Tensor, b: Tensor, mask: Optional[Tensor] = None) -> Tensor:
-        attend = get_attention(self.implementation)
+    def forward(self, f: Tensor, b: Tensor, mask: Optional[Tensor] = None, implementation: Optional[str] = None) -> Tensor:
+        attend = get_attention(implementation or self.implementation)
         # Always float32, also under autocast / in a half-precision model: the
         # softmax multiplies the scores by 10, beyond what bf16/fp16 carry.
         with torch.autocast(device_type=f.device.type, enabled=False):

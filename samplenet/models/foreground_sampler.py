@@ -9,6 +9,8 @@ channels.
 """
 from __future__ import annotations
 
+from typing import Optional
+
 from torch import Tensor
 
 from .attention_common import DEFAULT_ATTENTION
@@ -21,7 +23,9 @@ class ForegroundSampler(InpaintingGenerator):
     def __init__(self, attention: str = DEFAULT_ATTENTION) -> None:
         super().__init__(guide_channels=3, attention=attention)
 
-    def forward(self, image: Tensor, hole: Tensor, hole_small: Tensor, background: Tensor) -> InpaintingOutput:
+    def forward(
+        self, image: Tensor, hole: Tensor, hole_small: Tensor, background: Tensor, attention: Optional[str] = None
+    ) -> InpaintingOutput:
         """Inpaint ``hole`` (1 = background or unknown) in ``image``.
 
         Args:
@@ -30,5 +34,7 @@ class ForegroundSampler(InpaintingGenerator):
             hole_small: ``Bx1x(H/8)x(W/8)``, the hole at 1/8 (nearest).
             background: ``Bx3xHxW`` BGR in [-1, 1]: the sampled background
                 in the unknown region, the image elsewhere.
+            attention: attention implementation for this call (``None`` =
+                the module's own).
         """
-        return self.inpaint(image, hole, hole_small, guide=background)
+        return self.inpaint(image, hole, hole_small, guide=background, attention=attention)

@@ -139,10 +139,10 @@ class RefinementNet(nn.Module):
         self.CAttn = ContextualAttention(4 * width, implementation=attention)
         self.up = Decoder(8 * width, 3, halve_first=True)
 
-    def forward(self, x: Tensor, hole_small: Tensor) -> Tensor:
+    def forward(self, x: Tensor, hole_small: Tensor, attention: Optional[str] = None) -> Tensor:
         conv_features = self.atrous(self.down_conv_branch(x))
         attn_features = self.down_attn_branch(x)
-        attn_features = self.CAttn(attn_features, attn_features, hole_small)
+        attn_features = self.CAttn(attn_features, attn_features, hole_small, implementation=attention)
         return self.up(torch.cat([conv_features, attn_features], dim=1))
 
 
@@ -161,7 +161,14 @@ class InpaintingGenerator(nn.Module):
         self.stage_1 = CoarseNet(5 + guide_channels, width)
         self.stage_2 = RefinementNet(5, width, attention=attention)
 
-    def inpaint(self, image: Tensor, hole: Tensor, hole_small: Tensor, guide: Optional[Tensor] = None) -> InpaintingOutput:
+    def inpaint(
+        self,
+        image: Tensor,
+        hole: Tensor,
+        hole_small: Tensor,
+        guide: Optional[Tensor] = None,
+        attention: Optional[str] = None,
+    ) -> InpaintingOutput:
         """Run both stages.
 
         Args:
@@ -170,6 +177,8 @@ class InpaintingGenerator(nn.Module):
             hole_small: the hole at 1/8 resolution (nearest), used by the
                 attention to exclude hole patches as sources.
             guide: ``Bx3xHxW`` extra input of the first stage, or ``None``.
+            attention: contextual-attention implementation for this call;
+                ``None`` = the module's own.
         """
         batch, _, height, width = image.shape
         if height % SIZE_MULTIPLE or width % SIZE_MULTIPLE:
@@ -185,5 +194,5 @@ class InpaintingGenerator(nn.Module):
         inputs = [image, ones, ones * hole] + ([guide] if guide is not None else [])
         coarse = self.stage_1(torch.cat(inputs, dim=1))
         filled = coarse * hole + image * (1.0 - hole)
-        refined = self.stage_2(torch.cat([filled, ones, ones * hole], dim=1), hole_small)
+        refined = self.stage_2(torch.cat([filled, ones, ones * hole], dim=1), hole_small, attention)
         return InpaintingOutput(coarse, refined)

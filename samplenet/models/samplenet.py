@@ -15,6 +15,8 @@ trimap 0 (background), 1 (unknown), 2 (foreground), sizes multiples of 8.
 """
 from __future__ import annotations
 
+from typing import Optional
+
 import torch
 from torch import Tensor, nn
 
@@ -56,8 +58,11 @@ class SampleNet(nn.Module):
         self.attention = attention
 
     def set_attention(self, name: str) -> None:
-        """Switch both samplers to another attention implementation (same
-        weights, same results up to rounding, different speed/memory)."""
+        """Switch both samplers' default attention implementation (same
+        weights, same results up to rounding, different speed/memory).
+
+        This changes the model for every caller; to choose for one call
+        only, pass ``attention=`` to :meth:`forward` or :meth:`sample`."""
         get_attention(name)
         for module in self.modules():
             if isinstance(module, ContextualAttention):
@@ -81,9 +86,13 @@ class SampleNet(nn.Module):
                 "in both directions (pad it first)"
             )
 
-    def _sample(self, image: Tensor, trimap: Tensor) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+    def _sample(
+        self, image: Tensor, trimap: Tensor, attention: Optional[str] = None
+    ) -> tuple[Tensor, Tensor, Tensor, Tensor]:
         """-> (fg, bg, clamped image, clamped trimap)."""
         self._check(image, trimap)
+        if attention is not None:
+            get_attention(attention)  # a typo fails before any work
         image = image.clamp(-1.0, 1.0)
         trimap = trimap.clamp(0.0, 2.0)
         tri_small = small_trimap(trimap)
@@ -92,27 +101,29 @@ class SampleNet(nn.Module):
         small_not_bg, small_not_fg = (tri_small > 0.01).to(image.dtype), (tri_small < 1.99).to(image.dtype)
         unknown = trimap == 1.0
 
-        background = self.background(image, not_background, small_not_bg).refined
+        background = self.background(image, not_background, small_not_bg, attention=attention).refined
         # the foreground sampler sees the real image wherever the trimap is sure
         guide = torch.where(unknown, background, image)
-        foreground = self.foreground(image, not_foreground, small_not_fg, guide).refined
+        foreground = self.foreground(image, not_foreground, small_not_fg, guide, attention=attention).refined
         return foreground, background, image, trimap
 
-    def sample(self, image: Tensor, trimap: Tensor) -> tuple[Tensor, Tensor]:
+    def sample(self, image: Tensor, trimap: Tensor, attention: Optional[str] = None) -> tuple[Tensor, Tensor]:
         """Sampled foreground and background colours, ``Bx3xHxW`` BGR in [-1, 1].
 
         Args:
             image: ``Bx3xHxW`` BGR in [-1, 1]; H, W multiples of 8.
             trimap: ``Bx1xHxW`` float in {0, 1, 2} (background, unknown, foreground).
+            attention: attention implementation for this call only (``None``
+                = the model's own, :attr:`attention`).
         """
-        foreground, background, _, _ = self._sample(image, trimap)
+        foreground, background, _, _ = self._sample(image, trimap, attention)
         return foreground, background
 
-    def forward(self, image: Tensor, trimap: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+    def forward(self, image: Tensor, trimap: Tensor, attention: Optional[str] = None) -> tuple[Tensor, Tensor, Tensor]:
         """``(alpha, fg, bg)``: alpha ``Bx1xHxW`` in [0, 1] (the network's
         output in the unknown region, ``trimap / 2`` elsewhere), fg and bg as
-        in :meth:`sample`."""
-        foreground, background, image, trimap = self._sample(image, trimap)
+        in :meth:`sample` (``attention`` too)."""
+        foreground, background, image, trimap = self._sample(image, trimap, attention)
         return self.alpha_from_samples(image, trimap, foreground, background), foreground, background
 
     def alpha_from_samples(self, image: Tensor, trimap: Tensor, foreground: Tensor, background: Tensor) -> Tensor:

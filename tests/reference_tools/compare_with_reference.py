@@ -85,7 +85,7 @@ def run_ours(matter: SampleNetMatter, image_rgb: np.ndarray, trimap: np.ndarray,
     """-> (network-resolution outputs, BGR) and the engine's result."""
     small_image = cv2.resize(np.ascontiguousarray(image_rgb[:, :, ::-1]), (size, size))
     small_trimap = cv2.resize(trimap, (size, size), interpolation=cv2.INTER_NEAREST)
-    alpha, fg, bg = matter._run_networks(small_image, small_trimap)
+    alpha, fg, bg, _ = matter._run_networks(small_image, small_trimap, matter.defaults)
     result = matter(image_rgb, trimap, size=(size, size))
     return {"alpha": alpha, "fg": fg, "bg": bg}, result
 
