@@ -19,6 +19,10 @@ Modes:
 * ``reduced``: exact, with the sampling networks capped at
   ``--sampling-max-side`` pixels.
 * ``exact-bf16``: exact in bf16 autocast (CPUs with native bf16, CUDA).
+* ``exact-fp16``: exact in fp16 autocast (CUDA only).
+
+``device="cuda"`` (``samplenet bench gpu``) runs the SampleNet modes on the
+GPU and adds each run's peak GPU memory.
 * ``classical``: the weight-free engine.
 """
 from __future__ import annotations
@@ -37,7 +41,7 @@ from typing import Any, Optional
 
 import numpy as np
 
-MODES = ("dense", "exact", "reduced", "exact-bf16", "classical")
+MODES = ("dense", "exact", "reduced", "exact-bf16", "exact-fp16", "classical")
 DEFAULT_MODES = ("dense", "exact", "reduced", "classical")
 DEFAULT_SIZES = (0.25, 0.5, 1.0, 2.0, 4.0)
 DEFAULT_SAMPLING_MAX_SIDE = 800
@@ -134,31 +138,35 @@ def dense_estimate_bytes(side: int) -> int:
 # --------------------------------------------------------------------------
 
 
-def build_engine(mode: str, sampling_max_side: int):
+def build_engine(mode: str, sampling_max_side: int, device: str = "cpu"):
     if mode == "classical":
         from ..engines.classical import ClassicalMatter
 
         return ClassicalMatter()
     from ..engines.samplenet_engine import SampleNetMatter
 
-    options: dict[str, Any] = {"device": "cpu", "attention": "dense" if mode == "dense" else "exact"}
+    options: dict[str, Any] = {"device": device, "attention": "dense" if mode == "dense" else "exact"}
     if mode == "reduced":
         options["sampling_max_side"] = sampling_max_side
     if mode == "exact-bf16":
         options["precision"] = "bf16"
+    if mode == "exact-fp16":
+        options["precision"] = "fp16"
     return SampleNetMatter(seeded_random_samplenet(), **options)
 
 
-def run_child(side: int, mode: str, repeats: int, sampling_max_side: int, alpha_path: Optional[str]) -> dict:
+def run_child(
+    side: int, mode: str, repeats: int, sampling_max_side: int, alpha_path: Optional[str], device: str = "cpu"
+) -> dict:
     """Build the engine, matte the portrait ``repeats`` times; -> times and
-    this process's peak RSS."""
+    this process's peak RSS (and peak GPU memory on CUDA)."""
     import torch
 
     from ..process import tune_process
 
     tune_process()  # the child is an entry point of its own, tuned as the CLI and the app are
     image, trimap = synthetic_portrait(side)
-    engine = build_engine(mode, sampling_max_side)
+    engine = build_engine(mode, sampling_max_side, device)
     engine(*synthetic_portrait(64))  # untimed: lazy initialisation, not the size's work
     times, loads = [], []
     alpha = None
@@ -169,7 +177,9 @@ def run_child(side: int, mode: str, repeats: int, sampling_max_side: int, alpha_
         times.append(time.perf_counter() - start)
     if alpha_path:
         np.save(alpha_path, alpha)
+    on_gpu = device.startswith("cuda") and mode != "classical"
     return {
+        "peak_gpu_bytes": torch.cuda.max_memory_allocated(device) if on_gpu else None,
         "times": times,
         "peak_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
         "load": max(loads),
@@ -178,13 +188,19 @@ def run_child(side: int, mode: str, repeats: int, sampling_max_side: int, alpha_
 
 
 def measure(
-    side: int, mode: str, repeats: int, sampling_max_side: int, alpha_path: Optional[str], timeout: float
+    side: int,
+    mode: str,
+    repeats: int,
+    sampling_max_side: int,
+    alpha_path: Optional[str],
+    timeout: float,
+    device: str = "cpu",
 ) -> dict:
     """Run :func:`run_child` in a fresh interpreter and return its report."""
     command = [
         sys.executable, "-m", "samplenet.benchmarks.speed", "--child",
         json.dumps({"side": side, "mode": mode, "repeats": repeats,
-                    "sampling_max_side": sampling_max_side, "alpha_path": alpha_path}),
+                    "sampling_max_side": sampling_max_side, "alpha_path": alpha_path, "device": device}),
     ]
     package_root = str(Path(__file__).resolve().parents[2])
     env = dict(os.environ)
@@ -215,6 +231,7 @@ def run_benchmark(
     dense_limit_gb: float = DEFAULT_DENSE_LIMIT_GB,
     timeout: float = 3600.0,
     progress=print,
+    device: str = "cpu",
 ) -> list[dict[str, Any]]:
     """One row per (size, mode): median seconds, peak RSS, max |alpha -
     dense alpha| (dense runs first at each size when asked for)."""
@@ -229,6 +246,8 @@ def run_benchmark(
                     "megapixels": round(side * side / 1e6, 3), "size": f"{side}x{side}", "mode": mode,
                     "median_s": None, "peak_rss_gb": None, "max_alpha_diff_vs_dense": None, "note": "",
                 }
+                if device.startswith("cuda"):
+                    row["peak_gpu_gb"] = None
                 rows.append(row)
                 if mode == "dense":
                     estimate = dense_estimate_bytes(side) / 1e9
@@ -238,13 +257,15 @@ def run_benchmark(
                         continue
                 alpha_path = os.path.join(scratch, f"{side}-{mode}.npy")
                 progress(f"{row['size']} {mode}: running ...")
-                report = measure(side, mode, repeats, sampling_max_side, alpha_path, timeout)
+                report = measure(side, mode, repeats, sampling_max_side, alpha_path, timeout, device)
                 if "error" in report:
                     row["note"] = f"failed: {report['error']}"
                     progress(f"{row['size']} {mode}: {row['note']}")
                     continue
                 row["median_s"] = statistics.median(report["times"])
                 row["peak_rss_gb"] = report["peak_rss_bytes"] / 1e9
+                if report.get("peak_gpu_bytes") is not None:
+                    row["peak_gpu_gb"] = report["peak_gpu_bytes"] / 1e9
                 row["note"] = f"load {report['load']:.1f}, {report['threads']} threads"
                 alpha = np.load(alpha_path)
                 if mode == "dense":
@@ -258,9 +279,13 @@ def run_benchmark(
 def format_rows(rows: list[dict[str, Any]], markdown: bool = False) -> str:
     from ..tables import format_table
 
-    headers = ["MP", "size", "mode", "median s", "peak RSS GB", "max |Δα| vs dense", "note"]
+    gpu = any("peak_gpu_gb" in r for r in rows)
+    headers = ["MP", "size", "mode", "median s", "peak RSS GB"] + (["peak GPU GB"] if gpu else [])
+    headers += ["max |Δα| vs dense", "note"]
     lines = [
-        [r["megapixels"], r["size"], r["mode"], r["median_s"], r["peak_rss_gb"], r["max_alpha_diff_vs_dense"], r["note"]]
+        [r["megapixels"], r["size"], r["mode"], r["median_s"], r["peak_rss_gb"]]
+        + ([r.get("peak_gpu_gb")] if gpu else [])
+        + [r["max_alpha_diff_vs_dense"], r["note"]]
         for r in rows
     ]
     return format_table(headers, lines, markdown=markdown)
@@ -270,6 +295,6 @@ if __name__ == "__main__":
     if len(sys.argv) == 3 and sys.argv[1] == "--child":
         spec = json.loads(sys.argv[2])
         print(json.dumps(run_child(spec["side"], spec["mode"], spec["repeats"], spec["sampling_max_side"],
-                                   spec["alpha_path"])))
+                                   spec["alpha_path"], spec.get("device", "cpu"))))
         sys.exit(0)
     sys.exit("run it as: samplenet bench speed [options]")

@@ -11,6 +11,7 @@ import importlib
 BENCH_MODULES = [
     "samplenet.cli.bench_quality",
     "samplenet.cli.bench_speed",
+    "samplenet.cli.bench_gpu",
 ]
 
 
