@@ -17,6 +17,11 @@ from torch import Tensor
 #: fraction of the memory; see README's speed section for the figures.
 DEFAULT_ATTENTION = "exact"
 
+#: The implementation for training: the exact one saves memory by updating
+#: its blocks in place, which autograd cannot differentiate, so networks
+#: being trained use the dense one (same numbers).
+TRAINING_ATTENTION = "dense"
+
 #: Smallest key-patch norm used when normalising (the reference's
 #: ``escape_NaN``); keeps all-zero patches (e.g. from the zero padding)
 #: from dividing by zero.

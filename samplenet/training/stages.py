@@ -44,13 +44,15 @@ def _load_part(part: str, source: str, device: torch.device) -> nn.Module:
 def new_network(part: str) -> nn.Module:
     """A freshly initialised network of one part of SampleNet."""
     if part == "background":
+        from ..models.attention_common import TRAINING_ATTENTION
         from ..models.background_sampler import BackgroundSampler
 
-        return BackgroundSampler()
+        return BackgroundSampler(attention=TRAINING_ATTENTION)
     if part == "foreground":
+        from ..models.attention_common import TRAINING_ATTENTION
         from ..models.foreground_sampler import ForegroundSampler
 
-        return ForegroundSampler()
+        return ForegroundSampler(attention=TRAINING_ATTENTION)
     if part == "matting":
         from ..models.matting_network import MattingNetwork
 
