@@ -30,6 +30,30 @@ DEFAULT_MAX_PIXELS = 36_000_000
 BACKGROUND, UNKNOWN, FOREGROUND = 0, 128, 255
 
 
+#: How many characters of a caller's string a message or log line repeats.
+QUOTE_LIMIT = 80
+
+
+def quoted(value: object, limit: int = QUOTE_LIMIT) -> str:
+    """``value`` quoted for an error message or a log line, cut to its first
+    ``limit`` characters with the full length said.
+
+    Engine names, paths and options come from people and programs we do not
+    control: echoed whole, a 1 MB engine name makes a 1 MB response and a
+    1 MB log line.  Paths and ``bytes`` are shown as text; anything else
+    through ``repr``.
+    """
+    if isinstance(value, os.PathLike):
+        value = os.fspath(value)
+    if isinstance(value, bytes):
+        value = value.decode("utf-8", "backslashreplace")
+    text = value if isinstance(value, str) else repr(value)
+    if len(text) <= limit:
+        return repr(text) if isinstance(value, str) else text
+    head = repr(text[:limit]) if isinstance(value, str) else text[:limit]
+    return f"{head}... ({len(text):,} characters)"
+
+
 def positive_int_from_env(name: str, default: int) -> int:
     """A positive integer setting from the environment variable ``name``
     (``default`` when unset or empty); a malformed value is an error, not
@@ -40,7 +64,7 @@ def positive_int_from_env(name: str, default: int) -> int:
     try:
         value = int(raw)
     except ValueError:
-        raise MattingInputError(f"{name} must be an integer, got {raw!r}") from None
+        raise MattingInputError(f"{name} must be an integer, got {quoted(raw)}") from None
     if value <= 0:
         raise MattingInputError(f"{name} must be positive, got {value}")
     return value
@@ -57,13 +81,13 @@ def pixel_limit(max_pixels: int | None) -> int:
     if max_pixels is None:
         return max_pixels_from_env()
     if isinstance(max_pixels, bool) or not isinstance(max_pixels, (int, np.integer)) or max_pixels <= 0:
-        raise MattingInputError(f"max_pixels must be a positive integer (or None), got {max_pixels!r}")
+        raise MattingInputError(f"max_pixels must be a positive integer (or None), got {quoted(max_pixels)}")
     return int(max_pixels)
 
 
 def _describe(source: object) -> str:
     if isinstance(source, (str, os.PathLike)):
-        return f"'{os.fspath(source)}'"
+        return quoted(source)
     if isinstance(source, bytes):
         return f"<{len(source)} bytes>"
     return type(source).__name__

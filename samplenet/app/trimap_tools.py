@@ -21,7 +21,7 @@ import cv2
 import numpy as np
 
 from ..errors import MattingInputError
-from ..io import BACKGROUND, FOREGROUND, UNKNOWN, luminance
+from ..io import BACKGROUND, FOREGROUND, UNKNOWN, luminance, quoted
 
 #: Widest unknown band a visitor may ask for, in pixels on each side of the
 #: outline.  Wider bands make matting slow and mostly re-decide known pixels.
@@ -43,10 +43,10 @@ def _check_band_width(band_width: float) -> int:
     try:
         width = int(round(float(band_width)))
     except (TypeError, ValueError):
-        raise MattingInputError(f"The band width must be a number of pixels, got {band_width!r}.") from None
+        raise MattingInputError(f"The band width must be a number of pixels, got {quoted(band_width)}.") from None
     if not 1 <= width <= MAX_BAND_WIDTH:
         raise MattingInputError(
-            f"The band width must be between 1 and {MAX_BAND_WIDTH} pixels, got {band_width!r}."
+            f"The band width must be between 1 and {MAX_BAND_WIDTH} pixels, got {quoted(band_width)}."
         )
     return width
 
@@ -305,7 +305,7 @@ def layers_to_trimap(
             size, or an invalid ``unpainted`` choice.
     """
     if unpainted not in ("unknown", "background"):
-        raise MattingInputError(f"Unpainted pixels must count as 'unknown' or 'background', not {unpainted!r}.")
+        raise MattingInputError(f"Unpainted pixels must count as 'unknown' or 'background', not {quoted(unpainted)}.")
     width, height = size
     trimap = np.full((height, width), UNKNOWN if unpainted == "unknown" else BACKGROUND, np.uint8)
     anything = False

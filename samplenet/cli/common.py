@@ -6,6 +6,7 @@ import logging
 
 from ..engines import ENGINES, load
 from ..engines.base import Matter
+from ..io import quoted
 
 logger = logging.getLogger("samplenet")
 
@@ -15,7 +16,7 @@ def positive_int(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {quoted(text)}") from None
     if value <= 0:
         raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
     return value
@@ -30,12 +31,20 @@ def parse_size(text: str) -> tuple[int, int]:
     try:
         width, height = (int(part) for part in text.lower().split("x"))
     except ValueError:
-        raise argparse.ArgumentTypeError(f"size must look like WxH, e.g. 800x800; got {text!r}") from None
+        raise argparse.ArgumentTypeError(f"size must look like WxH, e.g. 800x800; got {quoted(text)}") from None
     if width <= 0 or height <= 0 or width % 8 or height % 8:
         raise argparse.ArgumentTypeError(
-            f"size {text!r}: width and height must be positive multiples of 8 (the network strides)"
+            f"size {quoted(text)}: width and height must be positive multiples of 8 (the network strides)"
         )
     return width, height
+
+
+def engine_name(text: str) -> str:
+    """argparse type for ``--engine``: one of :data:`ENGINES`.  Used instead
+    of ``choices=`` because argparse would echo a wrong value whole."""
+    if text not in ENGINES:
+        raise argparse.ArgumentTypeError(f"unknown engine {quoted(text)}; choose one of {', '.join(ENGINES)}")
+    return text
 
 
 def add_engine_options(parser: argparse.ArgumentParser) -> None:
@@ -43,7 +52,8 @@ def add_engine_options(parser: argparse.ArgumentParser) -> None:
     --sampling-max-side, --threads, --size."""
     parser.add_argument(
         "--engine",
-        choices=ENGINES,
+        type=engine_name,
+        metavar="{" + ",".join(ENGINES) + "}",
         default="auto",
         help="matting engine: 'samplenet' (needs weights), 'classical' (weight-free) or 'auto' "
         "(SampleNet when weights are found, else classical; default)",

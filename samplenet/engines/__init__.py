@@ -15,6 +15,7 @@ import logging
 from typing import Any
 
 from ..errors import WeightsNotFoundError
+from ..io import quoted
 from .base import Matter
 
 logger = logging.getLogger("samplenet")
@@ -44,7 +45,7 @@ def load(
         ValueError: unknown engine name.
     """
     if engine not in ENGINES:
-        raise ValueError(f"Unknown engine {engine!r}; choose one of {', '.join(ENGINES)}.")
+        raise ValueError(f"Unknown engine {quoted(engine)}; choose one of {', '.join(ENGINES)}.")
     if engine in ("samplenet", "auto"):
         try:
             from .samplenet_engine import SampleNetMatter

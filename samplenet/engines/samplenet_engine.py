@@ -22,7 +22,7 @@ import torch
 from ..allocator import reuse_freed_memory, threshold_for_pixels
 from ..devices import resolve_device
 from ..errors import MattingInputError, WeightsNotFoundError
-from ..io import BACKGROUND, FOREGROUND
+from ..io import BACKGROUND, FOREGROUND, quoted
 from ..models.contextual_attention import get_attention
 from ..models.samplenet import SIZE_MULTIPLE, SampleNet
 from ..result import MattingResult
@@ -61,7 +61,7 @@ def _check_size(size: Any) -> tuple[int, int]:
         or len(size) != 2
         or not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in size)
     ):
-        raise MattingInputError(f"size must be a (width, height) pair of integers, got {size!r}")
+        raise MattingInputError(f"size must be a (width, height) pair of integers, got {quoted(size)}")
     width, height = int(size[0]), int(size[1])
     if width <= 0 or height <= 0 or width % SIZE_MULTIPLE or height % SIZE_MULTIPLE:
         raise MattingInputError(

@@ -28,6 +28,8 @@ from typing import Optional
 import torch
 import torch.nn.functional as F
 
+from ..io import quoted
+
 #: Names accepted by ``precision=``.
 PRECISIONS = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
 
@@ -57,9 +59,9 @@ def resolve_precision(precision: Optional[str], half: bool, device: torch.device
     if precision is None:
         precision = "fp16" if half else "fp32"
     if not isinstance(precision, str) or precision not in PRECISIONS:
-        raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")
+        raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, got {quoted(precision)}")
     if half and precision != "fp16":
-        raise ValueError(f"half=True means precision='fp16'; it contradicts precision={precision!r}")
+        raise ValueError(f"half=True means precision='fp16'; it contradicts precision={quoted(precision)}")
     if precision == "fp16" and device.type != "cuda":
         raise ValueError(
             f"float16 is only supported on CUDA, but the device is {device}; "
@@ -93,9 +95,9 @@ def apply_threads(threads: Optional[int]) -> Optional[int]:
         try:
             threads = int(text)
         except ValueError:
-            raise ValueError(f"{THREADS_ENV}={text!r} is not a whole number of threads") from None
+            raise ValueError(f"{THREADS_ENV}={quoted(text)} is not a whole number of threads") from None
     if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
-        raise ValueError(f"{source} must be a positive whole number, got {threads!r}")
+        raise ValueError(f"{source} must be a positive whole number, got {quoted(threads)}")
     torch.set_num_threads(threads)
     return threads
 
@@ -106,7 +108,7 @@ def check_sampling_max_side(value: Optional[int]) -> Optional[int]:
         return None
     if isinstance(value, bool) or not isinstance(value, int) or value < MIN_SAMPLING_SIDE:
         raise ValueError(
-            f"sampling_max_side must be None or a whole number of pixels >= {MIN_SAMPLING_SIDE}, got {value!r}"
+            f"sampling_max_side must be None or a whole number of pixels >= {MIN_SAMPLING_SIDE}, got {quoted(value)}"
         )
     return value
 

@@ -27,6 +27,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from ..io import quoted
 from .layers import ConvBlock
 
 #: Smallest patch norm used when normalising; keeps all-zero patches (e.g.
@@ -205,7 +206,7 @@ def get_attention(name: str) -> AttentionFunction:
         return ATTENTION_IMPLEMENTATIONS[name]
     except KeyError:
         raise ValueError(
-            f"Unknown attention implementation {name!r}; available: {', '.join(sorted(ATTENTION_IMPLEMENTATIONS))}"
+            f"Unknown attention implementation {quoted(name)}; available: {', '.join(sorted(ATTENTION_IMPLEMENTATIONS))}"
         ) from None
 
 
