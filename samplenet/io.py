@@ -122,7 +122,7 @@ def open_image_file(source: Union[str, os.PathLike, bytes], what: str, max_pixel
     except OSError as exc:
         raise MattingInputError(f"The {what} {label} could not be read: {exc}") from None
 
-    _check_pixel_count(*handle.size, f"{what} {label}", max_pixels)
+    check_pixel_count(*handle.size, f"{what} {label}", max_pixels)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
@@ -179,7 +179,7 @@ def _array_to_uint8(array: np.ndarray, what: str) -> np.ndarray:
 
 def _to_array(source: ImageLike, what: str, max_pixels: int) -> np.ndarray:
     if isinstance(source, Image.Image):
-        _check_pixel_count(*source.size, what, max_pixels)
+        check_pixel_count(*source.size, what, max_pixels)
         return _pil_to_array(source)
     if isinstance(source, (str, os.PathLike, bytes)):
         return _pil_to_array(open_image_file(source, what, max_pixels))
@@ -190,8 +190,10 @@ def _to_array(source: ImageLike, what: str, max_pixels: int) -> np.ndarray:
     )
 
 
-def _check_pixel_count(width: int, height: int, what: str, max_pixels: int) -> None:
-    """Refuse more than ``max_pixels`` pixels, saying how to raise the limit."""
+def check_pixel_count(width: int, height: int, what: str, max_pixels: int) -> None:
+    """Refuse more than ``max_pixels`` pixels, saying how to raise the limit.
+    Photos go through it, and so does a network size asked for with
+    ``size=`` / ``--size``: both become tensors of that many pixels."""
     if width * height > max_pixels:
         raise MattingInputError(
             f"The {what} has {width}x{height} = {width * height:,} pixels, more than the "
@@ -202,7 +204,7 @@ def _check_pixel_count(width: int, height: int, what: str, max_pixels: int) -> N
 def _check_size(array: np.ndarray, what: str, max_pixels: int) -> None:
     if array.ndim < 2 or array.shape[0] == 0 or array.shape[1] == 0:
         raise MattingInputError(f"The {what} is empty (shape {array.shape}).")
-    _check_pixel_count(array.shape[1], array.shape[0], what, max_pixels)
+    check_pixel_count(array.shape[1], array.shape[0], what, max_pixels)
 
 
 def load_image(source: ImageLike, max_pixels: int | None = None) -> np.ndarray:

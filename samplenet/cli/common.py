@@ -6,7 +6,8 @@ import logging
 
 from ..engines import ENGINES, load
 from ..engines.base import Matter
-from ..io import quoted
+from ..errors import MattingInputError
+from ..io import check_pixel_count, pixel_limit, quoted
 
 logger = logging.getLogger("samplenet")
 
@@ -36,6 +37,10 @@ def parse_size(text: str) -> tuple[int, int]:
         raise argparse.ArgumentTypeError(
             f"size {quoted(text)}: width and height must be positive multiples of 8 (the network strides)"
         )
+    try:  # the network size costs memory like a photo of that size: the same limit applies
+        check_pixel_count(width, height, "network size (--size)", pixel_limit(None))
+    except MattingInputError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
     return width, height
 
 

@@ -22,7 +22,7 @@ import torch
 from ..allocator import reuse_freed_memory, threshold_for_pixels
 from ..devices import resolve_device
 from ..errors import MattingInputError, WeightsNotFoundError
-from ..io import BACKGROUND, FOREGROUND, quoted
+from ..io import BACKGROUND, FOREGROUND, check_pixel_count, pixel_limit, quoted
 from ..models.contextual_attention import get_attention
 from ..models.samplenet import SIZE_MULTIPLE, SampleNet
 from ..result import MattingResult
@@ -233,6 +233,10 @@ class SampleNetMatter(Matter):
                         padding_bottom_right=padding)
         else:
             net_w, net_h = _check_size(size)
+            # refused before anything of that size is allocated, like a photo that size
+            check_pixel_count(net_w, net_h, "network size", pixel_limit(self.max_pixels))
+            if self.sampling_max_side is None:  # else the attention runs smaller, checked then
+                self._choose_attention(net_h, net_w)
             small_image = cv2.resize(image_bgr, (net_w, net_h))  # bilinear, as the reference
             small_trimap = cv2.resize(trimap, (net_w, net_h), interpolation=cv2.INTER_NEAREST)
             alpha, fg, bg = self._run_networks(small_image, small_trimap)
