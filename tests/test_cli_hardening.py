@@ -2,7 +2,9 @@
 defects 1, 4 and 9): each is refused or reported before anything big runs."""
 from __future__ import annotations
 
-import numpy as np
+import os
+from pathlib import Path
+
 import pytest
 from PIL import Image
 
@@ -82,3 +84,57 @@ def test_library_refuses_a_dense_attention_size_before_resizing(weights_folder, 
     monkeypatch.setattr(samplenet_engine.cv2, "resize", no_resize)
     with pytest.raises(MattingInputError, match="dense"):
         matter(image, trimap, size=(400, 400))
+
+
+# ------------------------------------------------------------ defect 9: a read-only --out
+
+
+@pytest.fixture
+def matte_calls(monkeypatch):
+    """Counts the mattes the weight-free engine computes."""
+    from samplenet.engines.classical import ClassicalMatter
+
+    calls = []
+    original = ClassicalMatter.predict_arrays
+
+    def counted(self, *args, **kwargs):
+        calls.append(1)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(ClassicalMatter, "predict_arrays", counted)
+    return calls
+
+
+def _read_only_outs(tmp_path):
+    """--out values where nothing can be written, each with why it is read-only.
+
+    A chmod'ed folder only stops other users (root writes anywhere), so it is
+    skipped as root; /proc refuses new files to root as well and so makes
+    the check fail before the fix on any Linux box."""
+    outs = []
+    if Path("/proc/self/status").is_file():
+        outs += [Path("/proc/self"), Path("/proc/samplenet-out")]
+    if os.geteuid() != 0:
+        folder = tmp_path / "read-only"
+        folder.mkdir()
+        folder.chmod(0o555)
+        outs.append(folder)
+    if not outs:
+        pytest.skip("no read-only folder to test with: running as root on a system without /proc")
+    return outs
+
+
+@pytest.mark.parametrize("command", ["predict", "infer"])
+def test_a_read_only_out_is_refused_before_the_matte_is_computed(tmp_path, capsys, matte_calls, command):
+    write_pair(tmp_path, "disc")
+    (tmp_path / "val_set.txt").write_text("rgb/disc.png trimap/disc.png\n")
+    for out in _read_only_outs(tmp_path):
+        if command == "predict":
+            argv = ["predict", str(tmp_path / "rgb/disc.png"), str(tmp_path / "trimap/disc.png")]
+        else:
+            argv = ["infer", "--eval", str(tmp_path)]
+        code = main(argv + ["--out", str(out), "--engine", "classical"])
+        assert code == 2, out
+        err = capsys.readouterr().err
+        assert "not writable" in err and str(out) in err
+    assert matte_calls == []

@@ -3,13 +3,40 @@ from __future__ import annotations
 
 import argparse
 import logging
+import tempfile
+from pathlib import Path
 
 from ..engines import ENGINES, load
 from ..engines.base import Matter
 from ..errors import MattingInputError
 from ..io import check_pixel_count, pixel_limit, quoted
+from ..outputs import check_output_folder
 
 logger = logging.getLogger("samplenet")
+
+
+def writable_output_folder(out_dir: str | Path) -> Path:
+    """Create ``--out`` and prove a file can be written there, before any
+    matte is computed: a read-only folder used to be found out only when the
+    first result was saved, after the work.  Writing a real (temporary) file
+    is the only test that holds everywhere: ``os.access`` says yes to root
+    on read-only folders and on places such as ``/proc`` where nothing can
+    be created.
+
+    Raises:
+        OSError: naming the folder and the reason (the CLI exits with 2).
+    """
+    out = check_output_folder(out_dir)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=out):
+            pass
+    except OSError as exc:
+        raise PermissionError(
+            f"The output folder {quoted(str(out))} is not writable ({exc.strerror or exc}); "
+            "choose another --out."
+        ) from None
+    return out
 
 
 def positive_int(text: str) -> int:

@@ -13,8 +13,8 @@ from tqdm import tqdm
 
 from ..errors import MattingInputError
 from ..io import prepare_inputs
-from ..outputs import check_output_folder, save_result
-from .common import add_engine_options, engine_from_args, predict_options
+from ..outputs import save_result
+from .common import add_engine_options, engine_from_args, predict_options, writable_output_folder
 
 logger = logging.getLogger("samplenet")
 
@@ -58,7 +58,7 @@ def read_pairs(data_dir: Path, list_name: str) -> list[tuple[Path, Path]]:
 
 def run(args: argparse.Namespace) -> int:
     pairs = read_pairs(Path(args.data_dir), args.list)
-    check_output_folder(args.out)  # a bad --out fails before the work
+    writable_output_folder(args.out)  # a bad --out fails before the work
     matter = engine_from_args(args)
     options = predict_options(args)
     failures = []
