@@ -138,3 +138,23 @@ def test_a_read_only_out_is_refused_before_the_matte_is_computed(tmp_path, capsy
         err = capsys.readouterr().err
         assert "not writable" in err and str(out) in err
     assert matte_calls == []
+
+
+# ------------------------------------------------------------ defect 4: a non-UTF-8 line in val_set.txt
+
+
+def test_infer_skips_a_line_that_is_not_utf8_and_finishes_the_others(tmp_path, capsys):
+    for name in ("a", "b"):
+        write_pair(tmp_path, name, size=(16, 24))
+    (tmp_path / "val_set.txt").write_bytes(
+        b"rgb/a.png trimap/a.png\n"
+        b"rgb/caf\xe9.png trimap/caf\xe9.png\n"  # Latin-1, as an old tool would write it
+        b"rgb/b.png trimap/b.png\n"
+    )
+    out = tmp_path / "out"
+    code = main(["infer", "--eval", str(tmp_path), "--out", str(out), "--engine", "classical"])
+    assert code == 1
+    assert (out / "a_alpha.png").is_file() and (out / "b_alpha.png").is_file()
+    printed = capsys.readouterr().out
+    assert "wrote 2 of 3" in printed
+    assert "val_set.txt:2: not UTF-8" in printed and "0xe9" in printed
