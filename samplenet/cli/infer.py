@@ -2,6 +2,10 @@
 
 Accepts the reference implementation's data layout: ``DATA_DIR/val_set.txt``
 with one "image trimap" pair of paths (relative to DATA_DIR) per line.
+
+Under ``torchrun --nproc_per_node=N`` (one machine or several) each process
+mattes its own share of the list into the same output folder and rank 0
+prints the summary for all of them; see :mod:`samplenet.cli.infer_ranks`.
 """
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ from tqdm import tqdm
 from ..errors import MattingInputError
 from ..io import prepare_inputs, quoted
 from ..outputs import save_result
+from . import infer_ranks
 from .common import add_engine_options, engine_from_args, predict_options, writable_output_folder
 
 logger = logging.getLogger("samplenet")
@@ -26,7 +31,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Batch inference on the reference's layout: DATA_DIR/val_set.txt lists "
         "'rgb/x.png trimap/x.png' per line. Writes <name>_alpha/_fg/_bg/_rgb/_trimap/_cutout.png "
         "per image. Bad files and unreadable lines are reported and skipped; the exit code is 1 if "
-        "any failed.",
+        "any failed. Under torchrun --nproc_per_node=N each process mattes its own share of the list "
+        "into the same folder and rank 0 prints the summary.",
     )
     parser.add_argument("--eval", required=True, dest="data_dir", metavar="DATA_DIR", help="dataset folder")
     parser.add_argument("--out", required=True, help="output folder (created if missing)")
@@ -77,23 +83,36 @@ def read_pairs(data_dir: Path, list_name: str) -> tuple[list[tuple[Path, Path]],
 def run(args: argparse.Namespace) -> int:
     pairs, skipped_lines = read_pairs(Path(args.data_dir), args.list)
     writable_output_folder(args.out)  # a bad --out fails before the work
-    matter = engine_from_args(args)
-    options = predict_options(args)
-    failures = list(skipped_lines)
-    for image_path, trimap_path in tqdm(pairs, desc=f"matting ({matter.name})", unit="img"):
-        try:
-            image, trimap = prepare_inputs(image_path, trimap_path)
-            result = matter(image, trimap, **options)
-        except MattingInputError as exc:
-            failures.append(f"{image_path}: {exc}")
-            tqdm.write(f"skipped {image_path}: {exc}")
-            continue
-        save_result(result, args.out, image_path.stem, trimap=trimap)
-    done = len(pairs) + len(skipped_lines) - len(failures)
-    print(f"wrote {done} of {len(pairs) + len(skipped_lines)} results to {args.out}")
-    if failures:
-        print(f"{len(failures)} failed:")
-        for line in failures:
-            print(f"  {line}")
-        return 1
-    return 0
+    ranks = infer_ranks.join(args.device)
+    try:
+        if ranks.distributed:
+            args.device = ranks.device  # one GPU per process where there are GPUs
+        matter = engine_from_args(args)
+        options = predict_options(args)
+        mine = infer_ranks.shard(pairs, ranks)
+        written = 0
+        failures = list(skipped_lines) if ranks.is_main else []  # every rank read the list; one reports it
+        progress = tqdm(mine, desc=f"matting ({matter.name}){ranks.label}", unit="img", disable=not ranks.is_main)
+        for image_path, trimap_path in progress:
+            try:
+                image, trimap = prepare_inputs(image_path, trimap_path)
+                result = matter(image, trimap, **options)
+            except MattingInputError as exc:
+                failures.append(f"{image_path}: {exc}")
+                tqdm.write(f"skipped {image_path}: {exc}")
+                continue
+            save_result(result, args.out, image_path.stem, trimap=trimap)
+            written += 1
+            logger.debug("%s wrote %s", ranks.name, image_path.stem)
+        written, failures = infer_ranks.combine(written, failures, ranks)
+    finally:
+        infer_ranks.leave(ranks)
+    if ranks.is_main:
+        processes = f" by {ranks.world_size} processes" if ranks.distributed else ""
+        listed = len(pairs) + len(skipped_lines)
+        print(f"wrote {written} of {listed} results to {args.out}{processes}")
+        if failures:
+            print(f"{len(failures)} failed:")
+            for line in failures:
+                print(f"  {line}")
+    return 1 if failures else 0
