@@ -59,3 +59,21 @@ def test_trimap_endpoint_names_the_band_problem_instead_of_something_went_wrong(
             handlers.trimap_file_from_mask(str(tmp_path / "photo.png"), str(tmp_path / "mask.png"), band)
         assert expected in caught.value.message and "Something went wrong" not in caught.value.message
 
+
+def test_the_band_lies_where_the_distance_to_the_outline_says():
+    """A 6000x6000 photo at band 200, the size that took minutes: every pixel
+    more than 200 px inside the outline is sure foreground, more than 200 px
+    outside sure background, the rest unknown (one pixel of rounding)."""
+    size, radius, band = 6000, 2000, 200
+    trimap = mask_to_trimap(disc(size, size, radius), band)
+    centre = size // 2
+    row = trimap[centre]  # through the centre: distances to the outline are along the row
+    distance_from_centre = np.abs(np.arange(size) - centre)
+    inside_edge = radius - band
+    outside_edge = radius + band
+    assert np.all(row[distance_from_centre < inside_edge - 1] == 255)
+    assert np.all(row[(distance_from_centre > inside_edge + 1) & (distance_from_centre < outside_edge - 1)] == 128)
+    assert np.all(row[distance_from_centre > outside_edge + 1] == 0)
+    unknown_share = float(np.mean(trimap == 128))
+    ring = np.pi * (outside_edge**2 - inside_edge**2) / size**2
+    assert abs(unknown_share - ring) < 0.01 * ring

@@ -108,7 +108,7 @@ def mask_to_trimap(mask: np.ndarray, band_width: float) -> np.ndarray:
         )
     # Thresholded distance maps are an erosion/dilation with a disc whose
     # cost does not grow with the band (a 401-pixel disc over a large photo
-    # took minutes; see README's app section for the figures).
+    # took minutes; README's speed section has the figures).
     inside = _distance_to_zero(fg)
     sure_fg = inside > width
     if not sure_fg.any():

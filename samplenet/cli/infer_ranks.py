@@ -15,6 +15,8 @@ import os
 from dataclasses import dataclass
 from typing import Any, Optional, Sequence, TypeVar
 
+from ..io import quoted
+
 Item = TypeVar("Item")
 
 
@@ -54,7 +56,7 @@ def world_size_from_env() -> int:
     try:
         return max(1, int(raw))
     except ValueError:
-        raise ValueError(f"environment variable WORLD_SIZE must be an integer, got {raw[:80]!r}") from None
+        raise ValueError(f"environment variable WORLD_SIZE must be an integer, got {quoted(raw)}") from None
 
 
 def join(device: Optional[str]) -> Ranks:
