@@ -44,9 +44,9 @@ def test_infer_under_torchrun_with_two_gloo_processes(tmp_path):
                "-m", "samplenet", "-v", "infer", "--eval", str(data), "--out", str(out), "--engine", "classical"]
     done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
 
-    writes = re.findall(r"rank (\d)/2 wrote (\w+)", done.stderr)
-    assert Counter(stem for _, stem in writes) == Counter(names), done.stderr  # every pair written once
-    assert {rank for rank, _ in writes} == {"0", "1"}  # by both processes
+    writes = re.findall(r"wrote (\w+) \[rank (\d)/2\]", done.stderr)
+    assert Counter(stem for stem, _ in writes) == Counter(names), done.stderr  # every pair written once
+    assert {rank for _, rank in writes} == {"0", "1"}  # by both processes
     assert sorted(p.name for p in out.glob("*_alpha.png")) == [f"{name}_alpha.png" for name in names]
     # one summary, from rank 0, that includes rank 1's failure; the exit status says something failed
     assert done.stdout.count("wrote 5 of 6 results") == 1, done.stdout

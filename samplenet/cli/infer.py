@@ -103,7 +103,7 @@ def run(args: argparse.Namespace) -> int:
                 continue
             save_result(result, args.out, image_path.stem, trimap=trimap)
             written += 1
-            logger.debug("%s wrote %s", ranks.name, image_path.stem)
+            logger.debug("wrote %s%s", image_path.stem, ranks.label)
         written, failures = infer_ranks.combine(written, failures, ranks)
     finally:
         infer_ranks.leave(ranks)

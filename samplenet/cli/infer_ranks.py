@@ -38,14 +38,9 @@ class Ranks:
         return self.rank == 0
 
     @property
-    def name(self) -> str:
-        """``rank 1/4`` for messages ('' when alone)."""
-        return f"rank {self.rank}/{self.world_size}" if self.distributed else ""
-
-    @property
     def label(self) -> str:
-        """`` [rank 1/4]`` to append to a progress bar ('' when alone)."""
-        return f" [{self.name}]" if self.distributed else ""
+        """`` [rank 1/4]`` to append to messages and the progress bar ('' when alone)."""
+        return f" [rank {self.rank}/{self.world_size}]" if self.distributed else ""
 
 
 def world_size_from_env() -> int:
