@@ -35,23 +35,24 @@ QUOTE_LIMIT = 80
 
 
 def quoted(value: object, limit: int = QUOTE_LIMIT) -> str:
-    """``value`` quoted for an error message or a log line, cut to its first
-    ``limit`` characters with the full length said.
+    """``value`` quoted for an error message or a log line; beyond ``limit``
+    characters only its start and end are shown, with the full length.
 
     Engine names, paths and options come from people and programs we do not
     control: echoed whole, a 1 MB engine name makes a 1 MB response and a
-    1 MB log line.  Paths and ``bytes`` are shown as text; anything else
-    through ``repr``.
+    1 MB log line.  The end is kept because that is where a path names its
+    file.  Strings and paths are quoted; anything else (``bytes`` too) is
+    shown through ``repr``.
     """
     if isinstance(value, os.PathLike):
         value = os.fspath(value)
-    if isinstance(value, bytes):
-        value = value.decode("utf-8", "backslashreplace")
-    text = value if isinstance(value, str) else repr(value)
+    as_text = isinstance(value, str)
+    text = value if as_text else repr(value)
+    show = repr if as_text else str
     if len(text) <= limit:
-        return repr(text) if isinstance(value, str) else text
-    head = repr(text[:limit]) if isinstance(value, str) else text[:limit]
-    return f"{head}... ({len(text):,} characters)"
+        return show(text)
+    half = max(1, limit // 2)
+    return f"{show(text[:half])}...{show(text[-half:])} ({len(text):,} characters)"
 
 
 def positive_int_from_env(name: str, default: int) -> int:

@@ -20,9 +20,9 @@ SHORT_MESSAGE = 400
 def test_quoted_keeps_short_strings_and_cuts_long_ones_saying_their_length():
     assert quoted("dense") == "'dense'"
     assert quoted(3.5) == "3.5"
-    long = quoted("x" * 1000)
-    assert long.startswith("'" + "x" * QUOTE_LIMIT + "'")
-    assert "1,000 characters" in long
+    long = quoted("/data/" + "x" * 1000 + "/photo_0042.png")
+    assert long.startswith("'/data/xxx") and "photo_0042.png'" in long  # start and end, where paths name files
+    assert "1,021 characters" in long
     assert len(long) < QUOTE_LIMIT + 40
 
 
