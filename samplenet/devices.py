@@ -5,6 +5,8 @@ from typing import Optional
 
 import torch
 
+from .io import quoted
+
 
 def resolve_device(device: Optional[str | torch.device]) -> torch.device:
     """``None`` -> CUDA when available, else CPU; otherwise the named device,
@@ -15,7 +17,7 @@ def resolve_device(device: Optional[str | torch.device]) -> torch.device:
     try:
         resolved = torch.device(device)
     except (RuntimeError, TypeError) as exc:
-        raise ValueError(f"Unknown device {device!r}: {exc}") from None
+        raise ValueError(f"Unknown device {quoted(device)}: {quoted(str(exc), 200)}") from None
     if resolved.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError(f"Device {device!r} was asked for but CUDA is not available; use device='cpu'.")
+        raise ValueError(f"Device {quoted(device)} was asked for but CUDA is not available; use device='cpu'.")
     return resolved

@@ -30,6 +30,31 @@ DEFAULT_MAX_PIXELS = 36_000_000
 BACKGROUND, UNKNOWN, FOREGROUND = 0, 128, 255
 
 
+#: How many characters of a caller's string a message or log line repeats.
+QUOTE_LIMIT = 80
+
+
+def quoted(value: object, limit: int = QUOTE_LIMIT) -> str:
+    """``value`` quoted for an error message or a log line; beyond ``limit``
+    characters only its start and end are shown, with the full length.
+
+    Engine names, paths and options come from people and programs we do not
+    control: echoed whole, a 1 MB engine name makes a 1 MB response and a
+    1 MB log line.  The end is kept because that is where a path names its
+    file.  Strings and paths are quoted; anything else (``bytes`` too) is
+    shown through ``repr``.
+    """
+    if isinstance(value, os.PathLike):
+        value = os.fspath(value)
+    as_text = isinstance(value, str)
+    text = value if as_text else repr(value)
+    show = repr if as_text else str
+    if len(text) <= limit:
+        return show(text)
+    half = max(1, limit // 2)
+    return f"{show(text[:half])}...{show(text[-half:])} ({len(text):,} characters)"
+
+
 def positive_int_from_env(name: str, default: int) -> int:
     """A positive integer setting from the environment variable ``name``
     (``default`` when unset or empty); a malformed value is an error, not
@@ -40,7 +65,7 @@ def positive_int_from_env(name: str, default: int) -> int:
     try:
         value = int(raw)
     except ValueError:
-        raise MattingInputError(f"{name} must be an integer, got {raw!r}") from None
+        raise MattingInputError(f"{name} must be an integer, got {quoted(raw)}") from None
     if value <= 0:
         raise MattingInputError(f"{name} must be positive, got {value}")
     return value
@@ -57,13 +82,13 @@ def pixel_limit(max_pixels: int | None) -> int:
     if max_pixels is None:
         return max_pixels_from_env()
     if isinstance(max_pixels, bool) or not isinstance(max_pixels, (int, np.integer)) or max_pixels <= 0:
-        raise MattingInputError(f"max_pixels must be a positive integer (or None), got {max_pixels!r}")
+        raise MattingInputError(f"max_pixels must be a positive integer (or None), got {quoted(max_pixels)}")
     return int(max_pixels)
 
 
 def _describe(source: object) -> str:
     if isinstance(source, (str, os.PathLike)):
-        return f"'{os.fspath(source)}'"
+        return quoted(source)
     if isinstance(source, bytes):
         return f"<{len(source)} bytes>"
     return type(source).__name__
@@ -98,7 +123,7 @@ def open_image_file(source: Union[str, os.PathLike, bytes], what: str, max_pixel
     except OSError as exc:
         raise MattingInputError(f"The {what} {label} could not be read: {exc}") from None
 
-    _check_pixel_count(*handle.size, f"{what} {label}", max_pixels)
+    check_pixel_count(*handle.size, f"{what} {label}", max_pixels)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
@@ -155,7 +180,7 @@ def _array_to_uint8(array: np.ndarray, what: str) -> np.ndarray:
 
 def _to_array(source: ImageLike, what: str, max_pixels: int) -> np.ndarray:
     if isinstance(source, Image.Image):
-        _check_pixel_count(*source.size, what, max_pixels)
+        check_pixel_count(*source.size, what, max_pixels)
         return _pil_to_array(source)
     if isinstance(source, (str, os.PathLike, bytes)):
         return _pil_to_array(open_image_file(source, what, max_pixels))
@@ -166,8 +191,10 @@ def _to_array(source: ImageLike, what: str, max_pixels: int) -> np.ndarray:
     )
 
 
-def _check_pixel_count(width: int, height: int, what: str, max_pixels: int) -> None:
-    """Refuse more than ``max_pixels`` pixels, saying how to raise the limit."""
+def check_pixel_count(width: int, height: int, what: str, max_pixels: int) -> None:
+    """Refuse more than ``max_pixels`` pixels, saying how to raise the limit.
+    Photos go through it, and so does a network size asked for with
+    ``size=`` / ``--size``: both become tensors of that many pixels."""
     if width * height > max_pixels:
         raise MattingInputError(
             f"The {what} has {width}x{height} = {width * height:,} pixels, more than the "
@@ -178,7 +205,7 @@ def _check_pixel_count(width: int, height: int, what: str, max_pixels: int) -> N
 def _check_size(array: np.ndarray, what: str, max_pixels: int) -> None:
     if array.ndim < 2 or array.shape[0] == 0 or array.shape[1] == 0:
         raise MattingInputError(f"The {what} is empty (shape {array.shape}).")
-    _check_pixel_count(array.shape[1], array.shape[0], what, max_pixels)
+    check_pixel_count(array.shape[1], array.shape[0], what, max_pixels)
 
 
 def load_image(source: ImageLike, max_pixels: int | None = None) -> np.ndarray:

@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from .errors import MattingInputError
+from .io import quoted
 
 
 def to_uint8(values: np.ndarray) -> np.ndarray:
@@ -73,7 +74,7 @@ def _colour(value: object) -> np.ndarray:
         rgb = None
     if rgb is None or rgb.shape != (3,) or not np.all(np.isfinite(rgb)) or rgb.min() < 0 or rgb.max() > 255:
         raise MattingInputError(
-            f"The new background colour {value!r} is not three values in 0..255 (r, g, b) "
+            f"The new background colour {quoted(value)} is not three values in 0..255 (r, g, b) "
             "nor an HxWx3 uint8 image."
         )
     return rgb

@@ -14,6 +14,7 @@ from typing import Mapping
 from ..engines import ENGINES
 from ..engines.base import Matter
 from ..errors import MattingInputError
+from ..io import quoted
 
 logger = logging.getLogger("samplenet.app")
 
@@ -99,7 +100,7 @@ class EngineRegistry:
         choice = (name or "auto").strip().lower()
         if choice not in ENGINE_CHOICES:
             raise MattingInputError(
-                f"Unknown engine {name!r}; choose one of {', '.join(ENGINE_CHOICES)}."
+                f"Unknown engine {quoted(name)}; choose one of {', '.join(ENGINE_CHOICES)}."
             )
         if choice == "auto":
             choice = self.default_name

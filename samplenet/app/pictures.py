@@ -11,7 +11,7 @@ import cv2
 import numpy as np
 
 from ..errors import MattingInputError
-from ..io import BACKGROUND, UNKNOWN
+from ..io import BACKGROUND, UNKNOWN, quoted
 
 #: Tint of unknown pixels in the trimap preview (magenta stands out on skin,
 #: fur and sky alike).
@@ -67,7 +67,7 @@ def parse_colour(text: str | None) -> tuple[int, int, int]:
         channels = [float(v) for v in match.groups()]
         if all(0 <= c <= 255 for c in channels):
             return tuple(int(round(c)) for c in channels)  # type: ignore[return-value]
-    raise MattingInputError(f"Cannot read the background colour {text!r}; use #rrggbb.")
+    raise MattingInputError(f"Cannot read the background colour {quoted(text)}; use #rrggbb.")
 
 
 def cover_resize(picture: np.ndarray, height: int, width: int) -> np.ndarray:

@@ -15,13 +15,14 @@ handlers can show them as they are.
 """
 from __future__ import annotations
 
+import math
 from typing import Literal, Sequence
 
 import cv2
 import numpy as np
 
 from ..errors import MattingInputError
-from ..io import BACKGROUND, FOREGROUND, UNKNOWN, luminance
+from ..io import BACKGROUND, FOREGROUND, UNKNOWN, luminance, quoted
 
 #: Widest unknown band a visitor may ask for, in pixels on each side of the
 #: outline.  Wider bands make matting slow and mostly re-decide known pixels.
@@ -41,18 +42,21 @@ Unpainted = Literal["unknown", "background"]
 
 def _check_band_width(band_width: float) -> int:
     try:
-        width = int(round(float(band_width)))
-    except (TypeError, ValueError):
-        raise MattingInputError(f"The band width must be a number of pixels, got {band_width!r}.") from None
-    if not 1 <= width <= MAX_BAND_WIDTH:
+        value = float(band_width)
+    except (TypeError, ValueError, OverflowError):
+        raise MattingInputError(f"The band width must be a number of pixels, got {quoted(band_width)}.") from None
+    if not math.isfinite(value) or not 1 <= round(value) <= MAX_BAND_WIDTH:
         raise MattingInputError(
-            f"The band width must be between 1 and {MAX_BAND_WIDTH} pixels, got {band_width!r}."
+            f"The band width must be between 1 and {MAX_BAND_WIDTH} pixels, got {quoted(band_width)}."
         )
-    return width
+    return int(round(value))
 
 
-def _disc(radius: int) -> np.ndarray:
-    return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
+def _distance_to_zero(mask: np.ndarray) -> np.ndarray:
+    """Euclidean distance (float32) of every pixel of a 0/1 ``mask`` to the
+    nearest 0 pixel; outside the image counts as 1, so an image edge is no
+    outline (like eroding with a replicated border)."""
+    return cv2.distanceTransform(mask, cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
 
 
 def binary_mask(mask: np.ndarray, what: str = "mask") -> np.ndarray:
@@ -88,7 +92,10 @@ def mask_to_trimap(mask: np.ndarray, band_width: float) -> np.ndarray:
 
     Raises:
         MattingInputError: the mask is empty or covers everything (there is no
-            outline to put a band on), or the width is out of range.
+            outline to put a band on), the width is not a number from 1 to
+            :data:`MAX_BAND_WIDTH`, or the band is so wide that it leaves no
+            sure foreground or no sure background (the message says the
+            widest band that would).
     """
     width = _check_band_width(band_width)
     fg = binary_mask(mask).astype(np.uint8)
@@ -99,13 +106,38 @@ def mask_to_trimap(mask: np.ndarray, band_width: float) -> np.ndarray:
             "The mask covers the whole image (it is all white); there is no background, so there is "
             "no edge to matte."
         )
-    kernel = _disc(width)
-    sure_fg = cv2.erode(fg, kernel, borderType=cv2.BORDER_REPLICATE).astype(bool)
-    maybe_fg = cv2.dilate(fg, kernel, borderType=cv2.BORDER_REPLICATE).astype(bool)
+    # Thresholded distance maps are an erosion/dilation with a disc whose
+    # cost does not grow with the band (a 401-pixel disc over a large photo
+    # took minutes; README's speed section has the figures).
+    inside = _distance_to_zero(fg)
+    sure_fg = inside > width
+    if not sure_fg.any():
+        raise MattingInputError(_band_too_wide(width, "foreground", "subject", float(inside.max())))
+    del inside
+    outside = _distance_to_zero(1 - fg)
+    sure_bg = outside > width
+    if not sure_bg.any():
+        raise MattingInputError(_band_too_wide(width, "background", "background", float(outside.max())))
     trimap = np.full(fg.shape, UNKNOWN, np.uint8)
     trimap[sure_fg] = FOREGROUND
-    trimap[~maybe_fg] = BACKGROUND
+    trimap[sure_bg] = BACKGROUND
     return trimap
+
+
+def _band_too_wide(width: int, label: str, region: str, deepest: float) -> str:
+    """Why a band leaves no sure foreground (or background), and the widest
+    band that would leave some: ``deepest`` is the largest distance of a
+    pixel of the region to its outline."""
+    widest = max(0, math.ceil(deepest) - 1)  # the largest whole band some pixel lies beyond
+    advice = (
+        f"use a band of at most {widest} pixels" if widest >= 1
+        else f"the {region} is too thin for any band; use a larger mask"
+    )
+    return (
+        f"A band of {width} pixels on each side of the outline leaves no sure {label}: the {region} is only "
+        f"about {2 * deepest:.0f} pixels across, so matting would have no {label} colours to start from; "
+        f"{advice}."
+    )
 
 
 Box = tuple[int, int, int, int]
@@ -305,7 +337,7 @@ def layers_to_trimap(
             size, or an invalid ``unpainted`` choice.
     """
     if unpainted not in ("unknown", "background"):
-        raise MattingInputError(f"Unpainted pixels must count as 'unknown' or 'background', not {unpainted!r}.")
+        raise MattingInputError(f"Unpainted pixels must count as 'unknown' or 'background', not {quoted(unpainted)}.")
     width, height = size
     trimap = np.full((height, width), UNKNOWN if unpainted == "unknown" else BACKGROUND, np.uint8)
     anything = False

@@ -3,13 +3,42 @@ from __future__ import annotations
 
 import argparse
 import logging
+import tempfile
+from pathlib import Path
 
 from ..engines import ENGINES, load
 from ..process import check_threads, tune_process
 from ..engines.base import Matter
+from ..errors import MattingInputError
+from ..io import check_pixel_count, pixel_limit, quoted
 from ..models.layers import SIZE_MULTIPLE
+from ..result_files import check_output_folder
 
 logger = logging.getLogger("samplenet")
+
+
+def writable_output_folder(out_dir: str | Path) -> Path:
+    """Create ``--out`` and prove a file can be written there, before any
+    matte is computed: a read-only folder used to be found out only when the
+    first result was saved, after the work.  Writing a real (temporary) file
+    is the only test that holds everywhere: ``os.access`` says yes to root
+    on read-only folders and on places such as ``/proc`` where nothing can
+    be created.
+
+    Raises:
+        OSError: naming the folder and the reason (the CLI exits with 2).
+    """
+    out = check_output_folder(out_dir)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=out):
+            pass
+    except OSError as exc:
+        raise PermissionError(
+            f"The output folder {quoted(str(out))} is not writable ({exc.strerror or exc}); "
+            "choose another --out."
+        ) from None
+    return out
 
 
 def positive_int(text: str) -> int:
@@ -17,7 +46,7 @@ def positive_int(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {quoted(text)}") from None
     if value <= 0:
         raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
     return value
@@ -32,12 +61,24 @@ def parse_size(text: str) -> tuple[int, int]:
     try:
         width, height = (int(part) for part in text.lower().split("x"))
     except ValueError:
-        raise argparse.ArgumentTypeError(f"size must look like WxH, e.g. 800x800; got {text!r}") from None
+        raise argparse.ArgumentTypeError(f"size must look like WxH, e.g. 800x800; got {quoted(text)}") from None
     if width <= 0 or height <= 0 or width % SIZE_MULTIPLE or height % SIZE_MULTIPLE:
         raise argparse.ArgumentTypeError(
-            f"size {text!r}: width and height must be positive multiples of {SIZE_MULTIPLE} (the network strides)"
+            f"size {quoted(text)}: width and height must be positive multiples of {SIZE_MULTIPLE} (the network strides)"
         )
+    try:  # the network size costs memory like a photo of that size: the same limit applies
+        check_pixel_count(width, height, "network size (--size)", pixel_limit(None))
+    except MattingInputError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
     return width, height
+
+
+def engine_name(text: str) -> str:
+    """argparse type for ``--engine``: one of :data:`ENGINES`.  Used instead
+    of ``choices=`` because argparse would echo a wrong value whole."""
+    if text not in ENGINES:
+        raise argparse.ArgumentTypeError(f"unknown engine {quoted(text)}; choose one of {', '.join(ENGINES)}")
+    return text
 
 
 def add_engine_options(parser: argparse.ArgumentParser) -> None:
@@ -45,7 +86,8 @@ def add_engine_options(parser: argparse.ArgumentParser) -> None:
     --sampling-max-side, --threads, --size."""
     parser.add_argument(
         "--engine",
-        choices=ENGINES,
+        type=engine_name,
+        metavar="{" + ",".join(ENGINES) + "}",
         default="auto",
         help="matting engine: 'samplenet' (needs weights), 'classical' (weight-free) or 'auto' "
         "(SampleNet when weights are found, else classical; default)",

@@ -13,8 +13,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="convert the reference implementation's checkpoints to a SampleNet weights folder",
         description="Convert the three checkpoints published with the reference implementation "
         "(TomoshibiAkira/LearningBasedSamplingMatting) into a folder holding model.safetensors, "
-        "config.json and a README.md model card. The .pth files are read with "
-        "torch.load(weights_only=True): files that would need to unpickle code are refused. A matting "
+        "config.json and a README.md model card. The callables each .pth file would call are listed "
+        "without unpickling it and any beyond what tensors need is refused by name; then the file is "
+        "read with torch.load(weights_only=True). A matting "
         "conv1 with fewer than 10 input channels is zero-padded, as the reference loader does. Every "
         "key and shape is checked; mismatches are reported by name. Existing files of the same names "
         "in the output folder are replaced.",

@@ -5,8 +5,8 @@ import argparse
 from pathlib import Path
 
 from ..io import prepare_inputs
-from ..result_files import check_output_folder, save_result
-from .common import add_engine_options, engine_from_args, predict_options
+from ..result_files import save_result
+from .common import add_engine_options, engine_from_args, predict_options, writable_output_folder
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -24,7 +24,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    check_output_folder(args.out)  # a bad --out fails before the work
+    writable_output_folder(args.out)  # a bad --out fails before the work
     image, trimap = prepare_inputs(args.image, args.trimap)
     matter = engine_from_args(args)
     result = matter(image, trimap, **predict_options(args))

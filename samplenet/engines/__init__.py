@@ -15,6 +15,7 @@ import logging
 from typing import Any
 
 from ..errors import MattingInputError, WeightsNotFoundError
+from ..io import quoted
 from .base import Matter
 
 logger = logging.getLogger("samplenet")
@@ -53,7 +54,7 @@ def load(
             "samplenet.tune_process(threads=N) once at start-up (N from 1 to a few times the CPU count)."
         )
     if engine not in ENGINES:
-        raise ValueError(f"Unknown engine {engine!r}; choose one of {', '.join(ENGINES)}.")
+        raise ValueError(f"Unknown engine {quoted(engine)}; choose one of {', '.join(ENGINES)}.")
     if engine in ("samplenet", "auto"):
         try:
             from .samplenet_engine import SampleNetMatter

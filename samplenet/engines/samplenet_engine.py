@@ -23,7 +23,7 @@ import torch
 from .. import allocator
 from ..devices import resolve_device
 from ..errors import MattingInputError
-from ..io import BACKGROUND, FOREGROUND
+from ..io import BACKGROUND, FOREGROUND, check_pixel_count, pixel_limit, quoted
 from ..models.attention_common import DEFAULT_ATTENTION
 from ..models.contextual_attention import get_attention
 from ..models.samplenet import SIZE_MULTIPLE, SampleNet
@@ -62,7 +62,7 @@ def _check_size(size: Any) -> tuple[int, int]:
         or len(size) != 2
         or not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in size)
     ):
-        raise MattingInputError(f"size must be a (width, height) pair of integers, got {size!r}")
+        raise MattingInputError(f"size must be a (width, height) pair of integers, got {quoted(size)}")
     width, height = int(size[0]), int(size[1])
     if width <= 0 or height <= 0 or width % SIZE_MULTIPLE or height % SIZE_MULTIPLE:
         raise MattingInputError(
@@ -308,6 +308,10 @@ class SampleNetMatter(Matter):
                         padding_bottom_right=padding)
         else:
             net_w, net_h = _check_size(size)
+            # refused before anything of that size is allocated, like a photo that size
+            check_pixel_count(net_w, net_h, "network size", pixel_limit(self.max_pixels))
+            if self.sampling_max_side is None:  # else the attention runs smaller, checked then
+                self._choose_attention(net_h, net_w)
             small_image = cv2.resize(image_bgr, (net_w, net_h))  # bilinear, as the reference
             small_trimap = cv2.resize(trimap, (net_w, net_h), interpolation=cv2.INTER_NEAREST)
             alpha, fg, bg, used = self._run_networks(small_image, small_trimap, settings)

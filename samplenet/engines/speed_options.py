@@ -26,6 +26,8 @@ import torch
 
 from ..errors import MattingInputError
 
+from ..io import quoted
+
 #: Names accepted by ``precision=``.
 PRECISIONS = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
 
@@ -49,9 +51,9 @@ def resolve_precision(precision: Optional[str], half: bool, device: torch.device
     if precision is None:
         precision = "fp16" if half else "fp32"
     if not isinstance(precision, str) or precision not in PRECISIONS:
-        raise MattingInputError(f"precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")
+        raise MattingInputError(f"precision must be one of {', '.join(PRECISIONS)}, got {quoted(precision)}")
     if half and precision != "fp16":
-        raise MattingInputError(f"half=True means precision='fp16'; it contradicts precision={precision!r}")
+        raise MattingInputError(f"half=True means precision='fp16'; it contradicts precision={quoted(precision)}")
     if precision == "fp16" and device.type != "cuda":
         raise MattingInputError(
             f"float16 is only supported on CUDA, but the device is {device}; "
@@ -78,6 +80,6 @@ def check_sampling_max_side(value: Optional[int]) -> Optional[int]:
         return None
     if isinstance(value, bool) or not isinstance(value, int) or value < MIN_SAMPLING_SIDE:
         raise MattingInputError(
-            f"sampling_max_side must be None or a whole number of pixels >= {MIN_SAMPLING_SIDE}, got {value!r}"
+            f"sampling_max_side must be None or a whole number of pixels >= {MIN_SAMPLING_SIDE}, got {quoted(value)}"
         )
     return value

@@ -27,6 +27,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from ..io import quoted
 from .attention_blocked import contextual_attention_blocked
 from .attention_common import DEFAULT_ATTENTION, NORM_FLOOR, check_mask_shape
 from .layers import ConvBlock
@@ -188,7 +189,7 @@ def get_attention(name: str) -> AttentionFunction:
         return ATTENTION_IMPLEMENTATIONS[name]
     except (KeyError, TypeError):
         raise ValueError(
-            f"Unknown attention implementation {name!r}; available: {', '.join(sorted(ATTENTION_IMPLEMENTATIONS))}"
+            f"Unknown attention implementation {quoted(name)}; available: {', '.join(sorted(ATTENTION_IMPLEMENTATIONS))}"
         ) from None
 
 

@@ -21,6 +21,7 @@ import re
 from pathlib import Path
 
 from ..errors import WeightsFormatError, WeightsNotFoundError
+from ..io import quoted
 from . import folder as fmt
 
 logger = logging.getLogger("samplenet")
@@ -62,12 +63,12 @@ def locate_weights(weights: str | os.PathLike | None = None, revision: str | Non
     path = Path(source).expanduser()
     if path.exists():
         if revision is not None:
-            logger.warning("revision=%r ignored: %s is a local folder", revision, path)
+            logger.warning("revision=%s ignored: %s is a local folder", quoted(revision), path)
         return _checked_local(path, origin)
     if _REPO_ID.fullmatch(source):
         return _checked_hub(source, revision, origin)
     raise WeightsNotFoundError(
-        f"SampleNet weights not found: {origin} is {source!r}, which is neither an existing folder nor a "
+        f"SampleNet weights not found: {origin} is {quoted(source)}, which is neither an existing folder nor a "
         f"Hugging Face Hub repo id (owner/name). {HOW_TO_GET_WEIGHTS}"
     )
 
@@ -126,7 +127,7 @@ def _checked_hub(repo_id: str, revision: str | None, origin: str) -> Path:
         )
     except Exception as exc:  # offline, unknown repo or revision, HTTP and connection errors alike
         raise WeightsNotFoundError(
-            f"SampleNet weights not found: {origin} is {repo_id!r}, which is not a local folder, and "
+            f"SampleNet weights not found: {origin} is {quoted(repo_id)}, which is not a local folder, and "
             f"downloading it from the Hugging Face Hub{_at(revision)} failed: {_reason(exc)} {HOW_TO_GET_WEIGHTS}"
         ) from exc
     path = Path(folder)
@@ -134,12 +135,12 @@ def _checked_hub(repo_id: str, revision: str | None, origin: str) -> Path:
         fmt.read_config(path)
         fmt.weights_path(path)
     except WeightsFormatError as exc:
-        raise WeightsFormatError(f"Hub repo {repo_id!r}{_at(revision)}: {exc}") from exc
+        raise WeightsFormatError(f"Hub repo {quoted(repo_id)}{_at(revision)}: {exc}") from exc
     return path
 
 
 def _at(revision: str | None) -> str:
-    return f" (revision {revision!r})" if revision else ""
+    return f" (revision {quoted(revision)})" if revision else ""
 
 
 def _reason(exc: Exception) -> str:

@@ -12,17 +12,19 @@ narrower matting ``conv1`` to 10 input channels with zeros (what the
 reference's loader does with ``conv1_chan=10``), check every key and shape,
 and save as safetensors.
 
-The ``.pth`` files are pickles. They are read with
+The ``.pth`` files are pickles. The callables a file would call are listed
+first without unpickling (:mod:`.pickle_scan`) and anything but what tensors
+need is refused by name; then the file is read with
 ``torch.load(weights_only=True)``, which only rebuilds tensors and plain
-containers; a file that needs anything else is refused rather than trusted.
+containers.
 """
 from __future__ import annotations
 
 import hashlib
 import logging
 import os
-import pickle
 import re
+import zipfile
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -30,7 +32,9 @@ import torch
 
 from ..errors import WeightsFormatError, WeightsNotFoundError
 from ..models.matting_network import MATTING_INPUT_CHANNELS, adapt_first_conv
+from ..io import QUOTE_LIMIT
 from .keys import compare_shapes
+from .pickle_scan import UnsafePickleError, check_checkpoint_globals
 from . import pretrained
 
 logger = logging.getLogger("samplenet")
@@ -60,14 +64,15 @@ def read_reference_state_dict(path: str | os.PathLike) -> dict[str, torch.Tensor
     path = Path(path).expanduser()
     if not path.is_file():
         raise WeightsNotFoundError(f"reference checkpoint {path} does not exist (or is not a file).")
+    try:  # our own look at the callables first: torch's refusal wording changes and invites unpickling
+        check_checkpoint_globals(path)
+    except UnsafePickleError as exc:
+        raise WeightsFormatError(_code_refusal(path, exc.name, str(exc))) from None
+    except (ValueError, EOFError, OSError, zipfile.BadZipFile) as exc:  # not a pickle, truncated, empty
+        raise WeightsFormatError(_unreadable(path, exc)) from None
     try:
         checkpoint = torch.load(path, map_location="cpu", weights_only=True)
-    except pickle.UnpicklingError as exc:
-        refused_global = re.search(r"Unsupported global: GLOBAL ([\w.]+)", str(exc))
-        if refused_global:
-            raise WeightsFormatError(_code_refusal(path, refused_global.group(1))) from None
-        raise WeightsFormatError(_unreadable(path, exc)) from None
-    except Exception as exc:  # not a zip / legacy pickle, truncated, empty: torch raises many kinds
+    except Exception as exc:  # torch raises many kinds for files it cannot read
         raise WeightsFormatError(_unreadable(path, exc)) from None
 
     if not isinstance(checkpoint, Mapping):
@@ -96,23 +101,29 @@ def read_reference_state_dict(path: str | os.PathLike) -> dict[str, torch.Tensor
     return stripped
 
 
-def _code_refusal(path: Path, name: str) -> str:
+def _code_refusal(path: Path, name: str, reason: str) -> str:
     return (
-        f"{path} contains a pickled Python object ({name}), which samplenet refuses to unpickle because "
-        "unpickling can run arbitrary code; only checkpoints made of tensors and plain containers are "
-        "accepted (torch.load with weights_only=True). The reference's published BGDFV1.pth, FGDFV1.pth "
-        "and LSM_80.pth qualify."
+        f"{path} contains a pickled Python object ({name[:QUOTE_LIMIT]}): {reason}. samplenet refuses to "
+        "unpickle it because unpickling can run arbitrary code; only checkpoints made of tensors and plain "
+        "containers are accepted. The reference's published BGDFV1.pth, FGDFV1.pth and LSM_80.pth qualify."
     )
 
 
-def _unreadable(path: Path, exc: Exception) -> str:
-    """Say why torch.load failed, in one line (its own messages run to a page)."""
+#: Phrases of torch's loader messages that advise loading a refused file without restrictions.
+_UNPICKLE_ADVICE = re.compile(r"weights_only[`'\s]*(set to|=)\s*[`']?False|can still be loaded|trusted source", re.I)
+
+
+def _unreadable(path: Path, exc: BaseException) -> str:
+    """Say why a file could not be read, in one line (torch's own messages
+    run to a page) and without torch's advice to load it unrestricted."""
     text = str(exc)
     detail = re.search(r"(Unsupported [^\n]+)", text)  # the weights-only unpickler's actual complaint
     reason = detail.group(1) if detail else (text.strip().splitlines() or [""])[0]
+    if _UNPICKLE_ADVICE.search(reason):
+        reason = "refused by torch's weights-only loader"
     return (
         f"{path} is not a PyTorch checkpoint that can be read safely with torch.load(weights_only=True) "
-        f"({type(exc).__name__}: {reason or 'unreadable'}); expected a file written by torch.save."
+        f"({type(exc).__name__}: {reason[:200] or 'unreadable'}); expected a file written by torch.save."
     )
 
 

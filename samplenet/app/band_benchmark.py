@@ -1,0 +1,68 @@
+"""How long the /trimap band takes on large photos: ``python -m samplenet.app.band_benchmark``.
+
+Prints a Markdown table of CPU seconds for :func:`~samplenet.app.trimap_tools.mask_to_trimap`
+(distance maps) and for the erosion/dilation with a disc it replaced, on a
+disc-shaped mask of each size.  CPU time of this process, so that a busy
+machine changes the figures less than wall time would.
+"""
+from __future__ import annotations
+
+import argparse
+import resource
+from typing import Callable, Sequence
+
+import cv2
+import numpy as np
+
+from .trimap_tools import mask_to_trimap
+
+
+def erosion_trimap(mask: np.ndarray, band: int) -> np.ndarray:
+    """The band as it was drawn before: erode and dilate with a disc of
+    radius ``band`` (cost grows with the band's area)."""
+    fg = (mask >= 128).astype(np.uint8)
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * band + 1, 2 * band + 1))
+    sure_fg = cv2.erode(fg, kernel, borderType=cv2.BORDER_REPLICATE).astype(bool)
+    maybe_fg = cv2.dilate(fg, kernel, borderType=cv2.BORDER_REPLICATE).astype(bool)
+    trimap = np.full(fg.shape, 128, np.uint8)
+    trimap[sure_fg] = 255
+    trimap[~maybe_fg] = 0
+    return trimap
+
+
+def _cpu_seconds(run: Callable[[], object]) -> float:
+    def now() -> float:
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        return usage.ru_utime + usage.ru_stime
+
+    start = now()
+    run()
+    return now() - start
+
+
+def disc_mask(side: int) -> np.ndarray:
+    """A square mask with a centred disc of radius ``side / 3``."""
+    mask = np.zeros((side, side), np.uint8)
+    cv2.circle(mask, (side // 2, side // 2), side // 3, 255, -1)
+    return mask
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sides", type=int, nargs="+", default=[1500, 3000, 6000], help="photo sides (px)")
+    parser.add_argument("--bands", type=int, nargs="+", default=[10, 200], help="band widths (px)")
+    parser.add_argument("--old-max-side", type=int, default=3000,
+                        help="time the old erosion only up to this side (it takes minutes beyond)")
+    args = parser.parse_args(argv)
+    print("| photo | band | erosion with a disc (before), CPU s | distance maps (now), CPU s |")
+    print("|---|---:|---:|---:|")
+    for side in args.sides:
+        mask = disc_mask(side)
+        for band in args.bands:
+            new = _cpu_seconds(lambda: mask_to_trimap(mask, band))
+            old = f"{_cpu_seconds(lambda: erosion_trimap(mask, band)):.2f}" if side <= args.old_max_side else "not run"
+            print(f"| {side}x{side} | {band} | {old} | {new:.2f} |")
+
+
+if __name__ == "__main__":
+    main()
