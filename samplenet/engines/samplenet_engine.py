@@ -310,8 +310,8 @@ class SampleNetMatter(Matter):
             net_w, net_h = _check_size(size)
             # refused before anything of that size is allocated, like a photo that size
             check_pixel_count(net_w, net_h, "network size", pixel_limit(self.max_pixels))
-            if self.sampling_max_side is None:  # else the attention runs smaller, checked then
-                self._choose_attention(net_h, net_w)
+            if settings.sampling_max_side is None:  # else the attention runs smaller, checked then
+                self._choose_attention(settings, net_h, net_w)
             small_image = cv2.resize(image_bgr, (net_w, net_h))  # bilinear, as the reference
             small_trimap = cv2.resize(trimap, (net_w, net_h), interpolation=cv2.INTER_NEAREST)
             alpha, fg, bg, used = self._run_networks(small_image, small_trimap, settings)
