@@ -2,8 +2,10 @@
 
 ``app.py`` at the repository root builds the page with
 ``build_demo(EngineRegistry.from_environment())``; tests pass their own
-:class:`EngineRegistry`.  Gradio is imported only by :mod:`.handlers` and
-:mod:`.ui`, so the trimap tools work without it.
+:class:`EngineRegistry`.  Gradio is imported only by :mod:`.handlers`,
+:mod:`.page`, :mod:`.actions` (one function per UI action and the API
+endpoints) and :mod:`.ui` (layout and wiring), so the trimap tools work
+without it.
 """
 from __future__ import annotations
 

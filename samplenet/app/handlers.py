@@ -22,7 +22,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Mapping, Sequence, TypeVar
+from typing import Any, Callable, Mapping, TypeVar
 
 import gradio as gr
 import numpy as np
@@ -59,6 +59,10 @@ STROKE_COLOURS = {
 
 #: Above this share of unknown pixels the visitor is told the trimap is too vague.
 LARGE_UNKNOWN_SHARE = 0.5
+
+#: Width in pixels (each side of the outline) of the unknown band that the
+#: Auto tab and the ``/trimap`` endpoint draw unless told otherwise.
+DEFAULT_BAND_WIDTH = 12
 
 #: Output files older than this are deleted when new ones are written.
 OUTPUT_MAX_AGE_S = 3600
@@ -282,10 +286,15 @@ def matte_arrays(
         report(0.15, "SampleNet: background sampling, foreground sampling, matting")
     else:
         report(0.15, f"{matter.name} engine: sampling colours and propagating alpha")
-    key = gpu.register(registry)
+    if gpu.served() is not registry:
+        # Tests and scripts call handlers with their own registry; a Space
+        # serves exactly one (build_demo's), which ZeroGPU's fork inherits.
+        if gpu.ON_ZERO_GPU:
+            raise RuntimeError("On ZeroGPU only the registry given to build_demo can run.")
+        gpu.serve(registry)
     start = time.perf_counter()
     stages = None if gpu.ON_ZERO_GPU else report  # a callback cannot cross into the ZeroGPU worker
-    result = gpu.run_engine(key, matter.name, work.image, work.trimap, progress=stages)
+    result = gpu.run_engine(matter.name, work.image, work.trimap, progress=stages)
     result.info.setdefault("seconds", time.perf_counter() - start)
     report(0.85, "Composing the outputs")
     result = restore_full_size(result, image, trimap)
@@ -347,7 +356,7 @@ def matte_files(
 
 
 @user_errors
-def trimap_file_from_mask(image_file: Any, mask_file: Any, band_width: float = 10) -> str:
+def trimap_file_from_mask(image_file: Any, mask_file: Any, band_width: float = DEFAULT_BAND_WIDTH) -> str:
     """The ``/trimap`` endpoint: photo + mask + band width -> trimap PNG path.
     The photo fixes the expected size (and is checked to be an image)."""
     image = load_image(_file_path(_require(image_file, "The image file is missing.")))
@@ -362,30 +371,48 @@ def trimap_file_from_mask(image_file: Any, mask_file: Any, band_width: float = 1
 TRIMAP_SOURCES = ("sketch", "auto", "upload")
 
 
-def trimap_for_source(
-    photo: np.ndarray,
-    source: str,
-    sketch_value: Any = None,
-    unpainted: str = "unknown",
-    strokes_value: Any = None,
-    band_width: float = 10,
-    upload: Any = None,
-) -> np.ndarray:
+@dataclass(frozen=True)
+class AutoInputs:
+    """What the Auto tab holds: the stroke editor's value and the band width.
+    New prompts (a box, clicks) are new fields here, read by :func:`auto_trimap`."""
+
+    strokes: Any = None
+    band_width: float = DEFAULT_BAND_WIDTH
+
+
+@dataclass(frozen=True)
+class TrimapSources:
+    """Everything the trimap tabs hold, by name, and which tab is in use.
+
+    ``source`` is ``"sketch"``, ``"auto"`` or ``"upload"``; ``unpainted`` is
+    what unpainted sketch pixels mean (``"unknown"`` or ``"background"``).
+    """
+
+    source: str = "sketch"
+    sketch: Any = None
+    unpainted: str = "unknown"
+    auto: AutoInputs = field(default_factory=AutoInputs)
+    upload: Any = None
+
+
+def trimap_for_source(photo: np.ndarray, sources: TrimapSources) -> np.ndarray:
     """The trimap of the tab the visitor is on."""
-    if source == "sketch":
-        return sketch_trimap(photo, sketch_value, unpainted)
-    if source == "auto":
-        return auto_trimap(photo, strokes_value, band_width)
-    if source == "upload":
-        return read_trimap_file(upload, photo)
-    raise MattingInputError(f"Unknown trimap source {source!r}; expected one of {', '.join(TRIMAP_SOURCES)}.")
+    if sources.source == "sketch":
+        return sketch_trimap(photo, sources.sketch, sources.unpainted)
+    if sources.source == "auto":
+        return auto_trimap(photo, sources.auto.strokes, sources.auto.band_width)
+    if sources.source == "upload":
+        return read_trimap_file(sources.upload, photo)
+    raise MattingInputError(
+        f"Unknown trimap source {sources.source!r}; expected one of {', '.join(TRIMAP_SOURCES)}."
+    )
 
 
 @user_errors
-def preview_trimap(photo_file: Any, source: str, *tab_values: Any) -> tuple[np.ndarray, np.ndarray]:
+def preview_trimap(photo_file: Any, sources: TrimapSources) -> tuple[np.ndarray, np.ndarray]:
     """Trimap of the current tab and its overlay on the photo."""
     photo = load_photo(photo_file)
-    trimap = trimap_for_source(photo, source, *tab_values)
+    trimap = trimap_for_source(photo, sources)
     return overlay_trimap(photo, trimap), trimap
 
 
@@ -427,8 +454,7 @@ def composite_picture(kept: Mapping[str, Any], colour: str | None, picture: Any)
 def run_page(
     registry: EngineRegistry,
     photo_file: Any,
-    source: str,
-    tab_values: Sequence[Any],
+    sources: TrimapSources,
     engine: str,
     colour: str | None,
     background_picture: Any,
@@ -439,7 +465,7 @@ def run_page(
     report = progress or (lambda fraction, text: None)
     report(0.02, "Reading the photo and the trimap")
     photo = load_photo(photo_file)
-    trimap = trimap_for_source(photo, source, *tab_values)
+    trimap = trimap_for_source(photo, sources)
     outcome = matte_arrays(registry, engine, photo, trimap, progress=report)
     result = outcome.result
     paths = write_result_files(outcome, _stem(photo_file))

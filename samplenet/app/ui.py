@@ -6,14 +6,15 @@ and in tests (engines passed in).
 """
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
-from typing import Any
 
 import gradio as gr
-import numpy as np
 
-from . import handlers
-from .engines import ENGINE_CHOICES, EngineRegistry
+from . import actions, gpu
+from .engines import EngineRegistry
+from .handlers import DEFAULT_BAND_WIDTH
+from .page import Page
 from .trimap_tools import MAX_BAND_WIDTH
 
 TITLE = "SampleNet Matting"
@@ -78,7 +79,7 @@ def build_demo(registry: EngineRegistry, examples: list[list[str]] | None = None
     """The whole app for ``registry``'s engines; ``examples`` defaults to the
     pairs in ``examples/``."""
     examples = example_pairs() if examples is None else examples
-    registry_engines = registry.available
+    gpu.serve(registry)
 
     with gr.Blocks(title=TITLE, delete_cache=(3600, 3600)) as demo:
         gr.Markdown(INTRO)
@@ -121,14 +122,15 @@ def build_demo(registry: EngineRegistry, examples: list[list[str]] | None = None
                         gr.Markdown(AUTO_HELP)
                         strokes = _editor(["#ffffff", "#000000", "#ff0000"], "Strokes", "strokes")
                         band = gr.Slider(
-                            1, MAX_BAND_WIDTH, value=12, step=1, label="Unknown band width (pixels each side)"
+                            1, MAX_BAND_WIDTH, value=DEFAULT_BAND_WIDTH, step=1,
+                            label="Unknown band width (pixels each side)",
                         )
                         touch_up = gr.Button("Touch up this trimap with the brushes")
                     with gr.Tab("Upload trimap", id="upload") as upload_tab:
                         gr.Markdown(UPLOAD_HELP)
                         uploaded.render()
                 engine = gr.Radio(
-                    registry_engines, value="auto", label="Engine",
+                    registry.available, value="auto", label="Engine",
                     info=f"auto = {registry.default_name} on this server",
                 )
                 with gr.Row():
@@ -154,114 +156,45 @@ def build_demo(registry: EngineRegistry, examples: list[list[str]] | None = None
                         label="SampleNet's sampled background", format="png", interactive=False, visible=False
                     )
 
-        tab_inputs = [sketch, unpainted, strokes, band, uploaded]
-
-        # ---- keeping the editors and the active tab in step with the photo
-        def photo_into_editors(path: str | None):
-            value = None if not path else {"background": path, "layers": [], "composite": path}
-            return value, value
-
-        photo.change(photo_into_editors, photo, [sketch, strokes], api_visibility="private",
-                     concurrency_limit=None)
-        for tab, name in ((sketch_tab, "sketch"), (auto_tab, "auto"), (upload_tab, "upload")):
-            tab.select(lambda name=name: name, None, source, api_visibility="private", concurrency_limit=None)
-
-        def trimap_uploaded(path: str | None):
-            if not path:
-                return gr.skip(), gr.skip()
-            return gr.Tabs(selected="upload"), "upload"
-
-        uploaded.change(trimap_uploaded, uploaded, [tabs, source], api_visibility="private",
-                        concurrency_limit=None)
-
-        # ---- trimap preview and touch-up
-        def on_preview(photo_path, source_name, *values):
-            picture, _ = handlers.preview_trimap(photo_path, source_name, *values)
-            return picture
-
-        preview.click(on_preview, [photo, source, *tab_inputs], overlay, api_visibility="private",
-                      concurrency_limit=2)
-
-        @handlers.user_errors
-        def on_touch_up(photo_path, strokes_value, band_width):
-            value, _, picture = handlers.touch_up(photo_path, strokes_value, band_width)
-            return value, gr.Tabs(selected="sketch"), "sketch", picture
-
-        touch_up.click(on_touch_up, [photo, strokes, band], [sketch, tabs, source, overlay],
-                       api_visibility="private", concurrency_limit=2)
-
-        # ---- matting
-        @handlers.user_errors
-        def on_run(photo_path, source_name, sketch_value, unpainted_as, strokes_value, band_width,
-                   upload_path, engine_name, colour_value, backdrop_path, progress=gr.Progress()):
-            page = handlers.run_page(
-                registry, photo_path, source_name,
-                (sketch_value, unpainted_as, strokes_value, band_width, upload_path),
-                engine_name, colour_value, backdrop_path,
-                progress=lambda fraction, text: progress(fraction, desc=text),
-            )
-            for note in page.notes:
-                gr.Warning(note)
-            show_samples = page.sampled_foreground is not None
-            return (
-                page.overlay, page.alpha, page.cutout_preview, [page.cutout_file, page.alpha_file],
-                page.composite, page.before_after,
-                gr.Image(value=page.sampled_foreground, visible=show_samples),
-                gr.Image(value=page.sampled_background, visible=show_samples),
-                page.status, page.kept,
-            )
-
-        run.click(
-            on_run,
-            [photo, source, *tab_inputs, engine, colour, backdrop],
-            [overlay, alpha, cutout, downloads, composite, slider, sampled_fg, sampled_bg, status, kept],
-            api_visibility="private",
-            concurrency_id=GPU_QUEUE,
-            concurrency_limit=1,
+        page = Page(
+            photo=photo, tabs=tabs, source=source, sketch=sketch, unpainted=unpainted, strokes=strokes,
+            band=band, uploaded=uploaded, engine=engine, status=status, overlay=overlay, alpha=alpha,
+            cutout=cutout, downloads=downloads, colour=colour, backdrop=backdrop, composite=composite,
+            slider=slider, sampled_fg=sampled_fg, sampled_bg=sampled_bg, kept=kept,
         )
-
-        @handlers.user_errors
-        def on_new_background(kept_value: Any, colour_value: str, backdrop_path: str | None):
-            if not kept_value:
-                return gr.skip()
-            return handlers.composite_picture(kept_value, colour_value, backdrop_path)
-
-        for trigger in (colour.change, backdrop.change):
-            trigger(on_new_background, [kept, colour, backdrop], composite, api_visibility="private",
-                    concurrency_limit=None)
-
-        # ---- the API for programs (gradio_client / HF API); no visible controls
-        with gr.Group(visible=False):
-            api_image = gr.File(label="image")
-            api_trimap = gr.File(label="trimap")
-            api_engine = gr.Dropdown(list(ENGINE_CHOICES), value="auto", label="engine")
-            api_alpha = gr.File(label="alpha")
-            api_cutout = gr.File(label="cutout")
-            api_fg = gr.File(label="foreground")
-            api_bg = gr.File(label="background")
-            api_details = gr.JSON(label="details")
-            api_mask = gr.File(label="mask")
-            api_band = gr.Number(value=10, label="band_width")
-            api_trimap_out = gr.File(label="trimap")
-            matte_button = gr.Button("matte")
-            trimap_button = gr.Button("trimap")
-
-        def matte(image: str, trimap: str, engine: str = "auto"):
-            """Matte a photo with a trimap. Returns the alpha matte (8-bit grey PNG, the photo's size),
-            the RGBA cut-out PNG, the foreground and background colour PNGs and a details dict."""
-            return handlers.matte_files(registry, image, trimap, engine)
-
-        def trimap(image: str, mask: str, band_width: float = 10):
-            """Build a trimap PNG from a photo and a mask (white = subject) with an unknown band of
-            band_width pixels on each side of the mask's outline."""
-            return handlers.trimap_file_from_mask(image, mask, band_width)
-
-        matte_button.click(
-            matte, [api_image, api_trimap, api_engine], [api_alpha, api_cutout, api_fg, api_bg, api_details],
-            api_name="matte", concurrency_id=GPU_QUEUE, concurrency_limit=1,
-        )
-        trimap_button.click(trimap, [api_image, api_mask, api_band], api_trimap_out, api_name="trimap",
-                            concurrency_limit=2)
+        _wire(demo, page, registry, {"sketch": sketch_tab, "auto": auto_tab, "upload": upload_tab},
+              preview, touch_up, run)
 
     demo.queue(default_concurrency_limit=1)
     return demo
+
+
+def _wire(demo: gr.Blocks, page: Page, registry: EngineRegistry, tab_of: dict[str, gr.Tab],
+          preview: gr.Button, touch_up: gr.Button, run: gr.Button) -> None:
+    """Connect the page's events to :mod:`.actions` (all private: programs use the API)."""
+    quick = {"api_visibility": "private", "concurrency_limit": None}
+    page.photo.change(partial(actions.photo_into_editors, page), {page.photo}, [page.sketch, page.strokes],
+                      **quick)
+    for name, tab in tab_of.items():
+        tab.select(partial(actions.select_source, name), None, page.source, **quick)
+    page.uploaded.change(partial(actions.trimap_uploaded, page), {page.uploaded}, [page.tabs, page.source],
+                         **quick)
+    preview.click(partial(actions.preview, page), page.trimap_inputs, page.overlay,
+                  api_visibility="private", concurrency_limit=2)
+    touch_up.click(partial(actions.touch_up, page), {page.photo, page.strokes, page.band},
+                   [page.sketch, page.tabs, page.source, page.overlay], api_visibility="private",
+                   concurrency_limit=2)
+    run.click(
+        partial(actions.cut_out, page, registry),
+        page.trimap_inputs | {page.engine, page.colour, page.backdrop},
+        [page.overlay, page.alpha, page.cutout, page.downloads, page.composite, page.slider,
+         page.sampled_fg, page.sampled_bg, page.status, page.kept],
+        api_visibility="private", concurrency_id=GPU_QUEUE, concurrency_limit=1,
+    )
+    for trigger in (page.colour.change, page.backdrop.change):
+        trigger(partial(actions.new_background, page), {page.kept, page.colour, page.backdrop},
+                page.composite, **quick)
+
+    # The API for programs (gradio_client, the HF API): no components of its own.
+    gr.api(actions.matte, api_name="matte", concurrency_id=GPU_QUEUE, concurrency_limit=1)
+    gr.api(actions.trimap, api_name="trimap", concurrency_limit=2)
