@@ -325,10 +325,12 @@ def test_registry_from_environment_starts_weight_free_with_a_notice(monkeypatch,
     monkeypatch.setenv("SAMPLENET_WEIGHTS", str(tmp_path / "no-weights-here"))
     registry = EngineRegistry.from_environment()
     assert registry.available == ["auto", "classical"]
-    assert "weight-free" in registry.notice and "could not be loaded" in registry.notice
-    assert "no-weights-here" in registry.notice and "samplenet convert" in registry.notice
+    # visitors get one line: which engine runs; the operator gets the reason and the remedy
+    assert "weight-free" in registry.notice and "SAMPLENET_WEIGHTS" not in registry.notice
+    assert "could not be loaded" in registry.operator_note and "no-weights-here" in registry.operator_note
+    assert "samplenet convert" in registry.operator_note
     monkeypatch.delenv("SAMPLENET_WEIGHTS")
-    assert "SAMPLENET_WEIGHTS is not set" in EngineRegistry.from_environment().notice
+    assert "SAMPLENET_WEIGHTS is not set" in EngineRegistry.from_environment().operator_note
 
 
 # ---------------------------------------------------------------- with SampleNet loaded
@@ -375,10 +377,17 @@ def test_touch_up_hands_the_auto_trimap_to_the_sketch_brushes(files):
     strokes[22:26, 28:36] = (255, 255, 255, 255)
     strokes[2:4, 2:60] = (0, 0, 0, 255)
     value, trimap, picture = handlers.touch_up(files["image"], _editor_value([strokes]), 3)
-    assert value["background"] == files["image"] and picture.shape == (48, 64, 3)
     image = files["arrays"][0]
-    # what the Sketch tab reads back from that layer is the same trimap
-    assert np.array_equal(handlers.sketch_trimap(image, value, "background"), trimap)
+    # the editor shows one picture, the trimap tinted on the photo: nothing to drift apart
+    assert value["layers"] == [] and np.array_equal(value["background"], overlay_trimap(image, trimap))
+    assert np.array_equal(picture, value["background"])
+    # untouched, the Sketch tab reads back the same trimap; a stroke changes only what it covers
+    assert np.array_equal(handlers.sketch_trimap(image, value, "background", base=trimap), trimap)
+    stroke = np.zeros((48, 64, 4), np.uint8)
+    stroke[0:2, 0:10] = (255, 255, 255, 255)
+    touched = handlers.sketch_trimap(image, _editor_value([stroke]), "unknown", base=trimap)
+    assert np.all(touched[0:2, 0:10] == 255)
+    assert np.array_equal(touched[2:], trimap[2:]) and np.array_equal(touched[:2, 10:], trimap[:2, 10:])
     with pytest.raises(MattingInputError, match="Nothing is marked"):
         handlers.touch_up(files["image"], _editor_value([]), 3)
 

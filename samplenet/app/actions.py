@@ -22,9 +22,16 @@ def _editor_value(path: str | None) -> dict | None:
 
 
 def photo_into_editors(page: Page, values: Values) -> Values:
-    """The photo becomes the background of both brush editors."""
+    """The photo (a visitor's or a sample's) becomes the background of both
+    brush editors, and a trimap being touched up no longer applies."""
     value = _editor_value(values[page.photo])
-    return {page.sketch: value, page.strokes: value}
+    return {page.sketch: value, page.strokes: value, page.sketch_base: None}
+
+
+def new_photo(page: Page, values: Values) -> Values:
+    """The visitor gave a photo of their own: no trimap of another photo
+    (a sample's) may stay behind, and drawing starts on the Sketch tab."""
+    return {page.uploaded: None, page.tabs: gr.Tabs(selected="sketch"), page.source: "sketch"}
 
 
 def select_source(name: str) -> str:
@@ -46,11 +53,14 @@ def preview(page: Page, values: Values) -> Values:
 
 
 @handlers.user_errors
-def touch_up(page: Page, values: Values) -> Values:
-    """Auto tab's "Touch up": the automatic trimap into the Sketch brushes."""
-    value, _, overlay = handlers.touch_up(values[page.photo], values[page.strokes], values[page.band])
-    return {page.sketch: value, page.tabs: gr.Tabs(selected="sketch"), page.source: "sketch",
-            page.overlay: overlay}
+def touch_up(page: Page, values: Values, progress: gr.Progress = gr.Progress()) -> Values:
+    """Auto tab's "Touch up": the automatic trimap, tinted on the photo, into
+    the Sketch editor; the brushes paint over it."""
+    progress(0.1, desc="Segmenting the photo from your strokes")
+    value, trimap, overlay = handlers.touch_up(values[page.photo], values[page.strokes], values[page.band])
+    progress(0.9, desc="Handing the trimap to the brushes")
+    return {page.sketch: value, page.sketch_base: trimap, page.tabs: gr.Tabs(selected="sketch"),
+            page.source: "sketch", page.overlay: overlay}
 
 
 @handlers.user_errors
@@ -63,16 +73,17 @@ def cut_out(page: Page, registry: Any, values: Values, progress: gr.Progress = g
     )
     for note in result.notes:
         gr.Warning(note)
+    files = result.files
     show_samples = result.sampled_foreground is not None
     return {
-        page.overlay: result.overlay,
-        page.alpha: result.alpha,
-        page.cutout: result.cutout_preview,
-        page.downloads: [result.cutout_file, result.alpha_file],
-        page.composite: result.composite,
-        page.slider: result.before_after,
-        page.sampled_fg: gr.Image(value=result.sampled_foreground, visible=show_samples),
-        page.sampled_bg: gr.Image(value=result.sampled_background, visible=show_samples),
+        page.alpha: files["alpha"],
+        page.cutout: files["preview"],
+        page.composite: files["composite"],
+        page.downloads: [files["cutout"], files["alpha"], files["composite"]],
+        page.overlay: files["overlay"],
+        page.slider: (files["photo"], files["preview"]),
+        page.sampled_fg: gr.Image(value=files["foreground"] if show_samples else None, visible=show_samples),
+        page.sampled_bg: gr.Image(value=files["background"] if show_samples else None, visible=show_samples),
         page.status: result.status,
         page.kept: result.kept,
     }
@@ -84,7 +95,7 @@ def new_background(page: Page, values: Values) -> Values:
     kept = values[page.kept]
     if not kept:
         return {}
-    return {page.composite: handlers.composite_picture(kept, values[page.colour], values[page.backdrop])}
+    return {page.composite: handlers.composite_file(kept, values[page.colour], values[page.backdrop])}
 
 
 # --------------------------------------------------------------------------- the API for programs

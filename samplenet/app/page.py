@@ -18,6 +18,7 @@ class Page:
     tabs: gr.Tabs
     source: gr.State
     sketch: gr.ImageEditor
+    sketch_base: gr.State
     unpainted: gr.Radio
     strokes: gr.ImageEditor
     band: gr.Slider
@@ -39,7 +40,7 @@ class Page:
     @property
     def trimap_inputs(self) -> set[Any]:
         """What :meth:`trimap_sources` reads, with the photo."""
-        return {self.photo, self.source, self.sketch, self.unpainted, self.strokes, self.band, self.uploaded}
+        return {self.photo, self.source, self.sketch, self.sketch_base, self.unpainted, self.strokes, self.band, self.uploaded}
 
     def trimap_sources(self, values: dict[Any, Any]) -> TrimapSources:
         """The trimap tabs' values (from a dict keyed by component) by name."""
@@ -47,6 +48,7 @@ class Page:
             source=values[self.source],
             sketch=values[self.sketch],
             unpainted=values[self.unpainted],
+            sketch_base=values[self.sketch_base],
             auto=AutoInputs(strokes=values[self.strokes], band_width=values[self.band]),
             upload=values[self.uploaded],
         )
