@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import os
 
-from samplenet.app import EngineRegistry, build_demo
+from samplenet.app import LAUNCH_OPTIONS, EngineRegistry, build_demo
 
 logging.basicConfig(level=os.environ.get("SAMPLENET_LOG_LEVEL", "INFO"))
 
@@ -19,4 +19,4 @@ demo = build_demo(registry)
 
 if __name__ == "__main__":
     # Uploads larger than this are refused by the server before any decoding.
-    demo.launch(max_file_size=os.environ.get("SAMPLENET_MAX_UPLOAD", "100mb"))
+    demo.launch(max_file_size=os.environ.get("SAMPLENET_MAX_UPLOAD", "100mb"), **LAUNCH_OPTIONS)

@@ -15,10 +15,10 @@ def free_port() -> int:
 def launch_app(registry):
     """Serve the app for ``registry`` on a free port without blocking;
     returns the Gradio ``Blocks`` (close it when done)."""
-    from samplenet.app import build_demo
+    from samplenet.app import LAUNCH_OPTIONS, build_demo
 
     demo = build_demo(registry)
-    demo.launch(prevent_thread_lock=True, server_port=free_port(), quiet=True)
+    demo.launch(prevent_thread_lock=True, server_port=free_port(), quiet=True, **LAUNCH_OPTIONS)
     return demo
 
 

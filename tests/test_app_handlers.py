@@ -418,3 +418,21 @@ def test_a_mostly_unknown_trimap_runs_but_the_visitor_is_told(registry, files):
     assert outcome.result.alpha.shape == (48, 64)
     assert any("marked unknown" in note for note in outcome.notes)
     assert not handlers.matte_arrays(registry, "classical", image, trimap).notes
+
+
+def test_every_picture_is_written_before_progress_says_done(registry, files):
+    """The page shows files, not arrays Gradio would still have to encode
+    after the bar reached 100 %; each is named after the photo."""
+    from samplenet.app.storage import output_root
+
+    written_when_done = []
+
+    def progress(fraction, text):
+        if fraction >= 1.0:
+            written_when_done.extend(str(p) for p in output_root().rglob("*.png"))
+
+    page = handlers.run_page(registry, files["image"], _upload(files), "classical", "#ffffff", None,
+                             progress=progress)
+    assert {"alpha", "cutout", "preview", "composite", "overlay", "photo"} <= set(page.files)
+    for kind, path in page.files.items():
+        assert path in written_when_done and os.path.basename(path) == f"disc_{kind}.png"
