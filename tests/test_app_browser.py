@@ -279,3 +279,32 @@ def test_touch_up_shows_the_auto_trimap_exactly_on_the_photo(page, tmp_path):
     got = _magenta_box(screen) - np.array([shown[0], shown[1]] * 2)
     got = got / np.array([shown[2] - shown[0], shown[3] - shown[1]] * 2)
     assert np.allclose(got, want, atol=0.02), (got, want)
+
+
+# ------------------------------------------------------------------ defect 6: named brushes
+
+
+def test_the_three_brushes_are_named_choices_and_the_black_one_paints_background(page):
+    _pick_chelsea(page)
+    click(page, _visible_tab("Sketch"))
+    page.wait_for("[...document.querySelectorAll('#sketch canvas')].some(c => c.getBoundingClientRect().width > 0)", 30)
+    names = page.evaluate("[...document.querySelectorAll('#sketch-brush label')].map(l => l.innerText.trim())")
+    assert names == ["Subject (white)", "Fuzzy edge (grey)", "Background (black)"]
+    click(page, "[...document.querySelectorAll('#sketch-brush label')].find(l => l.innerText.includes('Background'))")
+    page.wait_for("[...document.querySelectorAll('#sketch button.color')].some(b => b.classList.contains('selected')"
+                  " && b.style.backgroundColor === 'rgb(0, 0, 0)')", 10)
+    x, y, width, height = _canvas_box(page, "#sketch")  # below the swatch menu, which the stroke closes
+    drag(page, [(x + width * 0.35 + 3 * i, y + height * 0.75) for i in range(0, 30, 3)])
+    page.evaluate("document.querySelector('#preview').click()")
+    dark = page.wait_for(
+        "(() => { const img = document.querySelector('#overlay img');"
+        " if (!img || !img.complete || !img.naturalWidth) return null;"
+        " const c = document.createElement('canvas'); c.width = img.naturalWidth; c.height = img.naturalHeight;"
+        " const g = c.getContext('2d'); g.drawImage(img, 0, 0);"
+        " const d = g.getImageData(0, 0, c.width, c.height).data; let n = 0;"
+        " for (let i = 0; i < d.length; i += 4) if (Math.max(d[i], d[i + 1], d[i + 2]) <= 80) n++;"
+        " return n / (c.width * c.height) || null; })()",  # background is dimmed to 30 %
+        timeout=60,
+    )
+    assert 0.002 < dark < 0.2
+    page.screenshot(str(ARTIFACTS / "desktop_brushes.png"), full_page=False)

@@ -10,14 +10,9 @@ without it.
 from __future__ import annotations
 
 from .engines import ENGINE_CHOICES, EngineRegistry, EngineUnavailableError
+from .launch import LAUNCH_OPTIONS
 
 __all__ = ["ENGINE_CHOICES", "EngineRegistry", "EngineUnavailableError", "LAUNCH_OPTIONS", "build_demo"]
-
-#: What ``demo.launch`` needs besides Gradio's defaults.  ``show_error``: a
-#: malformed API call (a missing argument, a path the server may not read)
-#: gets its one-line reason instead of ``{"error": null}``; the app's own
-#: errors are already worded for callers (see ``handlers.user_errors``).
-LAUNCH_OPTIONS = {"show_error": True}
 
 
 def build_demo(*args, **kwargs):

@@ -53,6 +53,37 @@ API_EXAMPLE_FILES = {"image": "lemur.png", "trimap": "lemur_trimap.png", "mask":
 
 GPU_QUEUE = "gpu"
 
+#: The brushes of each editor as named choices: (words, colour as the editor's swatches write it).
+SKETCH_BRUSHES = [("Subject (white)", "rgb(255, 255, 255)"), ("Fuzzy edge (grey)", "rgb(128, 128, 128)"),
+                  ("Background (black)", "rgb(0, 0, 0)")]
+STROKE_BRUSHES = [("Subject (white)", "rgb(255, 255, 255)"), ("Background (black)", "rgb(0, 0, 0)"),
+                  ("Box (red loop)", "rgb(255, 0, 0)")]
+
+
+
+def _pick_brush_js(editor_id: str) -> str:
+    """Browser-side: choose the editor's brush tool and the swatch of the
+    picked colour (the editor has no Python API for its current colour)."""
+    return f"""(colour) => {{
+        const editor = document.querySelector('#{editor_id}');
+        if (!editor) return;
+        const button = (label) => [...editor.querySelectorAll('button')].find(b => b.getAttribute('aria-label') === label);
+        const swatch = () => [...editor.querySelectorAll('button.color')].find(b => b.style.backgroundColor === colour);
+        const brush = button('Brush');
+        if (brush && !brush.classList.contains('highlight')) brush.click();
+        setTimeout(() => {{
+            if (!swatch()) {{ const menu = button('Color'); if (menu) menu.click(); }}
+            // the swatch menu stays open, showing the choice, until the next stroke on the photo
+            setTimeout(() => {{ const s = swatch(); if (s) s.click(); }}, 100);
+        }}, 100);
+    }}"""
+
+
+def _brush_choice(choices: list[tuple[str, str]], editor_id: str) -> gr.Radio:
+    picker = gr.Radio(choices, value=choices[0][1], label="Brush", elem_id=f"{editor_id}-brush")
+    picker.input(None, picker, None, js=_pick_brush_js(editor_id))
+    return picker
+
 
 def _editor(colours: list[str], label: str, elem_id: str) -> gr.ImageEditor:
     return gr.ImageEditor(
@@ -119,15 +150,18 @@ def build_demo(registry: EngineRegistry, examples: list[list[str]] | None = None
                 with gr.Tabs(selected="sketch") as tabs:
                     with gr.Tab("Sketch", id="sketch") as sketch_tab:
                         gr.Markdown(SKETCH_HELP)
-                        unpainted = gr.Radio(["unknown", "background"], value="unknown",
-                                             label="Unpainted pixels count as")
-                        sketch = _editor(["#ffffff", "#000000", "#808080"], "Trimap sketch", "sketch")
+                        with gr.Row():
+                            _brush_choice(SKETCH_BRUSHES, "sketch")
+                            unpainted = gr.Radio(["unknown", "background"], value="unknown",
+                                                 label="Unpainted pixels count as")
+                        sketch = _editor(["#ffffff", "#808080", "#000000"], "Trimap sketch", "sketch")
                     with gr.Tab("Auto", id="auto") as auto_tab:
                         gr.Markdown(AUTO_HELP)
                         band = gr.Slider(
                             1, MAX_BAND_WIDTH, value=DEFAULT_BAND_WIDTH, step=1,
                             label="Unknown band width (pixels each side)",
                         )
+                        _brush_choice(STROKE_BRUSHES, "strokes")
                         strokes = _editor(["#ffffff", "#000000", "#ff0000"], "Strokes", "strokes")
                         touch_up = gr.Button("Touch up this trimap with the brushes", elem_id="touch-up")
                     with gr.Tab("Upload", id="upload") as upload_tab:
