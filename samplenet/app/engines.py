@@ -30,8 +30,7 @@ HOW_TO_ENABLE_SAMPLENET = (
 
 #: The one line visitors read when SampleNet is not loaded.
 WEIGHT_FREE_NOTICE = (
-    "**Engine: weight-free classical matting.** SampleNet's trained weights are not loaded on this "
-    "server, so cut-outs come from a classical method, not from the network."
+    "**Engine: weight-free classical matting** (SampleNet's trained weights are not loaded here)."
 )
 
 
