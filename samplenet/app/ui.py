@@ -42,8 +42,8 @@ AUTO_HELP = (
 )
 UPLOAD_HELP = "A grey image the photo's size: 0 = background, 255 = subject, anything else = unknown."
 
-RUN_IT_YOURSELF = f"""The page and its API run anywhere: `pip install samplenet`, then `python app.py`
-(README: "The app"). {HOW_TO_ENABLE_SAMPLENET} Each run has a time budget of
+RUN_IT_YOURSELF = f"""The page and its API run anywhere: in a clone of the repository, `pip install -e .`
+then `python app.py` (README: "Run it yourself"). {HOW_TO_ENABLE_SAMPLENET} Each run has a time budget of
 `SAMPLENET_APP_RUN_SECONDS` (default {DEFAULT_RUN_SECONDS} s); past it the run is cut short and the
 page says so.
 """
