@@ -93,6 +93,7 @@ def _cut_out_and_wait(page) -> list[int]:
 def test_photo_tools_and_cut_out_are_on_the_first_desktop_screen_with_results_beside(server_and_browser):
     url, browser = server_and_browser
     page = _open(browser, url, DESKTOP)
+    time.sleep(2)  # the editor's canvas paints after it appears
     page.screenshot(str(ARTIFACTS / "desktop_first_screen.png"), full_page=False)
     photo, sketch, run, alpha = (_rect(page, f"document.querySelector('{s}')")
                                  for s in ("#photo", "#sketch", "#run", "#alpha"))
@@ -105,6 +106,7 @@ def test_photo_tools_and_cut_out_are_on_the_first_desktop_screen_with_results_be
 def test_on_a_phone_cut_out_directly_follows_the_editor_and_every_tab_shows(server_and_browser):
     url, browser = server_and_browser
     page = _open(browser, url, PHONE, mobile=True)
+    time.sleep(2)
     page.screenshot(str(ARTIFACTS / "phone_first_screen.png"), full_page=False)
     page.screenshot(str(ARTIFACTS / "phone_full.png"))
     sketch, run = _rect(page, "document.querySelector('#sketch')"), _rect(page, "document.querySelector('#run')")
