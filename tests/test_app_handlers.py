@@ -436,3 +436,20 @@ def test_every_picture_is_written_before_progress_says_done(registry, files):
     assert {"alpha", "cutout", "preview", "composite", "overlay", "photo"} <= set(page.files)
     for kind, path in page.files.items():
         assert path in written_when_done and os.path.basename(path) == f"disc_{kind}.png"
+
+
+# ---------------------------------------------------------------- the one GPU function
+
+
+def test_the_gpu_function_runs_the_served_registry_and_is_plain_without_spaces(registry, files):
+    from samplenet.app import gpu
+
+    if gpu.spaces is None:  # CI and laptops: nothing is decorated
+        assert gpu.on_gpu(len) is len and not gpu.ON_ZERO_GPU
+    image, trimap, _ = files["arrays"]
+    gpu.serve(registry)
+    assert gpu.served() is registry
+    assert gpu.run_engine("auto", image, trimap).engine == "classical"
+    gpu.serve(None)
+    with pytest.raises(RuntimeError, match="build_demo"):
+        gpu.run_engine("auto", image, trimap)

@@ -44,7 +44,7 @@ def on_gpu(fn: Callable[..., Any]) -> Callable[..., Any]:
     return spaces.GPU(duration=GPU_SECONDS)(fn) if spaces is not None else fn
 
 
-def serve(registry: "EngineRegistry") -> None:
+def serve(registry: "EngineRegistry | None") -> None:
     """Make ``registry`` the one :func:`run_engine` runs (one per process: the page's)."""
     global _served
     _served = registry

@@ -2,7 +2,7 @@
 name rather than by their position in an inputs or outputs list."""
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Any
 
 import gradio as gr
@@ -52,7 +52,3 @@ class Page:
             auto=AutoInputs(strokes=values[self.strokes], band_width=values[self.band]),
             upload=values[self.uploaded],
         )
-
-    def components(self) -> list[Any]:
-        """All of them, in field order."""
-        return [getattr(self, f.name) for f in fields(self)]
