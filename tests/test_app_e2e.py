@@ -115,6 +115,7 @@ def test_use_via_api_shows_a_photo_and_trimap_example_and_describes_each_paramet
     endpoints = client.view_api(return_format="dict", print_info=False)["named_endpoints"]
     matte = {p["parameter_name"]: p for p in endpoints["/matte"]["parameters"]}
     assert matte["image"]["example_input"]["path"] == "lemur.png"
+    assert [p["label"] for p in endpoints["/matte"]["parameters"]] == ["image", "trimap", "engine"]
     assert matte["trimap"]["example_input"]["path"] == "lemur_trimap.png"
     assert "unknown" in matte["trimap"]["python_type"]["description"]
     assert "classical" in matte["engine"]["python_type"]["description"]

@@ -261,8 +261,11 @@ def _document(dependency: gr.events.Dependency, fn: Callable) -> None:
     blocks = gr.context.get_blocks_context()
     inputs = blocks.fns[dependency["id"]].inputs if blocks is not None else []
     for name, component in zip(descriptions, inputs):
+        component.label = name  # not gr.api's "1st", "2nd", ...
         component._api_info = dict(component._api_info, additional_description=descriptions[name])
         if name in API_EXAMPLE_FILES:
-            file_name = API_EXAMPLE_FILES[name]  # what handle_file("lemur.png") sends
-            example = {"path": file_name, "orig_name": file_name, "meta": {"_type": "gradio.FileData"}}
+            # the page writes a FileData with a url as handle_file('<url>'): here a file of the caller's
+            file_name = API_EXAMPLE_FILES[name]
+            example = {"path": file_name, "url": file_name, "orig_name": file_name,
+                       "meta": {"_type": "gradio.FileData"}}
             component.example_payload = component.example_value = lambda example=example: example
