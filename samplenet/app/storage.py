@@ -1,6 +1,6 @@
 """Where the app writes the files it hands out, and the bound on that folder.
 
-Every request gets a fresh folder under ``<tmp>/samplenet-app``.  Before a
+Every request gets a fresh folder under ``<tmp>/gradio/samplenet-app``.  Before a
 new one is made, :func:`prune` removes request folders older than an hour
 and then, oldest first, as many as it takes to bring the whole folder under
 ``SAMPLENET_APP_OUTPUT_MB`` (default :data:`DEFAULT_OUTPUT_MB`): one rule for
@@ -8,6 +8,7 @@ age and size, so a busy Space cannot fill its disk with results.
 """
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 import time
@@ -22,8 +23,13 @@ DEFAULT_OUTPUT_MB = 500
 
 
 def output_root() -> Path:
-    """The folder that holds every request's folder."""
-    return Path(tempfile.gettempdir()) / "samplenet-app"
+    """The folder that holds every request's folder: inside Gradio's own
+    file folder (``GRADIO_TEMP_DIR``, default ``<tmp>/gradio``, the rule of
+    ``gradio.utils.get_upload_folder``), because Gradio serves files from
+    there as they are and copies any other file it hands out into it, which
+    would keep a second, unbounded copy of every result."""
+    gradio_files = os.environ.get("GRADIO_TEMP_DIR") or (Path(tempfile.gettempdir()) / "gradio").resolve()
+    return Path(gradio_files) / "samplenet-app"
 
 
 def max_bytes_from_env() -> int:
