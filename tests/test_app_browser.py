@@ -56,6 +56,8 @@ def _open(browser: HeadlessChromium, url: str, size=DESKTOP, mobile: bool = Fals
 def page(server_and_browser):
     """The app freshly loaded at desktop size for each test."""
     url, browser = server_and_browser
+    browser.send("Browser.grantPermissions", {"permissions": ["clipboardReadWrite", "clipboardSanitizedWrite"],
+                                              "origin": url.rstrip("/")}, browser=True)  # for Share's link
     return _open(browser, url)
 
 
@@ -142,12 +144,9 @@ def test_pick_a_sample_cut_out_download_by_name_and_share_the_result(page):
     assert composite.endswith("chelsea_composite.png")
     names = page.evaluate("document.querySelector('#downloads').innerText").replace("\n.png", ".png")
     assert "chelsea_cutout.png" in names and "chelsea_composite.png" in names
-    # Share: the deep link Gradio makes for this session re-opens this result on a fresh page
-    link = page.evaluate(
-        "fetch('gradio_api/deep_link?session_hash=' + window.__gradio_session_hash__)"
-        ".then(r => r.text()).then(t => { const u = new URL(location.href);"
-        " u.searchParams.set('deep_link', t.replace(/^\"|\"$/g, '')); return u.toString(); })"
-    )
+    # Share: the button copies a Gradio deep link; opened on a fresh page it shows this result
+    click(page, "[...document.querySelectorAll('button')].find(b => b.innerText.includes('Share this result'))")
+    link = page.wait_for("navigator.clipboard.readText().then(t => t.includes('deep_link=') ? t : null)", 20)
     assert "deep_link=" in link
     page.goto("about:blank")
     page.goto(link)
