@@ -60,7 +60,6 @@ STROKE_BRUSHES = [("Subject (white)", "rgb(255, 255, 255)"), ("Background (black
                   ("Box (red loop)", "rgb(255, 0, 0)")]
 
 
-
 def _pick_brush_js(editor_id: str) -> str:
     """Browser-side: choose the editor's brush tool and the swatch of the
     picked colour (the editor has no Python API for its current colour)."""
@@ -80,6 +79,7 @@ def _pick_brush_js(editor_id: str) -> str:
 
 
 def _brush_choice(choices: list[tuple[str, str]], editor_id: str) -> gr.Radio:
+    """The editor's brushes as visible, named choices (Gradio hides them behind its colour button)."""
     picker = gr.Radio(choices, value=choices[0][1], label="Brush", elem_id=f"{editor_id}-brush")
     picker.input(None, picker, None, js=_pick_brush_js(editor_id))
     return picker
