@@ -11,7 +11,7 @@ import logging
 import os
 
 import samplenet
-from samplenet.app import EngineRegistry, build_demo
+from samplenet.app import LAUNCH_OPTIONS, EngineRegistry, build_demo
 
 logging.basicConfig(level=os.environ.get("SAMPLENET_LOG_LEVEL", "INFO"))
 
@@ -21,4 +21,4 @@ demo = build_demo(registry)
 
 if __name__ == "__main__":
     # Uploads larger than this are refused by the server before any decoding.
-    demo.launch(max_file_size=os.environ.get("SAMPLENET_MAX_UPLOAD", "100mb"))
+    demo.launch(max_file_size=os.environ.get("SAMPLENET_MAX_UPLOAD", "100mb"), **LAUNCH_OPTIONS)

@@ -59,8 +59,8 @@ class HeadlessChromium:
                                  browser=True)["sessionId"]
         self.send("Page.enable")
         self.send("Runtime.enable")
-        self.send("Emulation.setDeviceMetricsOverride",
-                  {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False})
+        self.viewport(width, height)
+        self.send("DOM.enable")
 
     # -- protocol ---------------------------------------------------------------------
     def _read_message(self) -> dict:
@@ -86,6 +86,12 @@ class HeadlessChromium:
                 return reply.get("result", {})
 
     # -- conveniences -----------------------------------------------------------------
+    def viewport(self, width: int, height: int, mobile: bool = False) -> None:
+        """Emulate a screen of ``width`` x ``height`` CSS pixels (a phone with ``mobile``)."""
+        self.send("Emulation.setDeviceMetricsOverride",
+                  {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": mobile})
+        self.send("Emulation.setTouchEmulationEnabled", {"enabled": mobile})
+
     def goto(self, url: str) -> None:
         self.send("Page.navigate", {"url": url})
 
@@ -107,8 +113,18 @@ class HeadlessChromium:
                 raise TimeoutError(f"timed out after {timeout:.0f} s waiting for: {expression}")
             time.sleep(interval)
 
-    def screenshot(self, path: str) -> None:
-        data = self.send("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True})["data"]
+    def set_files(self, selector: str, paths: list[str]) -> None:
+        """Choose ``paths`` in the ``<input type=file>`` that ``selector`` finds,
+        as a visitor picking files does (the page sees change/upload events)."""
+        root = self.send("DOM.getDocument", {"depth": 0})["root"]["nodeId"]
+        node = self.send("DOM.querySelector", {"nodeId": root, "selector": selector})["nodeId"]
+        if not node:
+            raise RuntimeError(f"no element matches {selector!r}")
+        self.send("DOM.setFileInputFiles", {"nodeId": node, "files": paths})
+
+    def screenshot(self, path: str, full_page: bool = True) -> None:
+        """A PNG of the whole page, or of the visible screen only."""
+        data = self.send("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": full_page})["data"]
         with open(path, "wb") as handle:
             handle.write(base64.b64decode(data))
 
@@ -138,9 +154,11 @@ class HeadlessChromium:
 
 def click(browser: HeadlessChromium, element_js: str) -> None:
     """A real mouse click at the centre of the element ``element_js``
-    evaluates to (Svelte widgets such as tabs ignore synthetic clicks)."""
+    evaluates to, scrolled into view first (Svelte widgets such as tabs
+    ignore synthetic clicks)."""
     x, y = browser.evaluate(
-        f"(() => {{ const e = {element_js}; const r = e.getBoundingClientRect();"
+        f"(() => {{ const e = {element_js}; e.scrollIntoView({{block: 'center'}});"
+        " const r = e.getBoundingClientRect();"
         " return [r.x + r.width / 2, r.y + r.height / 2]; })()"
     )
     browser.send("Input.dispatchMouseEvent", {"type": "mouseMoved", "x": x, "y": y})

@@ -12,12 +12,23 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def launch_weight_free_app(notice: str):
-    """Build the app around the classical engine and serve it on a free port
-    without blocking; returns the Gradio ``Blocks`` (close it when done)."""
-    from samplenet.app import EngineRegistry, build_demo
+def launch_app(registry):
+    """Serve the app for ``registry`` on a free port without blocking;
+    returns the Gradio ``Blocks`` (close it when done)."""
+    from samplenet.app import LAUNCH_OPTIONS, build_demo
+
+    demo = build_demo(registry)
+    demo.launch(prevent_thread_lock=True, server_port=free_port(), quiet=True, **LAUNCH_OPTIONS)
+    return demo
+
+
+def launch_weight_free_app():
+    """The app around the classical engine, as a server without weights
+    shows it (the visitors' notice and the operator's note)."""
+    from samplenet.app import EngineRegistry
+    from samplenet.app.engines import HOW_TO_ENABLE_SAMPLENET, WEIGHT_FREE_NOTICE
     from samplenet.engines.classical import ClassicalMatter
 
-    demo = build_demo(EngineRegistry({"classical": ClassicalMatter()}, notice=notice))
-    demo.launch(prevent_thread_lock=True, server_port=free_port(), quiet=True)
-    return demo
+    registry = EngineRegistry({"classical": ClassicalMatter()}, notice=WEIGHT_FREE_NOTICE,
+                              operator_note=f"No SampleNet weights are configured (test). {HOW_TO_ENABLE_SAMPLENET}")
+    return launch_app(registry)

@@ -3,8 +3,11 @@ through ``gradio_client`` exactly as README shows, with a sample and with
 bad inputs (after which the server must still answer good requests)."""
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
+
+import httpx
 
 import numpy as np
 import pytest
@@ -23,7 +26,7 @@ PHOTO, TRIMAP = EXAMPLES / "chelsea.jpg", EXAMPLES / "chelsea_trimap.png"
 
 @pytest.fixture(scope="module")
 def client():
-    demo = launch_weight_free_app(notice="Running weight-free (test)")
+    demo = launch_weight_free_app()
     try:
         yield Client(demo.local_url, verbose=False)
     finally:
@@ -85,7 +88,58 @@ def test_bad_requests_get_named_errors_and_the_server_keeps_serving(client, tmp_
 def test_page_config_has_the_three_trimap_tabs_and_the_notice(client):
     config = client.config
     labels = {c.get("props", {}).get("label") for c in config["components"]}
-    assert {"Sketch", "Auto from strokes or box", "Upload trimap"} <= labels
+    assert {"Sketch", "Auto", "Upload"} <= labels
     assert {"Alpha matte", "Before / after", "Composite"} <= labels
     texts = " ".join(str(c.get("props", {}).get("value", "")) for c in config["components"])
-    assert "Running weight-free (test)" in texts
+    assert "weight-free" in texts
+
+
+# ------------------------------------------------------------------ what API callers read
+
+
+def test_trimap_band_default_is_the_page_default(client):
+    band = client.view_api(return_format="dict", print_info=False)["named_endpoints"]["/trimap"]["parameters"][2]
+    slider = [c["props"] for c in client.config["components"]
+              if c.get("props", {}).get("label", "").startswith("Unknown band width")]
+    assert band["parameter_default"] == slider[0]["value"] == 12
+
+
+def test_refusing_samplenet_reads_as_plain_text(client):
+    with pytest.raises(Exception, match="not available") as caught:
+        client.predict(handle_file(str(PHOTO)), handle_file(str(TRIMAP)), "samplenet", api_name="/matte")
+    message = str(caught.value)
+    assert "&lt;" not in message and "&gt;" not in message and "SAMPLENET_WEIGHTS" in message
+
+
+def test_use_via_api_shows_a_photo_and_trimap_example_and_describes_each_parameter(client):
+    endpoints = client.view_api(return_format="dict", print_info=False)["named_endpoints"]
+    matte = {p["parameter_name"]: p for p in endpoints["/matte"]["parameters"]}
+    assert matte["image"]["example_input"]["path"] == "lemur.png"
+    assert [p["label"] for p in endpoints["/matte"]["parameters"]] == ["image", "trimap", "engine"]
+    assert matte["trimap"]["example_input"]["path"] == "lemur_trimap.png"
+    assert "unknown" in matte["trimap"]["python_type"]["description"]
+    assert "classical" in matte["engine"]["python_type"]["description"]
+    trimap = {p["parameter_name"]: p for p in endpoints["/trimap"]["parameters"]}
+    assert "band" in trimap["band_width"]["python_type"]["description"]
+    assert all(p["python_type"]["description"] for p in trimap.values())
+    assert "sample_file.pdf" not in str(endpoints)
+
+
+def _raw_call(client, data: list) -> dict:
+    """POST a call as plain HTTP (no gradio_client) and read its event stream's error."""
+    base = client.src.rstrip("/")
+    event = httpx.post(f"{base}/gradio_api/call/matte", json={"data": data}).json()
+    stream = httpx.get(f"{base}/gradio_api/call/matte/{event['event_id']}", timeout=30).text
+    assert "event: error" in stream
+    return json.loads(stream.split("data:", 1)[1].strip().splitlines()[0])
+
+
+def test_malformed_raw_http_calls_get_a_reason_not_null(client):
+    photo = handle_file(str(PHOTO))  # a path on the caller's machine, never uploaded
+    not_uploaded = _raw_call(client, [photo, photo, "auto"])["error"]
+    assert "not uploaded" in not_uploaded and "\n" not in not_uploaded
+    wrong_type = _raw_call(client, [7, 7, "auto"])["error"]
+    assert "image" in wrong_type and "not int" in wrong_type and "\n" not in wrong_type
+    # too few values: Gradio's own check answers before ours; its first line says what is wrong
+    too_few = _raw_call(client, [photo])["error"]
+    assert "needed: 3, got: 1" in too_few.splitlines()[0]

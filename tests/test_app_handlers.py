@@ -197,6 +197,14 @@ def test_trimap_from_mask_names_the_problem(files, case, message):
 # ---------------------------------------------------------------- the page
 
 
+def _upload(files):
+    return handlers.TrimapSources("upload", upload=files["trimap"])
+
+
+def _auto(strokes, band_width):
+    return handlers.TrimapSources("auto", auto=handlers.AutoInputs(strokes=strokes, band_width=band_width))
+
+
 def _editor_value(layers):
     return {"background": None, "layers": layers, "composite": None}
 
@@ -204,7 +212,7 @@ def _editor_value(layers):
 def test_preview_of_a_sketch_overlays_the_painted_trimap(files):
     image, trimap, _ = files["arrays"]
     picture, got = handlers.preview_trimap(
-        files["image"], "sketch", _editor_value([trimap_to_layer(trimap, 255)]), "unknown", None, 10, None
+        files["image"], handlers.TrimapSources("sketch", sketch=_editor_value([trimap_to_layer(trimap, 255)]))
     )
     assert np.array_equal(got, trimap)
     assert np.array_equal(picture, overlay_trimap(image, trimap))
@@ -217,13 +225,13 @@ def test_an_editor_layer_file_that_is_not_an_image_is_named(files, tmp_path):
     with pytest.raises(MattingInputError, match="editor layer .*layer.png.* is not an image"):
         handlers.sketch_trimap(image, _editor_value([str(broken)]), "unknown")
     with pytest.raises(gr.Error, match="editor layer 'layer.png' is not an image"):
-        handlers.preview_trimap(files["image"], "sketch", _editor_value([str(broken)]), "unknown", None, 10, None)
+        handlers.preview_trimap(files["image"], handlers.TrimapSources("sketch", sketch=_editor_value([str(broken)])))
 
 
 def test_empty_sketch_canvas_is_a_clear_error(files):
     empty = np.zeros((48, 64, 4), np.uint8)
     with pytest.raises(gr.Error, match="sketch is empty"):
-        handlers.preview_trimap(files["image"], "sketch", _editor_value([empty]), "unknown", None, 10, None)
+        handlers.preview_trimap(files["image"], handlers.TrimapSources("sketch", sketch=_editor_value([empty])))
 
 
 def test_auto_tab_reads_brush_colours_as_foreground_background_and_box(files):
@@ -231,11 +239,11 @@ def test_auto_tab_reads_brush_colours_as_foreground_background_and_box(files):
     strokes = np.zeros((48, 64, 4), np.uint8)
     strokes[22:26, 28:36] = (255, 255, 255, 255)  # on the disc
     strokes[2:4, 2:60] = (0, 0, 0, 255)  # on the background
-    _, got = handlers.preview_trimap(files["image"], "auto", None, "unknown", _editor_value([strokes]), 3, None)
+    _, got = handlers.preview_trimap(files["image"], _auto(_editor_value([strokes]), 3))
     assert np.all(got[22:26, 28:36] == 255) and np.all(got[2:4, 2:60] == 0)
     assert np.mean(got[trimap == 255] == 255) > 0.9 and np.mean(got[trimap == 0] == 0) > 0.8
     with pytest.raises(gr.Error, match="Nothing is marked"):
-        handlers.preview_trimap(files["image"], "auto", None, "unknown", _editor_value([]), 3, None)
+        handlers.preview_trimap(files["image"], _auto(_editor_value([]), 3))
 
 
 def test_auto_tab_box_comes_from_the_red_loop(files):
@@ -252,15 +260,15 @@ def _red_loop():
 
 def test_upload_tab_needs_a_file(files):
     with pytest.raises(gr.Error, match="Upload a trimap"):
-        handlers.preview_trimap(files["image"], "upload", None, "unknown", None, 10, None)
+        handlers.preview_trimap(files["image"], handlers.TrimapSources("upload"))
     with pytest.raises(gr.Error, match="Give a photo"):
-        handlers.preview_trimap(None, "upload", None, "unknown", None, 10, files["trimap"])
+        handlers.preview_trimap(None, _upload(files))
 
 
 def test_run_page_produces_every_picture_at_the_photo_size(registry, files):
     steps = []
     page = handlers.run_page(
-        registry, files["image"], "upload", (None, "unknown", None, 10, files["trimap"]),
+        registry, files["image"], _upload(files),
         "auto", "#0000ff", None, progress=lambda fraction, text: steps.append((fraction, text)),
     )
     image, trimap, _ = files["arrays"]
@@ -279,7 +287,7 @@ def test_run_page_produces_every_picture_at_the_photo_size(registry, files):
 
 def test_new_background_picture_is_fitted_behind_the_subject(registry, files, tmp_path):
     page = handlers.run_page(
-        registry, files["image"], "upload", (None, "unknown", None, 10, files["trimap"]), "classical", None, None
+        registry, files["image"], _upload(files), "classical", None, None
     )
     backdrop = _write(tmp_path / "sky.png", np.full((300, 100, 3), (10, 200, 250), np.uint8))
     composite = handlers.composite_picture(page.kept, "#000000", backdrop)
@@ -317,10 +325,12 @@ def test_registry_from_environment_starts_weight_free_with_a_notice(monkeypatch,
     monkeypatch.setenv("SAMPLENET_WEIGHTS", str(tmp_path / "no-weights-here"))
     registry = EngineRegistry.from_environment()
     assert registry.available == ["auto", "classical"]
-    assert "weight-free" in registry.notice and "could not be loaded" in registry.notice
-    assert "no-weights-here" in registry.notice and "samplenet convert" in registry.notice
+    # visitors get one line: which engine runs; the operator gets the reason and the remedy
+    assert "weight-free" in registry.notice and "SAMPLENET_WEIGHTS" not in registry.notice
+    assert "could not be loaded" in registry.operator_note and "no-weights-here" in registry.operator_note
+    assert "samplenet convert" in registry.operator_note
     monkeypatch.delenv("SAMPLENET_WEIGHTS")
-    assert "SAMPLENET_WEIGHTS is not set" in EngineRegistry.from_environment().notice
+    assert "SAMPLENET_WEIGHTS is not set" in EngineRegistry.from_environment().operator_note
 
 
 # ---------------------------------------------------------------- with SampleNet loaded
@@ -341,7 +351,7 @@ def test_with_weights_auto_is_samplenet_and_the_page_shows_sampled_colours(sampl
     assert samplenet_registry.available == ["auto", "samplenet", "classical"]
     steps = []
     page = handlers.run_page(
-        samplenet_registry, files["image"], "upload", (None, "unknown", None, 10, files["trimap"]),
+        samplenet_registry, files["image"], _upload(files),
         "auto", "#ffffff", None, progress=lambda fraction, text: steps.append(text),
     )
     assert "samplenet" in page.status
@@ -367,17 +377,24 @@ def test_touch_up_hands_the_auto_trimap_to_the_sketch_brushes(files):
     strokes[22:26, 28:36] = (255, 255, 255, 255)
     strokes[2:4, 2:60] = (0, 0, 0, 255)
     value, trimap, picture = handlers.touch_up(files["image"], _editor_value([strokes]), 3)
-    assert value["background"] == files["image"] and picture.shape == (48, 64, 3)
     image = files["arrays"][0]
-    # what the Sketch tab reads back from that layer is the same trimap
-    assert np.array_equal(handlers.sketch_trimap(image, value, "background"), trimap)
+    # the editor shows one picture, the trimap tinted on the photo: nothing to drift apart
+    assert value["layers"] == [] and np.array_equal(value["background"], overlay_trimap(image, trimap))
+    assert np.array_equal(picture, value["background"])
+    # untouched, the Sketch tab reads back the same trimap; a stroke changes only what it covers
+    assert np.array_equal(handlers.sketch_trimap(image, value, "background", base=trimap), trimap)
+    stroke = np.zeros((48, 64, 4), np.uint8)
+    stroke[0:2, 0:10] = (255, 255, 255, 255)
+    touched = handlers.sketch_trimap(image, _editor_value([stroke]), "unknown", base=trimap)
+    assert np.all(touched[0:2, 0:10] == 255)
+    assert np.array_equal(touched[2:], trimap[2:]) and np.array_equal(touched[:2, 10:], trimap[:2, 10:])
     with pytest.raises(MattingInputError, match="Nothing is marked"):
         handlers.touch_up(files["image"], _editor_value([]), 3)
 
 
 def test_a_background_picture_that_is_not_an_image_is_refused(registry, files, tmp_path):
     page = handlers.run_page(
-        registry, files["image"], "upload", (None, "unknown", None, 10, files["trimap"]), "classical", None, None
+        registry, files["image"], _upload(files), "classical", None, None
     )
     bogus = tmp_path / "bg.png"
     bogus.write_text("no picture here")
@@ -389,7 +406,7 @@ def test_a_background_picture_that_is_not_an_image_is_refused(registry, files, t
 
 def test_unknown_trimap_source_is_refused(files):
     with pytest.raises(gr.Error, match="Unknown trimap source"):
-        handlers.preview_trimap(files["image"], "telepathy", None, "unknown", None, 10, None)
+        handlers.preview_trimap(files["image"], handlers.TrimapSources("telepathy"))
 
 
 def test_a_mostly_unknown_trimap_runs_but_the_visitor_is_told(registry, files):
@@ -401,3 +418,38 @@ def test_a_mostly_unknown_trimap_runs_but_the_visitor_is_told(registry, files):
     assert outcome.result.alpha.shape == (48, 64)
     assert any("marked unknown" in note for note in outcome.notes)
     assert not handlers.matte_arrays(registry, "classical", image, trimap).notes
+
+
+def test_every_picture_is_written_before_progress_says_done(registry, files):
+    """The page shows files, not arrays Gradio would still have to encode
+    after the bar reached 100 %; each is named after the photo."""
+    from samplenet.app.storage import output_root
+
+    written_when_done = []
+
+    def progress(fraction, text):
+        if fraction >= 1.0:
+            written_when_done.extend(str(p) for p in output_root().rglob("*.png"))
+
+    page = handlers.run_page(registry, files["image"], _upload(files), "classical", "#ffffff", None,
+                             progress=progress)
+    assert {"alpha", "cutout", "preview", "composite", "overlay", "photo"} <= set(page.files)
+    for kind, path in page.files.items():
+        assert path in written_when_done and os.path.basename(path) == f"disc_{kind}.png"
+
+
+# ---------------------------------------------------------------- the one GPU function
+
+
+def test_the_gpu_function_runs_the_served_registry_and_is_plain_without_spaces(registry, files):
+    from samplenet.app import gpu
+
+    if gpu.spaces is None:  # CI and laptops: nothing is decorated
+        assert gpu.on_gpu(len) is len and not gpu.ON_ZERO_GPU
+    image, trimap, _ = files["arrays"]
+    gpu.serve(registry)
+    assert gpu.served() is registry
+    assert gpu.run_engine("auto", image, trimap).engine == "classical"
+    gpu.serve(None)
+    with pytest.raises(RuntimeError, match="build_demo"):
+        gpu.run_engine("auto", image, trimap)

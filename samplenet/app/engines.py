@@ -25,8 +25,13 @@ LOADED_ENGINES = tuple(name for name in ENGINES if name != "auto")
 
 HOW_TO_ENABLE_SAMPLENET = (
     "To enable SampleNet, convert the reference checkpoints with `samplenet convert`, upload them "
-    "with `samplenet push` (or keep the folder locally) and start the app with "
-    "`SAMPLENET_WEIGHTS=<hub repo id or folder>` (on a Space: a variable in its settings)."
+    "with `samplenet push` (or keep the folder locally) and set `SAMPLENET_WEIGHTS` to that Hub "
+    "repo id or folder before starting the app (on a Space: a variable in its settings)."
+)
+
+#: The one line visitors read when SampleNet is not loaded.
+WEIGHT_FREE_NOTICE = (
+    "**Engine: weight-free classical matting** (SampleNet's trained weights are not loaded here)."
 )
 
 
@@ -39,11 +44,15 @@ class EngineRegistry:
 
     Args:
         engines: name -> engine, e.g. ``{"classical": ClassicalMatter()}``.
-        notice: Markdown shown at the top of the page (why SampleNet is
-            missing and how to enable it), or ``None`` when all is well.
+        notice: one line for visitors at the top of the page (which engine
+            runs and what that means for them), or ``None`` when SampleNet runs.
+        operator_note: why SampleNet is missing and how to enable it, for
+            whoever runs the server (the page's collapsed "Run it yourself").
     """
 
-    def __init__(self, engines: Mapping[str, Matter], notice: str | None = None) -> None:
+    def __init__(
+        self, engines: Mapping[str, Matter], notice: str | None = None, operator_note: str | None = None
+    ) -> None:
         if not engines:
             raise ValueError("an EngineRegistry needs at least one engine")
         unknown = set(engines) - set(LOADED_ENGINES)
@@ -51,6 +60,7 @@ class EngineRegistry:
             raise ValueError(f"unknown engine names {sorted(unknown)}")
         self.engines = dict(engines)
         self.notice = notice
+        self.operator_note = operator_note
 
     @classmethod
     def from_environment(cls, weights: str | None = None, device: str | None = None) -> "EngineRegistry":
@@ -61,7 +71,7 @@ class EngineRegistry:
         from .. import load
 
         engines: dict[str, Matter] = {}
-        notice = None
+        notice = operator_note = None
         configured = weights or os.environ.get("SAMPLENET_WEIGHTS")
         try:
             engines["samplenet"] = load("samplenet", weights=weights, device=device)
@@ -72,12 +82,10 @@ class EngineRegistry:
                 if configured
                 else "no SampleNet weights are configured (SAMPLENET_WEIGHTS is not set)."
             )
-            notice = (
-                "**Running without SampleNet weights**: cut-outs use the weight-free classical "
-                f"engine; {reason} {HOW_TO_ENABLE_SAMPLENET}"
-            )
+            notice = WEIGHT_FREE_NOTICE
+            operator_note = f"{reason} {HOW_TO_ENABLE_SAMPLENET}"
         engines["classical"] = load("classical")
-        return cls(engines, notice)
+        return cls(engines, notice, operator_note)
 
     @property
     def available(self) -> list[str]:
@@ -107,7 +115,8 @@ class EngineRegistry:
         if choice not in self.engines:
             raise EngineUnavailableError(
                 f"The '{choice}' engine is not available on this server (no SampleNet weights are "
-                f"loaded); use 'classical' or 'auto'. {HOW_TO_ENABLE_SAMPLENET}"
+                "loaded); use 'classical' or 'auto'. Whoever runs the server can enable it with "
+                "SAMPLENET_WEIGHTS (README: \"Run it yourself\")."
             )
         return self.engines[choice]
 

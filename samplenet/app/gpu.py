@@ -1,44 +1,58 @@
 """The one function that touches the accelerator, ready for ZeroGPU.
 
 On a Hugging Face ZeroGPU Space the ``spaces`` package is installed and a
-GPU is attached only while a function decorated with ``@spaces.GPU`` runs.
-Everywhere else (CPU Spaces, GPU Spaces, a laptop) the decorator is a no-op.
+GPU is attached only while a function decorated with ``@spaces.GPU`` runs;
+elsewhere (CPU Spaces, GPU Spaces, a laptop) that decorator does nothing,
+and where ``spaces`` is not installed we do not use it at all.
 
-ZeroGPU runs the decorated function in a worker process and sends its
-arguments there, so it receives plain arrays and the *name* of a registry
-entry rather than a live model; the model itself is reached through
-:data:`_REGISTRIES`, which the worker inherits.
+ZeroGPU runs the decorated function in a forked worker and pickles its
+arguments across, so :func:`run_engine` receives plain arrays and an engine
+*name*; the models are reached through the registry the page serves
+(:func:`serve`, called once by ``build_demo``), which the fork inherits.
 """
 from __future__ import annotations
 
 import contextlib
-from typing import Any, Callable, Iterator
+import os
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 import numpy as np
 
 from ..result import MattingResult
 
+if TYPE_CHECKING:
+    from .engines import EngineRegistry
+
 try:  # pragma: no cover - depends on the hosting environment
     import spaces  # type: ignore[import-not-found]
+except ImportError:  # not on a Hugging Face Space
+    spaces = None
 
-    gpu_function: Callable[..., Any] = spaces.GPU(duration=120)
-    ON_ZERO_GPU = True
-except Exception:  # ImportError, or spaces present but unusable outside a Space
+#: Longest GPU lease a run asks ZeroGPU for (its scheduler wants a bound).
+GPU_SECONDS = 120
 
-    def gpu_function(fn: Callable[..., Any]) -> Callable[..., Any]:
-        return fn
+#: Whether runs cross into a ZeroGPU worker (progress callbacks cannot).
+ON_ZERO_GPU = spaces is not None and os.environ.get("SPACES_ZERO_GPU", "").lower() in ("1", "t", "true")
 
-    ON_ZERO_GPU = False
+Progress = Callable[[float, str], None]
 
-#: registry id -> EngineRegistry; filled by :func:`register`.
-_REGISTRIES: dict[int, Any] = {}
+_served: "EngineRegistry | None" = None
 
 
-def register(registry: Any) -> int:
-    """Make ``registry`` reachable from :func:`run_engine`; returns its key."""
-    key = id(registry)
-    _REGISTRIES[key] = registry
-    return key
+def on_gpu(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """``spaces.GPU`` where the ``spaces`` package is installed, else ``fn`` itself."""
+    return spaces.GPU(duration=GPU_SECONDS)(fn) if spaces is not None else fn
+
+
+def serve(registry: "EngineRegistry | None") -> None:
+    """Make ``registry`` the one :func:`run_engine` runs (one per process: the page's)."""
+    global _served
+    _served = registry
+
+
+def served() -> "EngineRegistry | None":
+    """The registry :func:`serve` installed, if any."""
+    return _served
 
 
 #: SampleNet's three networks in the order they run, with the progress
@@ -48,8 +62,6 @@ SAMPLENET_STAGES = (
     ("foreground", 0.45, "Foreground sampling (inpainting the subject's colours)"),
     ("matting", 0.7, "Matting (alpha from image, trimap and sampled colours)"),
 )
-
-Progress = Callable[[float, str], None]
 
 
 @contextlib.contextmanager
@@ -75,18 +87,20 @@ def stage_reports(matter: Any, progress: Progress | None) -> Iterator[None]:
             handle.remove()
 
 
-@gpu_function
+@on_gpu
 def run_engine(
-    registry_key: int,
     engine: str,
     image: np.ndarray,
     trimap: np.ndarray,
     options: dict | None = None,
     progress: Progress | None = None,
 ) -> MattingResult:
-    """Run the named engine of a registered registry on clean arrays.
-    ``progress`` (not available on ZeroGPU, where arguments cross a process
+    """Run the served registry's engine ``engine`` on clean arrays.
+    ``progress`` (``None`` on ZeroGPU, where arguments cross a process
     boundary) hears of each SampleNet stage."""
-    matter = _REGISTRIES[registry_key].resolve(engine)
+    if _served is None:
+        raise RuntimeError("No engine registry is served: build the page with build_demo(registry) "
+                           "or call samplenet.app.gpu.serve(registry) first.")
+    matter = _served.resolve(engine)
     with stage_reports(matter, progress):
         return matter(image, trimap, **(options or {}))

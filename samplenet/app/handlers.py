@@ -17,12 +17,10 @@ import html
 import logging
 import os
 import re
-import shutil
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Mapping, Sequence, TypeVar
+from typing import Any, Callable, Mapping, TypeVar
 
 import gradio as gr
 import numpy as np
@@ -35,6 +33,8 @@ from ..result import MattingResult, to_uint8
 from . import gpu
 from .engines import EngineRegistry
 from .pictures import checkerboard, cover_resize, over, overlay_trimap, parse_colour
+from .run_budget import call_within, run_seconds_from_env
+from .storage import new_request_folder
 from .resolution import full_res_pixels_from_env, restore_full_size, working_copy
 from .trimap_tools import (
     PAINT_ALPHA_THRESHOLD,
@@ -43,7 +43,6 @@ from .trimap_tools import (
     layers_to_trimap,
     mask_to_trimap,
     strokes_to_trimap,
-    trimap_to_layer,
 )
 
 logger = logging.getLogger("samplenet.app")
@@ -60,8 +59,10 @@ STROKE_COLOURS = {
 #: Above this share of unknown pixels the visitor is told the trimap is too vague.
 LARGE_UNKNOWN_SHARE = 0.5
 
-#: Output files older than this are deleted when new ones are written.
-OUTPUT_MAX_AGE_S = 3600
+#: Width in pixels (each side of the outline) of the unknown band that the
+#: Auto tab and the ``/trimap`` endpoint draw unless told otherwise.
+DEFAULT_BAND_WIDTH = 12
+
 
 
 _SERVER_PATH = re.compile(r"'(?:[A-Za-z]:)?[/\\][^']*[/\\]([^/\\']+)'")
@@ -150,10 +151,26 @@ def _editor_layers(value: Any) -> list[np.ndarray]:
     return layers
 
 
-def sketch_trimap(photo: np.ndarray, editor_value: Any, unpainted: str) -> np.ndarray:
-    """Sketch tab: layers painted with the white/black/grey brushes -> trimap."""
+def sketch_trimap(photo: np.ndarray, editor_value: Any, unpainted: str, base: np.ndarray | None = None) -> np.ndarray:
+    """Sketch tab: layers painted with the white/black/grey brushes -> trimap.
+
+    ``base`` is a trimap the visitor is touching up (from the Auto tab): the
+    editor shows it tinted on the photo, and unpainted pixels keep its labels
+    instead of counting as ``unpainted``."""
     layers = _editor_layers(editor_value)
-    return layers_to_trimap(layers, (photo.shape[1], photo.shape[0]), unpainted or "unknown")  # type: ignore[arg-type]
+    size = (photo.shape[1], photo.shape[0])
+    if base is None:
+        return layers_to_trimap(layers, size, unpainted or "unknown")  # type: ignore[arg-type]
+    base = np.asarray(base, np.uint8)
+    _check_same_size(base, photo, "trimap being touched up")
+    if not any(layer.ndim == 3 and layer.shape[2] == 4 and (layer[..., 3] >= PAINT_ALPHA_THRESHOLD).any()
+               for layer in layers):
+        return base.copy()
+    # A painted pixel reads the same whatever unpainted pixels mean; an
+    # unpainted one differs between the two readings and keeps the base.
+    as_unknown = layers_to_trimap(layers, size, "unknown")
+    as_background = layers_to_trimap(layers, size, "background")
+    return np.where(as_unknown != as_background, base, as_unknown)
 
 
 def stroke_masks(editor_value: Any, size: tuple[int, int]) -> dict[str, np.ndarray]:
@@ -196,12 +213,15 @@ def auto_trimap(photo: np.ndarray, editor_value: Any, band_width: float) -> np.n
 
 
 def touch_up(photo_file: Any, editor_value: Any, band_width: float) -> tuple[dict, np.ndarray, np.ndarray]:
-    """Auto tab's "touch up" button: the automatic trimap as a layer of a new
-    Sketch editor value over the photo, plus the trimap and its overlay."""
+    """Auto tab's "touch up" button: a Sketch editor value whose background
+    is the automatic trimap tinted on the photo (one picture, so what the
+    visitor sees cannot drift from the photo), the trimap itself (the base
+    that :func:`sketch_trimap` paints over) and the overlay."""
     photo = load_photo(photo_file)
     trimap = auto_trimap(photo, editor_value, band_width)
-    value = {"background": _file_path(photo_file), "layers": [trimap_to_layer(trimap)], "composite": None}
-    return value, trimap, overlay_trimap(photo, trimap)
+    overlay = overlay_trimap(photo, trimap)
+    value = {"background": overlay, "layers": [], "composite": None}
+    return value, trimap, overlay
 
 
 def load_mask(mask: Any, photo: np.ndarray) -> np.ndarray:
@@ -282,28 +302,20 @@ def matte_arrays(
         report(0.15, "SampleNet: background sampling, foreground sampling, matting")
     else:
         report(0.15, f"{matter.name} engine: sampling colours and propagating alpha")
-    key = gpu.register(registry)
+    if gpu.served() is not registry:
+        # Tests and scripts call handlers with their own registry; a Space
+        # serves exactly one (build_demo's), which ZeroGPU's fork inherits.
+        if gpu.ON_ZERO_GPU:
+            raise RuntimeError("On ZeroGPU only the registry given to build_demo can run.")
+        gpu.serve(registry)
     start = time.perf_counter()
     stages = None if gpu.ON_ZERO_GPU else report  # a callback cannot cross into the ZeroGPU worker
-    result = gpu.run_engine(key, matter.name, work.image, work.trimap, progress=stages)
+    result = call_within(run_seconds_from_env(), gpu.run_engine, matter.name, work.image, work.trimap,
+                         progress=stages)
     result.info.setdefault("seconds", time.perf_counter() - start)
     report(0.85, "Composing the outputs")
     result = restore_full_size(result, image, trimap)
     return MattingOutcome(result, image, trimap, notes)
-
-
-def _output_dir() -> Path:
-    """A fresh folder for one request's files, pruning old requests' ones."""
-    base = Path(tempfile.gettempdir()) / "samplenet-app"
-    base.mkdir(parents=True, exist_ok=True)
-    now = time.time()
-    for old in base.iterdir():
-        try:
-            if now - old.stat().st_mtime > OUTPUT_MAX_AGE_S:
-                shutil.rmtree(old, ignore_errors=True)
-        except OSError:
-            pass
-    return Path(tempfile.mkdtemp(dir=base))
 
 
 def _stem(path: Any, default: str = "photo") -> str:
@@ -315,7 +327,7 @@ def _stem(path: Any, default: str = "photo") -> str:
 def write_result_files(outcome: MattingOutcome, stem: str) -> dict[str, str]:
     """alpha (8-bit grey), cut-out (RGBA), sampled foreground and background
     (RGB) as PNG files; returns their paths by kind."""
-    out = _output_dir()
+    out = new_request_folder()
     result = outcome.result
     pictures = {
         "alpha": Image.fromarray(to_uint8(result.alpha), mode="L"),
@@ -347,13 +359,13 @@ def matte_files(
 
 
 @user_errors
-def trimap_file_from_mask(image_file: Any, mask_file: Any, band_width: float = 10) -> str:
+def trimap_file_from_mask(image_file: Any, mask_file: Any, band_width: float = DEFAULT_BAND_WIDTH) -> str:
     """The ``/trimap`` endpoint: photo + mask + band width -> trimap PNG path.
     The photo fixes the expected size (and is checked to be an image)."""
     image = load_image(_file_path(_require(image_file, "The image file is missing.")))
     mask = load_mask(mask_file, image)
     trimap = mask_to_trimap(mask, band_width)
-    paths = save_pngs({"trimap": Image.fromarray(trimap, mode="L")}, _output_dir(), _stem(image_file))
+    paths = save_pngs({"trimap": Image.fromarray(trimap, mode="L")}, new_request_folder(), _stem(image_file))
     return str(paths["trimap"])
 
 
@@ -362,30 +374,50 @@ def trimap_file_from_mask(image_file: Any, mask_file: Any, band_width: float = 1
 TRIMAP_SOURCES = ("sketch", "auto", "upload")
 
 
-def trimap_for_source(
-    photo: np.ndarray,
-    source: str,
-    sketch_value: Any = None,
-    unpainted: str = "unknown",
-    strokes_value: Any = None,
-    band_width: float = 10,
-    upload: Any = None,
-) -> np.ndarray:
+@dataclass(frozen=True)
+class AutoInputs:
+    """What the Auto tab holds: the stroke editor's value and the band width.
+    New prompts (a box, clicks) are new fields here, read by :func:`auto_trimap`."""
+
+    strokes: Any = None
+    band_width: float = DEFAULT_BAND_WIDTH
+
+
+@dataclass(frozen=True)
+class TrimapSources:
+    """Everything the trimap tabs hold, by name, and which tab is in use.
+
+    ``source`` is ``"sketch"``, ``"auto"`` or ``"upload"``; ``unpainted`` is
+    what unpainted sketch pixels mean (``"unknown"`` or ``"background"``)
+    unless ``sketch_base`` holds a trimap being touched up.
+    """
+
+    source: str = "sketch"
+    sketch: Any = None
+    unpainted: str = "unknown"
+    sketch_base: np.ndarray | None = None
+    auto: AutoInputs = field(default_factory=AutoInputs)
+    upload: Any = None
+
+
+def trimap_for_source(photo: np.ndarray, sources: TrimapSources) -> np.ndarray:
     """The trimap of the tab the visitor is on."""
-    if source == "sketch":
-        return sketch_trimap(photo, sketch_value, unpainted)
-    if source == "auto":
-        return auto_trimap(photo, strokes_value, band_width)
-    if source == "upload":
-        return read_trimap_file(upload, photo)
-    raise MattingInputError(f"Unknown trimap source {source!r}; expected one of {', '.join(TRIMAP_SOURCES)}.")
+    if sources.source == "sketch":
+        return sketch_trimap(photo, sources.sketch, sources.unpainted, sources.sketch_base)
+    if sources.source == "auto":
+        return auto_trimap(photo, sources.auto.strokes, sources.auto.band_width)
+    if sources.source == "upload":
+        return read_trimap_file(sources.upload, photo)
+    raise MattingInputError(
+        f"Unknown trimap source {sources.source!r}; expected one of {', '.join(TRIMAP_SOURCES)}."
+    )
 
 
 @user_errors
-def preview_trimap(photo_file: Any, source: str, *tab_values: Any) -> tuple[np.ndarray, np.ndarray]:
+def preview_trimap(photo_file: Any, sources: TrimapSources) -> tuple[np.ndarray, np.ndarray]:
     """Trimap of the current tab and its overlay on the photo."""
     photo = load_photo(photo_file)
-    trimap = trimap_for_source(photo, source, *tab_values)
+    trimap = trimap_for_source(photo, sources)
     return overlay_trimap(photo, trimap), trimap
 
 
@@ -401,7 +433,10 @@ def new_background(colour: str | None, picture: Any, height: int, width: int) ->
 
 @dataclass
 class PageOutputs:
-    """Everything the page shows after a run."""
+    """Everything the page shows after a run: arrays for programs and tests,
+    and the same pictures as PNG files named after the photo (the page shows
+    the files, so a download is ``<photo>_composite.png``, not ``image.png``,
+    and the PNG encoding is done before the progress bar says done)."""
 
     overlay: np.ndarray
     alpha: np.ndarray
@@ -414,7 +449,19 @@ class PageOutputs:
     sampled_background: np.ndarray | None
     status: str
     kept: dict
+    files: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+
+
+def save_display_pngs(pictures: Mapping[str, np.ndarray], folder: Path, stem: str) -> dict[str, str]:
+    """``folder/<stem>_<kind>.png`` for each picture, quickly compressed (they
+    are shown once and downloaded rarely); returns the paths by kind."""
+    paths = {}
+    for kind, array in pictures.items():
+        path = folder / f"{stem}_{kind}.png"
+        Image.fromarray(array).save(path, compress_level=1)
+        paths[kind] = str(path)
+    return paths
 
 
 def composite_picture(kept: Mapping[str, Any], colour: str | None, picture: Any) -> np.ndarray:
@@ -424,32 +471,43 @@ def composite_picture(kept: Mapping[str, Any], colour: str | None, picture: Any)
     return over(foreground, alpha, backdrop)
 
 
+def composite_file(kept: Mapping[str, Any], colour: str | None, picture: Any) -> str:
+    """:func:`composite_picture` as ``<photo>_composite.png``."""
+    composite = composite_picture(kept, colour, picture)
+    return save_display_pngs({"composite": composite}, new_request_folder(), kept.get("stem", "photo"))["composite"]
+
+
 def run_page(
     registry: EngineRegistry,
     photo_file: Any,
-    source: str,
-    tab_values: Sequence[Any],
+    sources: TrimapSources,
     engine: str,
     colour: str | None,
     background_picture: Any,
     progress: Callable[[float, str], None] | None = None,
 ) -> PageOutputs:
     """The page's "Cut out" button: trimap from the active tab, matting,
-    and every picture derived from the result."""
+    and every picture derived from the result, written as files."""
     report = progress or (lambda fraction, text: None)
     report(0.02, "Reading the photo and the trimap")
     photo = load_photo(photo_file)
-    trimap = trimap_for_source(photo, source, *tab_values)
+    trimap = trimap_for_source(photo, sources)
     outcome = matte_arrays(registry, engine, photo, trimap, progress=report)
     result = outcome.result
-    paths = write_result_files(outcome, _stem(photo_file))
+    report(0.88, "Writing the pictures")
+    stem = _stem(photo_file)
+    paths = write_result_files(outcome, stem)
     height, width = photo.shape[:2]
     board = checkerboard(height, width)
     colours = outcome.cutout_colours()
     cutout_preview = over(colours, result.alpha, board)
-    kept = {"alpha": result.alpha, "foreground": colours}
+    kept = {"alpha": result.alpha, "foreground": colours, "stem": stem}
     composite = composite_picture(kept, colour, background_picture)
+    overlay = overlay_trimap(photo, trimap)
     sampled = result.engine == "samplenet"
+    folder = Path(paths["alpha"]).parent
+    shown = {"overlay": overlay, "preview": cutout_preview, "composite": composite, "photo": photo}
+    files = save_display_pngs(shown, folder, stem) | paths
     seconds = float(result.info.get("seconds", 0.0))
     lines = [f"**Engine:** {result.engine} · {width}x{height} px · {seconds:.1f} s"]
     lines += [f"*{note}*" for note in outcome.notes]
@@ -457,7 +515,7 @@ def run_page(
         lines.append(f"*{result.info['note']}*")
     report(1.0, "Done")
     return PageOutputs(
-        overlay=overlay_trimap(photo, trimap),
+        overlay=overlay,
         alpha=to_uint8(result.alpha),
         cutout_preview=cutout_preview,
         cutout_file=paths["cutout"],
@@ -468,5 +526,6 @@ def run_page(
         sampled_background=to_uint8(result.background) if sampled else None,
         status="  \n".join(lines),
         kept=kept,
+        files=files,
         notes=list(outcome.notes),
     )

@@ -1,42 +1,88 @@
-"""The page: layout and wiring only; the work is in :mod:`.handlers`.
+"""The page: layout and wiring only; what each event does is in
+:mod:`.actions`, the work in :mod:`.handlers`.
 
 :func:`build_demo` takes the :class:`~samplenet.app.engines.EngineRegistry`
 to use, so the same page runs on a Space (engines from ``SAMPLENET_WEIGHTS``)
 and in tests (engines passed in).
+
+Layout: on a desktop the photo and samples, the trimap tools with **Cut
+out**, and the results are three columns of the first screen; on a phone the
+columns stack in that order, so the action directly follows the editor.
 """
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Callable
 
 import gradio as gr
-import numpy as np
+from gradio.utils import get_function_description
 
-from . import handlers
-from .engines import ENGINE_CHOICES, EngineRegistry
+from . import actions, gpu
+from .engines import HOW_TO_ENABLE_SAMPLENET, EngineRegistry
+from .handlers import DEFAULT_BAND_WIDTH
+from .page import Page
+from .run_budget import DEFAULT_RUN_SECONDS
 from .trimap_tools import MAX_BAND_WIDTH
 
 TITLE = "SampleNet Matting"
 
 INTRO = """# SampleNet Matting: cut out hair and fur
-Give a photo, tell us roughly what is subject (white), background (black) and fuzzy edge (grey):
-that is a **trimap**. Draw it, let us make one from a few strokes, or upload one. Then press
-**Cut out**: you get the opacity (alpha) of every pixel, a transparent PNG and a new background.
+Mark the photo's subject (white), background (black) and fuzzy edge (grey), a **trimap**, then
+press **Cut out** for the alpha matte, a transparent PNG and a new background.
 """
 
-SKETCH_HELP = (
-    "Paint with the three brushes: **white** = surely subject, **black** = surely background, "
-    "**grey** = fuzzy edge (hair, fur, veil) to compute. The eraser removes paint; the brush size is "
-    "in the brush menu."
-)
+#: The one line visitors read about the engine when SampleNet runs.
+SAMPLENET_NOTICE = "**Engine: SampleNet** (trained weights loaded)."
+
+SKETCH_HELP = "Paint **white** = subject, **black** = background, **grey** = fuzzy edge (hair, fur, veil)."
 AUTO_HELP = (
-    "Paint a **white** stroke on the subject and a **black** stroke on the background, and/or draw "
-    "a **red** loop around the subject (its bounding box is used). We segment the photo (GrabCut) "
-    "and put a grey band of the chosen width around the outline."
+    "A **white** stroke on the subject, a **black** one on the background and/or a **red** loop around "
+    "the subject: we segment the photo and put a grey band around the outline."
 )
-UPLOAD_HELP = "A grey-level image the size of the photo: 0 = background, 255 = foreground, anything else = unknown."
+UPLOAD_HELP = "A grey image the photo's size: 0 = background, 255 = subject, anything else = unknown."
+
+RUN_IT_YOURSELF = f"""The page and its API run anywhere: in a clone of the repository, `pip install -e .`
+then `python app.py` (README: "Run it yourself"). {HOW_TO_ENABLE_SAMPLENET} Each run has a time budget of
+`SAMPLENET_APP_RUN_SECONDS` (default {DEFAULT_RUN_SECONDS} s); past it the run is cut short and the
+page says so.
+"""
+
+#: The example file the "Use via API" page shows for file parameters.
+API_EXAMPLE_FILES = {"image": "lemur.png", "trimap": "lemur_trimap.png", "mask": "lemur_mask.png"}
 
 GPU_QUEUE = "gpu"
+
+#: The brushes of each editor as named choices: (words, colour as the editor's swatches write it).
+SKETCH_BRUSHES = [("Subject (white)", "rgb(255, 255, 255)"), ("Fuzzy edge (grey)", "rgb(128, 128, 128)"),
+                  ("Background (black)", "rgb(0, 0, 0)")]
+STROKE_BRUSHES = [("Subject (white)", "rgb(255, 255, 255)"), ("Background (black)", "rgb(0, 0, 0)"),
+                  ("Box (red loop)", "rgb(255, 0, 0)")]
+
+
+def _pick_brush_js(editor_id: str) -> str:
+    """Browser-side: choose the editor's brush tool and the swatch of the
+    picked colour (the editor has no Python API for its current colour)."""
+    return f"""(colour) => {{
+        const editor = document.querySelector('#{editor_id}');
+        if (!editor) return;
+        const button = (label) => [...editor.querySelectorAll('button')].find(b => b.getAttribute('aria-label') === label);
+        const swatch = () => [...editor.querySelectorAll('button.color')].find(b => b.style.backgroundColor === colour);
+        const brush = button('Brush');
+        if (brush && !brush.classList.contains('highlight')) brush.click();
+        setTimeout(() => {{
+            if (!swatch()) {{ const menu = button('Color'); if (menu) menu.click(); }}
+            // the swatch menu stays open, showing the choice, until the next stroke on the photo
+            setTimeout(() => {{ const s = swatch(); if (s) s.click(); }}, 100);
+        }}, 100);
+    }}"""
+
+
+def _brush_choice(choices: list[tuple[str, str]], editor_id: str) -> gr.Radio:
+    """The editor's brushes as visible, named choices (Gradio hides them behind its colour button)."""
+    picker = gr.Radio(choices, value=choices[0][1], label="Brush", elem_id=f"{editor_id}-brush")
+    picker.input(None, picker, None, js=_pick_brush_js(editor_id))
+    return picker
 
 
 def _editor(colours: list[str], label: str, elem_id: str) -> gr.ImageEditor:
@@ -50,7 +96,7 @@ def _editor(colours: list[str], label: str, elem_id: str) -> gr.ImageEditor:
         brush=gr.Brush(colors=colours, default_color=colours[0], color_mode="fixed"),
         eraser=gr.Eraser(),
         format="png",
-        height=520,
+        height=420,
         elem_id=elem_id,
     )
 
@@ -78,73 +124,74 @@ def build_demo(registry: EngineRegistry, examples: list[list[str]] | None = None
     """The whole app for ``registry``'s engines; ``examples`` defaults to the
     pairs in ``examples/``."""
     examples = example_pairs() if examples is None else examples
-    registry_engines = registry.available
+    gpu.serve(registry)
 
     with gr.Blocks(title=TITLE, delete_cache=(3600, 3600)) as demo:
         gr.Markdown(INTRO)
-        if registry.notice:
-            gr.Markdown(registry.notice, elem_id="weights-notice")
+        gr.Markdown(registry.notice or SAMPLENET_NOTICE, elem_id="engine-notice")
         source = gr.State("sketch")
+        sketch_base = gr.State(None)
         kept = gr.State(None)
 
-        with gr.Row():
-            with gr.Column(scale=1):
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=2, min_width=240):
                 photo = gr.Image(
-                    label="Photo",
-                    type="filepath",
-                    image_mode=None,
-                    sources=["upload", "webcam", "clipboard"],
-                    format="png",
-                    height=320,
-                    elem_id="photo",
+                    label="Photo", type="filepath", image_mode=None,
+                    sources=["upload", "webcam", "clipboard"], format="png", height=220, elem_id="photo",
                 )
                 uploaded = gr.Image(
-                    label="Trimap",
-                    type="filepath",
-                    image_mode=None,
-                    sources=["upload", "clipboard"],
-                    format="png",
-                    height=320,
-                    elem_id="trimap-upload",
-                    render=False,
+                    label="Trimap", type="filepath", image_mode=None, sources=["upload", "clipboard"],
+                    format="png", height=260, elem_id="trimap-upload", render=False,
                 )
                 if examples:
-                    gr.Examples(examples=examples, inputs=[photo, uploaded], label="Samples: click one (photo + trimap)")
+                    gr.Examples(examples=examples, inputs=[photo, uploaded], label="Samples (photo + trimap)",
+                                examples_per_page=4, elem_id="samples")
+            with gr.Column(scale=4, min_width=320):
                 with gr.Tabs(selected="sketch") as tabs:
                     with gr.Tab("Sketch", id="sketch") as sketch_tab:
                         gr.Markdown(SKETCH_HELP)
-                        sketch = _editor(["#ffffff", "#000000", "#808080"], "Trimap sketch", "sketch")
-                        unpainted = gr.Radio(
-                            ["unknown", "background"], value="unknown", label="Unpainted pixels count as"
-                        )
-                    with gr.Tab("Auto from strokes or box", id="auto") as auto_tab:
+                        with gr.Row():
+                            _brush_choice(SKETCH_BRUSHES, "sketch")
+                            unpainted = gr.Radio(["unknown", "background"], value="unknown",
+                                                 label="Unpainted pixels count as")
+                        sketch = _editor(["#ffffff", "#808080", "#000000"], "Trimap sketch", "sketch")
+                    with gr.Tab("Auto", id="auto") as auto_tab:
                         gr.Markdown(AUTO_HELP)
-                        strokes = _editor(["#ffffff", "#000000", "#ff0000"], "Strokes", "strokes")
                         band = gr.Slider(
-                            1, MAX_BAND_WIDTH, value=12, step=1, label="Unknown band width (pixels each side)"
+                            1, MAX_BAND_WIDTH, value=DEFAULT_BAND_WIDTH, step=1,
+                            label="Unknown band width (pixels each side)",
                         )
-                        touch_up = gr.Button("Touch up this trimap with the brushes")
-                    with gr.Tab("Upload trimap", id="upload") as upload_tab:
+                        _brush_choice(STROKE_BRUSHES, "strokes")
+                        strokes = _editor(["#ffffff", "#000000", "#ff0000"], "Strokes", "strokes")
+                        touch_up = gr.Button("Touch up this trimap with the brushes", elem_id="touch-up")
+                    with gr.Tab("Upload", id="upload") as upload_tab:
                         gr.Markdown(UPLOAD_HELP)
                         uploaded.render()
+                with gr.Row():
+                    run = gr.Button("Cut out", variant="primary", elem_id="run")
+                    preview = gr.Button("Preview trimap", elem_id="preview")
+                status = gr.Markdown(elem_id="status")
                 engine = gr.Radio(
-                    registry_engines, value="auto", label="Engine",
+                    registry.available, value="auto", label="Engine",
                     info=f"auto = {registry.default_name} on this server",
                 )
+            with gr.Column(scale=4, min_width=320):
                 with gr.Row():
-                    preview = gr.Button("Preview trimap")
-                    run = gr.Button("Cut out", variant="primary", elem_id="run")
-                status = gr.Markdown(elem_id="status")
-            with gr.Column(scale=1):
-                overlay = gr.Image(label="Trimap over the photo", format="png", interactive=False, elem_id="overlay")
-                with gr.Row():
-                    alpha = gr.Image(label="Alpha matte", format="png", interactive=False, elem_id="alpha")
-                    cutout = gr.Image(label="Cut-out", format="png", interactive=False)
-                downloads = gr.File(label="Downloads: cut-out (RGBA PNG) and alpha", file_count="multiple")
+                    alpha = gr.Image(label="Alpha matte", format="png", interactive=False, height=260,
+                                     elem_id="alpha")
+                    cutout = gr.Image(label="Cut-out", format="png", interactive=False, height=260,
+                                      elem_id="cutout")
+                composite = gr.Image(label="Composite", format="png", interactive=False, height=300,
+                                     elem_id="composite")
                 with gr.Row():
                     colour = gr.ColorPicker(value="#2e7d32", label="New background colour")
-                    backdrop = gr.Image(label="…or a background picture", type="filepath", image_mode=None, height=140)
-                composite = gr.Image(label="Composite", format="png", interactive=False)
+                    backdrop = gr.Image(label="…or a background picture", type="filepath", image_mode=None,
+                                        height=120)
+                downloads = gr.File(label="Downloads: cut-out (RGBA PNG), alpha, composite",
+                                    file_count="multiple", elem_id="downloads")
+                gr.DeepLinkButton("Share this result", copied_value="Link copied")
+                overlay = gr.Image(label="Trimap over the photo", format="png", interactive=False,
+                                   elem_id="overlay")
                 slider = gr.ImageSlider(label="Before / after", format="png", interactive=False)
                 with gr.Row():
                     sampled_fg = gr.Image(
@@ -154,114 +201,71 @@ def build_demo(registry: EngineRegistry, examples: list[list[str]] | None = None
                         label="SampleNet's sampled background", format="png", interactive=False, visible=False
                     )
 
-        tab_inputs = [sketch, unpainted, strokes, band, uploaded]
+        with gr.Accordion("Run it yourself", open=False, elem_id="run-it-yourself"):
+            gr.Markdown(RUN_IT_YOURSELF + (f"\n**On this server:** {registry.operator_note}"
+                                           if registry.operator_note else ""))
 
-        # ---- keeping the editors and the active tab in step with the photo
-        def photo_into_editors(path: str | None):
-            value = None if not path else {"background": path, "layers": [], "composite": path}
-            return value, value
-
-        photo.change(photo_into_editors, photo, [sketch, strokes], api_visibility="private",
-                     concurrency_limit=None)
-        for tab, name in ((sketch_tab, "sketch"), (auto_tab, "auto"), (upload_tab, "upload")):
-            tab.select(lambda name=name: name, None, source, api_visibility="private", concurrency_limit=None)
-
-        def trimap_uploaded(path: str | None):
-            if not path:
-                return gr.skip(), gr.skip()
-            return gr.Tabs(selected="upload"), "upload"
-
-        uploaded.change(trimap_uploaded, uploaded, [tabs, source], api_visibility="private",
-                        concurrency_limit=None)
-
-        # ---- trimap preview and touch-up
-        def on_preview(photo_path, source_name, *values):
-            picture, _ = handlers.preview_trimap(photo_path, source_name, *values)
-            return picture
-
-        preview.click(on_preview, [photo, source, *tab_inputs], overlay, api_visibility="private",
-                      concurrency_limit=2)
-
-        @handlers.user_errors
-        def on_touch_up(photo_path, strokes_value, band_width):
-            value, _, picture = handlers.touch_up(photo_path, strokes_value, band_width)
-            return value, gr.Tabs(selected="sketch"), "sketch", picture
-
-        touch_up.click(on_touch_up, [photo, strokes, band], [sketch, tabs, source, overlay],
-                       api_visibility="private", concurrency_limit=2)
-
-        # ---- matting
-        @handlers.user_errors
-        def on_run(photo_path, source_name, sketch_value, unpainted_as, strokes_value, band_width,
-                   upload_path, engine_name, colour_value, backdrop_path, progress=gr.Progress()):
-            page = handlers.run_page(
-                registry, photo_path, source_name,
-                (sketch_value, unpainted_as, strokes_value, band_width, upload_path),
-                engine_name, colour_value, backdrop_path,
-                progress=lambda fraction, text: progress(fraction, desc=text),
-            )
-            for note in page.notes:
-                gr.Warning(note)
-            show_samples = page.sampled_foreground is not None
-            return (
-                page.overlay, page.alpha, page.cutout_preview, [page.cutout_file, page.alpha_file],
-                page.composite, page.before_after,
-                gr.Image(value=page.sampled_foreground, visible=show_samples),
-                gr.Image(value=page.sampled_background, visible=show_samples),
-                page.status, page.kept,
-            )
-
-        run.click(
-            on_run,
-            [photo, source, *tab_inputs, engine, colour, backdrop],
-            [overlay, alpha, cutout, downloads, composite, slider, sampled_fg, sampled_bg, status, kept],
-            api_visibility="private",
-            concurrency_id=GPU_QUEUE,
-            concurrency_limit=1,
+        page = Page(
+            photo=photo, tabs=tabs, source=source, sketch=sketch, sketch_base=sketch_base, unpainted=unpainted,
+            strokes=strokes, band=band, uploaded=uploaded, engine=engine, status=status, overlay=overlay,
+            alpha=alpha, cutout=cutout, downloads=downloads, colour=colour, backdrop=backdrop,
+            composite=composite, slider=slider, sampled_fg=sampled_fg, sampled_bg=sampled_bg, kept=kept,
         )
-
-        @handlers.user_errors
-        def on_new_background(kept_value: Any, colour_value: str, backdrop_path: str | None):
-            if not kept_value:
-                return gr.skip()
-            return handlers.composite_picture(kept_value, colour_value, backdrop_path)
-
-        for trigger in (colour.change, backdrop.change):
-            trigger(on_new_background, [kept, colour, backdrop], composite, api_visibility="private",
-                    concurrency_limit=None)
-
-        # ---- the API for programs (gradio_client / HF API); no visible controls
-        with gr.Group(visible=False):
-            api_image = gr.File(label="image")
-            api_trimap = gr.File(label="trimap")
-            api_engine = gr.Dropdown(list(ENGINE_CHOICES), value="auto", label="engine")
-            api_alpha = gr.File(label="alpha")
-            api_cutout = gr.File(label="cutout")
-            api_fg = gr.File(label="foreground")
-            api_bg = gr.File(label="background")
-            api_details = gr.JSON(label="details")
-            api_mask = gr.File(label="mask")
-            api_band = gr.Number(value=10, label="band_width")
-            api_trimap_out = gr.File(label="trimap")
-            matte_button = gr.Button("matte")
-            trimap_button = gr.Button("trimap")
-
-        def matte(image: str, trimap: str, engine: str = "auto"):
-            """Matte a photo with a trimap. Returns the alpha matte (8-bit grey PNG, the photo's size),
-            the RGBA cut-out PNG, the foreground and background colour PNGs and a details dict."""
-            return handlers.matte_files(registry, image, trimap, engine)
-
-        def trimap(image: str, mask: str, band_width: float = 10):
-            """Build a trimap PNG from a photo and a mask (white = subject) with an unknown band of
-            band_width pixels on each side of the mask's outline."""
-            return handlers.trimap_file_from_mask(image, mask, band_width)
-
-        matte_button.click(
-            matte, [api_image, api_trimap, api_engine], [api_alpha, api_cutout, api_fg, api_bg, api_details],
-            api_name="matte", concurrency_id=GPU_QUEUE, concurrency_limit=1,
-        )
-        trimap_button.click(trimap, [api_image, api_mask, api_band], api_trimap_out, api_name="trimap",
-                            concurrency_limit=2)
+        _wire(page, registry, {"sketch": sketch_tab, "auto": auto_tab, "upload": upload_tab},
+              preview, touch_up, run)
 
     demo.queue(default_concurrency_limit=1)
     return demo
+
+
+def _wire(page: Page, registry: EngineRegistry, tab_of: dict[str, gr.Tab],
+          preview: gr.Button, touch_up: gr.Button, run: gr.Button) -> None:
+    """Connect the page's events to :mod:`.actions` (all private: programs use the API)."""
+    quick = {"api_visibility": "private", "concurrency_limit": None}
+    page.photo.change(partial(actions.photo_into_editors, page), {page.photo},
+                      [page.sketch, page.strokes, page.sketch_base], **quick)
+    page.photo.input(partial(actions.new_photo, page), {page.photo},
+                     [page.uploaded, page.tabs, page.source], **quick)
+    for name, tab in tab_of.items():
+        tab.select(partial(actions.select_source, name), None, page.source, **quick)
+    page.uploaded.change(partial(actions.trimap_uploaded, page), {page.uploaded}, [page.tabs, page.source],
+                         **quick)
+    preview.click(partial(actions.preview, page), page.trimap_inputs, page.overlay,
+                  api_visibility="private", concurrency_limit=2)
+    touch_up.click(partial(actions.touch_up, page), {page.photo, page.strokes, page.band},
+                   [page.sketch, page.sketch_base, page.tabs, page.source, page.overlay],
+                   api_visibility="private", concurrency_limit=2, show_progress="full")
+    run.click(
+        partial(actions.cut_out, page, registry),
+        page.trimap_inputs | {page.engine, page.colour, page.backdrop},
+        [page.alpha, page.cutout, page.composite, page.downloads, page.overlay, page.slider,
+         page.sampled_fg, page.sampled_bg, page.status, page.kept],
+        api_visibility="private", concurrency_id=GPU_QUEUE, concurrency_limit=1,
+        show_progress="full", show_progress_on=[page.alpha, page.cutout, page.composite],
+    )
+    for trigger in (page.colour.change, page.backdrop.change):
+        trigger(partial(actions.new_background, page), {page.kept, page.colour, page.backdrop},
+                page.composite, **quick)
+
+    # The API for programs (gradio_client, the HF API): no components of its own.
+    _document(gr.api(actions.matte, api_name="matte", concurrency_id=GPU_QUEUE, concurrency_limit=1),
+              actions.matte)
+    _document(gr.api(actions.trimap, api_name="trimap", concurrency_limit=2), actions.trimap)
+
+
+def _document(dependency: gr.events.Dependency, fn: Callable) -> None:
+    """Give an API endpoint's parameters on the "Use via API" page the
+    descriptions from ``fn``'s docstring and, for files, an example file of
+    ours (gr.api's generic components would show ``...`` and no words)."""
+    _, descriptions, _ = get_function_description(fn)
+    blocks = gr.context.get_blocks_context()
+    inputs = blocks.fns[dependency["id"]].inputs if blocks is not None else []
+    for name, component in zip(descriptions, inputs):
+        component.label = name  # not gr.api's "1st", "2nd", ...
+        component._api_info = dict(component._api_info, additional_description=descriptions[name])
+        if name in API_EXAMPLE_FILES:
+            # the page writes a FileData with a url as handle_file('<url>'): here a file of the caller's
+            file_name = API_EXAMPLE_FILES[name]
+            example = {"path": file_name, "url": file_name, "orig_name": file_name,
+                       "meta": {"_type": "gradio.FileData"}}
+            component.example_payload = component.example_value = lambda example=example: example

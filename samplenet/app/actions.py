@@ -1,0 +1,133 @@
+"""One function per thing a visitor (or a program) does on the page.
+
+Each action takes the :class:`~samplenet.app.page.Page` (the components, so
+that it can name what it reads and updates) and the values Gradio hands over
+as a dict keyed by component, and returns a dict keyed by component.  The
+work itself is in :mod:`.handlers`, which knows nothing of components.
+``build_demo`` binds the page with :func:`functools.partial` and wires.
+"""
+from typing import Any
+
+import gradio as gr
+from gradio import FileData
+
+from . import gpu, handlers
+from .page import Page
+
+Values = dict[Any, Any]
+
+
+def _editor_value(path: str | None) -> dict | None:
+    return None if not path else {"background": path, "layers": [], "composite": path}
+
+
+def photo_into_editors(page: Page, values: Values) -> Values:
+    """The photo (a visitor's or a sample's) becomes the background of both
+    brush editors, and a trimap being touched up no longer applies."""
+    value = _editor_value(values[page.photo])
+    return {page.sketch: value, page.strokes: value, page.sketch_base: None}
+
+
+def new_photo(page: Page, values: Values) -> Values:
+    """The visitor gave a photo of their own: no trimap of another photo
+    (a sample's) may stay behind, and drawing starts on the Sketch tab."""
+    return {page.uploaded: None, page.tabs: gr.Tabs(selected="sketch"), page.source: "sketch"}
+
+
+def select_source(name: str) -> str:
+    """A trimap tab was opened: it becomes the source of the next run."""
+    return name
+
+
+def trimap_uploaded(page: Page, values: Values) -> Values:
+    """An uploaded trimap (or a sample's) selects the Upload tab."""
+    if not values[page.uploaded]:
+        return {}
+    return {page.tabs: gr.Tabs(selected="upload"), page.source: "upload"}
+
+
+def preview(page: Page, values: Values) -> Values:
+    """"Preview trimap": the current tab's trimap over the photo."""
+    overlay, _ = handlers.preview_trimap(values[page.photo], page.trimap_sources(values))
+    return {page.overlay: overlay}
+
+
+@handlers.user_errors
+def touch_up(page: Page, values: Values, progress: gr.Progress = gr.Progress()) -> Values:
+    """Auto tab's "Touch up": the automatic trimap, tinted on the photo, into
+    the Sketch editor; the brushes paint over it."""
+    progress(0.1, desc="Segmenting the photo from your strokes")
+    value, trimap, overlay = handlers.touch_up(values[page.photo], values[page.strokes], values[page.band])
+    progress(0.9, desc="Handing the trimap to the brushes")
+    return {page.sketch: value, page.sketch_base: trimap, page.tabs: gr.Tabs(selected="sketch"),
+            page.source: "sketch", page.overlay: overlay}
+
+
+@handlers.user_errors
+def cut_out(page: Page, registry: Any, values: Values, progress: gr.Progress = gr.Progress()) -> Values:
+    """"Cut out": matte the photo with the current tab's trimap and show everything."""
+    result = handlers.run_page(
+        registry, values[page.photo], page.trimap_sources(values), values[page.engine],
+        values[page.colour], values[page.backdrop],
+        progress=lambda fraction, text: progress(fraction, desc=text),
+    )
+    for note in result.notes:
+        gr.Warning(note)
+    files = result.files
+    show_samples = result.sampled_foreground is not None
+    return {
+        page.alpha: files["alpha"],
+        page.cutout: files["preview"],
+        page.composite: files["composite"],
+        page.downloads: [files["cutout"], files["alpha"], files["composite"]],
+        page.overlay: files["overlay"],
+        page.slider: (files["photo"], files["preview"]),
+        page.sampled_fg: gr.Image(value=files["foreground"] if show_samples else None, visible=show_samples),
+        page.sampled_bg: gr.Image(value=files["background"] if show_samples else None, visible=show_samples),
+        page.status: result.status,
+        page.kept: result.kept,
+    }
+
+
+@handlers.user_errors
+def new_background(page: Page, values: Values) -> Values:
+    """A new colour or picture: redo the composite from the kept cut-out."""
+    kept = values[page.kept]
+    if not kept:
+        return {}
+    return {page.composite: handlers.composite_file(kept, values[page.colour], values[page.backdrop])}
+
+
+# --------------------------------------------------------------------------- the API for programs
+
+
+def matte(image: FileData, trimap: FileData, engine: str = "auto") -> tuple[FileData, FileData, FileData, FileData, dict]:
+    """Matte a photo with a trimap.
+
+    Returns the alpha matte (8-bit grey PNG, the photo's size), the RGBA
+    cut-out PNG, the foreground and background colour PNGs and a details dict
+    (engine, width, height, seconds, notes).
+
+    Parameters:
+        image: the photo (PNG, JPEG, WebP, ...).
+        trimap: a grey image the photo's size: 0 = background, 255 = foreground, anything else = unknown.
+        engine: "auto" (SampleNet when the server has its weights, else the weight-free engine), "samplenet" or "classical".
+    """
+    served = gpu.served()
+    if served is None:
+        raise RuntimeError("build_demo(registry) serves the registry that /matte runs")
+    alpha, cutout, foreground, background, details = handlers.matte_files(served, image, trimap, engine)
+    return FileData(path=alpha), FileData(path=cutout), FileData(path=foreground), FileData(path=background), details
+
+
+def trimap(image: FileData, mask: FileData, band_width: float = handlers.DEFAULT_BAND_WIDTH) -> FileData:
+    """Build a trimap from a photo and a mask.
+
+    Returns an 8-bit grey PNG the photo's size: 0 = background, 128 = unknown, 255 = foreground.
+
+    Parameters:
+        image: the photo; it fixes the size the mask must have.
+        mask: white (or opaque) = subject, black (or transparent) = background, the photo's size.
+        band_width: width in pixels of the unknown band on each side of the mask's outline.
+    """
+    return FileData(path=handlers.trimap_file_from_mask(image, mask, band_width))

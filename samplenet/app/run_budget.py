@@ -1,0 +1,59 @@
+"""A time budget for each matting run, so one slow run cannot hold the
+single queue slot for everyone.
+
+``SAMPLENET_APP_RUN_SECONDS`` (default :data:`DEFAULT_RUN_SECONDS`) bounds
+how long a request waits for the engine.  Past it the request ends with
+:class:`RunCutShort`, which says so, and the queue moves on.  Python cannot
+stop a thread, so the abandoned computation finishes in the background and
+its result is dropped; engines that take their own time budget stop sooner.
+"""
+from __future__ import annotations
+
+import contextvars
+import threading
+from typing import Any, Callable, TypeVar
+
+from ..errors import MattingInputError
+from ..io import positive_int_from_env
+
+T = TypeVar("T")
+
+DEFAULT_RUN_SECONDS = 60
+
+
+class RunCutShort(MattingInputError):
+    """The run went past its time budget and was cut short."""
+
+
+def run_seconds_from_env() -> int:
+    """The budget in force, in seconds (``SAMPLENET_APP_RUN_SECONDS``)."""
+    return positive_int_from_env("SAMPLENET_APP_RUN_SECONDS", DEFAULT_RUN_SECONDS)
+
+
+def call_within(seconds: float, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """``fn(*args, **kwargs)``, or :class:`RunCutShort` after ``seconds``.
+
+    ``fn`` runs in a daemon thread with the caller's context variables, so
+    Gradio's progress reports from inside it still reach the page."""
+    outcome: dict[str, Any] = {}
+    finished = threading.Event()
+    context = contextvars.copy_context()
+
+    def target() -> None:
+        try:
+            outcome["value"] = context.run(fn, *args, **kwargs)
+        except BaseException as exc:  # handed back to the caller below
+            outcome["error"] = exc
+        finally:
+            finished.set()
+
+    threading.Thread(target=target, name="samplenet-run", daemon=True).start()
+    if not finished.wait(seconds):
+        raise RunCutShort(
+            f"Cut short: the run took longer than this server's budget of {seconds:g} s per run "
+            "(SAMPLENET_APP_RUN_SECONDS), so the page stopped waiting to keep the queue moving. "
+            "A narrower grey band or a smaller photo runs faster."
+        )
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]

@@ -1,0 +1,62 @@
+"""The page's actions read and update components by name: each returns a
+dict keyed by the Page's components (stand-ins here, no server)."""
+from __future__ import annotations
+
+import os
+from dataclasses import fields
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no calls home from tests
+gr = pytest.importorskip("gradio")
+
+from samplenet.app import EngineRegistry, actions  # noqa: E402
+from samplenet.app.page import Page  # noqa: E402
+from samplenet.engines.classical import ClassicalMatter  # noqa: E402
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+
+class Stand:
+    """A component stand-in: only its identity matters to an action."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"<{self.name}>"
+
+
+@pytest.fixture
+def page() -> Page:
+    return Page(**{f.name: Stand(f.name) for f in fields(Page)})
+
+
+def _values(page: Page, **named) -> dict:
+    defaults = {"source": "upload", "sketch": None, "sketch_base": None, "unpainted": "unknown", "strokes": None,
+                "band": 12, "uploaded": str(EXAMPLES / "chelsea_trimap.png"), "photo": str(EXAMPLES / "chelsea.jpg"),
+                "engine": "auto", "colour": "#0000ff", "backdrop": None, "kept": None}
+    return {getattr(page, name): value for name, value in (defaults | named).items()}
+
+
+def test_cut_out_fills_every_result_by_name_with_files_named_after_the_photo(page):
+    registry = EngineRegistry({"classical": ClassicalMatter()})
+    out = actions.cut_out(page, registry, _values(page), progress=lambda *a, **k: None)
+    for name in ("alpha", "cutout", "composite", "overlay"):
+        assert Path(out[getattr(page, name)]).name.startswith("chelsea_")
+        assert Image.open(out[getattr(page, name)]).size == (451, 300)
+    assert [Path(p).name for p in out[page.downloads]] == ["chelsea_cutout.png", "chelsea_alpha.png",
+                                                           "chelsea_composite.png"]
+    assert "classical" in out[page.status] and out[page.kept]["stem"] == "chelsea"
+    assert out[page.sampled_fg].visible is False  # only SampleNet has sampled colours to show
+    again = actions.new_background(page, _values(page, kept=out[page.kept], colour="#ff0000"))
+    assert Path(again[page.composite]).name == "chelsea_composite.png"
+
+
+def test_a_new_photo_drops_other_trimaps_and_opens_sketch(page):
+    out = actions.new_photo(page, _values(page))
+    assert out[page.uploaded] is None and out[page.source] == "sketch"
+    editors = actions.photo_into_editors(page, _values(page))
+    assert editors[page.sketch_base] is None and editors[page.sketch]["layers"] == []
