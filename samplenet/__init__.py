@@ -10,10 +10,12 @@ Quick start::
 from .engines import load
 from .errors import MattingInputError, WeightsFormatError, WeightsNotFoundError
 from .result import MattingResult
+from .segmentation import auto_trimap
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "auto_trimap",
     "load",
     "MattingInputError",
     "MattingResult",

@@ -11,6 +11,7 @@ import importlib
 BENCH_MODULES = [
     "samplenet.benchmarks.quality",
     "samplenet.benchmarks.speed",
+    "samplenet.segmentation.benchmark",
 ]
 
 
