@@ -49,6 +49,7 @@ class ClassicalOptions:
     grabcut_iterations: int = 5
     click_radius: float = 0.015  # fraction of the working size's longer side
     border: float = 0.02  # same: border strip used when the box leaves no background
+    ring: float = 0.02  # same: strip inside the box's edges that starts as probable background
     min_band: float = 3.0
     fuzzy_reach: float = 3.0
     max_band: float = 20.0
@@ -66,7 +67,15 @@ def grabcut_seeds(prompts: Prompts, working: Working, options: ClassicalOptions)
         labels[:] = cv2.GC_BGD
         sx0, sy0 = int(np.floor(x0 * scale)), int(np.floor(y0 * scale))
         sx1, sy1 = max(sx0 + 1, int(np.ceil(x1 * scale))), max(sy0 + 1, int(np.ceil(y1 * scale)))
-        labels[sy0:sy1, sx0:sx1] = cv2.GC_PR_FGD
+        labels[sy0:sy1, sx0:sx1] = cv2.GC_PR_BGD
+        # A box drawn around a subject leaves a margin of background inside
+        # its edges: that ring starts as probable background, which gives the
+        # background colour model samples even when the box covers the photo.
+        ring = int(round(options.ring * side))
+        if sx1 - sx0 > 2 * ring + 2 and sy1 - sy0 > 2 * ring + 2:
+            labels[sy0 + ring : sy1 - ring, sx0 + ring : sx1 - ring] = cv2.GC_PR_FGD
+        else:
+            labels[sy0:sy1, sx0:sx1] = cv2.GC_PR_FGD
     if prompts.bg_strokes is not None:
         labels[working.down_mask(prompts.bg_strokes)] = cv2.GC_BGD
     radius = max(2, int(round(options.click_radius * side)))
