@@ -16,7 +16,8 @@
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import itertools
+from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
@@ -50,7 +51,14 @@ class ClassicalOptions:
     click_radius: float = 0.015  # fraction of the working size's longer side
     border: float = 0.02  # same: border strip used when the box leaves no background
     ring: float = 0.02  # same: strip inside the box's edges that starts as probable background
+    core: float = 0.0  # fraction of the box cut from each side: only this core seeds the subject's colours
+    cores: tuple[float, ...] = ()  # several GrabCut runs with these cores; where they disagree is unknown
+    edge_ring: bool = False  # also a ring (and core inset) along sides where the box reaches the photo's edge
+    edge_rings: tuple[bool, ...] = ()  # GrabCut runs with each of these edge_ring values, voted like cores
+    select: bool = False  # with several runs: keep the one separating colours best (else: vote)
+    regrab: bool = True  # each round re-runs GrabCut seeded by the matte (else: the matte's 0.5 level)
     min_band: float = 3.0
+    probe_band: float = 3.0  # band of the trial mattes: wider lets them find fuzz farther out
     fuzzy_reach: float = 3.0
     max_band: float = 20.0
     keep_fraction: float = 0.2
@@ -69,11 +77,23 @@ def grabcut_seeds(prompts: Prompts, working: Working, options: ClassicalOptions)
         sx1, sy1 = max(sx0 + 1, int(np.ceil(x1 * scale))), max(sy0 + 1, int(np.ceil(y1 * scale)))
         labels[sy0:sy1, sx0:sx1] = cv2.GC_PR_BGD
         # A box drawn around a subject leaves a margin of background inside
-        # its edges: that ring starts as probable background, which gives the
-        # background colour model samples even when the box covers the photo.
-        ring = int(round(options.ring * side))
-        if sx1 - sx0 > 2 * ring + 2 and sy1 - sy0 > 2 * ring + 2:
-            labels[sy0 + ring : sy1 - ring, sx0 + ring : sx1 - ring] = cv2.GC_PR_FGD
+        # its edges: that ring starts as probable background, and only the
+        # box's core seeds the subject's colours.  Where the box reaches the
+        # photo's edge the subject usually goes on past it (a portrait's
+        # shoulders), so those sides keep no ring, unless every side reaches
+        # the edge: then the ring is the only background model there is.
+        box_w, box_h = sx1 - sx0, sy1 - sy0
+        at_edge = (sx0 <= 0, sy0 <= 0, sx1 >= width, sy1 >= height)  # left, top, right, bottom
+        if options.edge_ring or all(at_edge):
+            at_edge = (False,) * 4
+        ring = options.ring * side
+        insets = [
+            0 if touching else int(round(max(ring, options.core * extent)))
+            for touching, extent in zip(at_edge, (box_w, box_h, box_w, box_h))
+        ]
+        left, top, right, bottom = insets
+        if box_w > left + right + 2 and box_h > top + bottom + 2:
+            labels[sy0 + top : sy1 - bottom, sx0 + left : sx1 - right] = cv2.GC_PR_FGD
         else:
             labels[sy0:sy1, sx0:sx1] = cv2.GC_PR_FGD
     if prompts.bg_strokes is not None:
@@ -141,6 +161,20 @@ def _grabcut(image: np.ndarray, labels: np.ndarray, iterations: int) -> np.ndarr
     return (labels == cv2.GC_FGD) | (labels == cv2.GC_PR_FGD)
 
 
+def colour_overlap(image: np.ndarray, mask: np.ndarray, bins: int = 8) -> float:
+    """How much the subject's and the background's colour histograms overlap
+    (histogram intersection, 0 = no shared colour, 1 = the same colours); a
+    segmentation that puts a background chunk on the subject's side, or
+    cuts the subject, shares more colours between the sides."""
+    if not mask.any() or mask.all():
+        return 1.0
+    codes = (image.astype(np.int32) * bins // 256)
+    codes = (codes[..., 0] * bins + codes[..., 1]) * bins + codes[..., 2]
+    fg = np.bincount(codes[mask], minlength=bins**3) / mask.sum()
+    bg = np.bincount(codes[~mask], minlength=bins**3) / (~mask).sum()
+    return float(np.minimum(fg, bg).sum())
+
+
 def keep_subject_pieces(mask: np.ndarray, positive: np.ndarray, keep_fraction: float) -> np.ndarray:
     """Drop foreground specks: keep the pieces touching ``positive`` seeds,
     the largest piece, and pieces at least ``keep_fraction`` of its size."""
@@ -171,13 +205,31 @@ class ClassicalSegmenter:
         base = grabcut_seeds(prompts, working, opts)
         hard_fg = base == cv2.GC_FGD
         hard_bg = base == cv2.GC_BGD
-        labels = base.copy()
-        mask = keep_subject_pieces(_grabcut(working.image, labels, opts.grabcut_iterations), hard_fg, opts.keep_fraction)
+        masks = []
+        for core, edge_ring in itertools.product(opts.cores or (opts.core,), opts.edge_rings or (opts.edge_ring,)):
+            labels = grabcut_seeds(prompts, working, replace(opts, core=core, edge_ring=edge_ring))
+            masks.append(keep_subject_pieces(_grabcut(working.image, labels, opts.grabcut_iterations), hard_fg, opts.keep_fraction))
+        if opts.select and len(masks) > 1:
+            # The run whose subject and background share the fewest colours.
+            overlaps = [colour_overlap(working.image, m) for m in masks]
+            mask, uncertain = masks[int(np.argmin(overlaps))], None
+        else:
+            vote = np.mean(masks, axis=0)
+            mask = vote >= 0.5
+            # Where the runs disagree the colours do not decide: the first trial
+            # matte gets it as unknown and decides it from the sure regions.
+            uncertain = (vote > 0) & (vote < 1)
         alpha = None
         for _ in range(opts.rounds):
             if not mask.any() or mask.all():
                 break
-            alpha, band = trial_matte(working.image, mask, alpha, opts.min_band, opts.fuzzy_reach, opts.max_band)
+            alpha, band = trial_matte(
+                working.image, mask, alpha, opts.probe_band, opts.fuzzy_reach, opts.max_band, extra_unknown=uncertain
+            )
+            uncertain = None
+            if not opts.regrab:
+                mask = keep_subject_pieces((alpha >= 0.5) | hard_fg, hard_fg, opts.keep_fraction)
+                continue
             # The matte decides the band; the rest stays probable, so GrabCut
             # may still drop a background chunk or add a missed part.
             labels = np.where(alpha >= 0.5, cv2.GC_PR_FGD, cv2.GC_PR_BGD).astype(np.uint8)

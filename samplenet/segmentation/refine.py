@@ -70,11 +70,14 @@ def trial_matte(
     min_band: float,
     fuzzy_reach: float,
     max_band: float,
+    extra_unknown: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Matte ``image`` with the trimap built around ``mask`` (band following
     ``previous_alpha`` when given); returns float32 alpha in [0, 1] and the
     boolean unknown region the matte decided."""
     trimap = adaptive_trimap(mask, previous_alpha, min_band, fuzzy_reach, max_band)
+    if extra_unknown is not None:
+        trimap[extra_unknown] = UNKNOWN
     unknown = trimap == UNKNOWN
     if not unknown.any():
         return mask.astype(np.float32), unknown
