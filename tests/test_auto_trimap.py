@@ -144,3 +144,17 @@ def test_cli_trimap_bad_prompts_exit_2_with_a_message(tmp_path, capsys, extra, w
 
 def test_auto_trimap_is_exported() -> None:
     assert samplenet.auto_trimap is auto_trimap and "auto_trimap" in samplenet.__all__
+
+
+def test_band_widens_where_the_trial_matte_is_fuzzy() -> None:
+    from samplenet.segmentation.band import adaptive_trimap
+
+    mask = np.zeros((60, 80), bool)
+    mask[:, :40] = True  # a straight outline at x = 40
+    alpha = mask.astype(np.float32)
+    alpha[:30, 36:52] = 0.5  # fuzz in the top half only (hair), a hard edge below
+    trimap = adaptive_trimap(mask, alpha, min_band=2, fuzzy_reach=3, max_band=20)
+    top = (trimap[5] == 128).sum()
+    bottom = (trimap[50] == 128).sum()
+    assert bottom <= 6 and top >= 16 + 2 * 3
+    assert np.all(trimap[50, :30] == 255) and np.all(trimap[50, 50:] == 0)

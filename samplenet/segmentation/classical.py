@@ -1,17 +1,23 @@
-"""The weight-free promptable segmenter: GrabCut and matting in turns.
+"""The weight-free promptable segmenter: several GrabCuts, then a trial matte.
 
 1. The prompts become GrabCut seeds on a working-size copy: outside the box
-   is background, clicks and strokes are hard labels.  A box touching every
-   edge of the photo leaves no background at all; then the photo's border
-   strip inside the box starts as *probable* background, which GrabCut may
-   give back to the subject.
-2. GrabCut alternates with the weight-free matting engine: each round
-   mattes the current mask, and the matte's confident values near the
-   outline become hard seeds for the next GrabCut (so the colour models
-   are re-learned from a cleaner split and mistakes far from the outline
-   can be corrected).
-3. Foreground specks are dropped: the pieces a subject click or stroke
-   touches are kept, else the largest one and any piece at least
+   is background, clicks and strokes are hard labels.  A strip inside the
+   box's edges starts as *probable* background and only the box's core
+   seeds the subject's colours; on sides where the box reaches the photo's
+   edge the subject usually goes on past it, so there is no strip there,
+   unless every side reaches it (then the strip is the only background
+   model there is, and a box covering the photo is still accepted).
+2. GrabCut's result depends on how it starts, and no single start works on
+   every photo, so it runs from a few starts (``cores`` x ``edge_rings``).
+   Either the run whose subject and background share the fewest colours is
+   kept (``select``) or the runs vote; where they disagree the colours do
+   not decide, and that region is left unknown to the first trial matte.
+3. Rounds with the weight-free matting engine: each mattes the current mask
+   (plus the doubtful region) and the matte's 0.5 level becomes the mask,
+   or (``regrab``) its confident values near the outline seed another
+   GrabCut.  The last matte tells the band where the outline is fuzzy.
+4. Foreground specks are dropped: the pieces a subject click or stroke
+   touches are kept, the largest one, and any piece at least
    ``keep_fraction`` of its size.
 """
 from __future__ import annotations
@@ -46,16 +52,17 @@ class ClassicalOptions:
     (see README, "Automatic trimaps")."""
 
     work_side: int = 400
-    rounds: int = 2
+    rounds: int = 1
     grabcut_iterations: int = 5
     click_radius: float = 0.015  # fraction of the working size's longer side
     border: float = 0.02  # same: border strip used when the box leaves no background
     ring: float = 0.02  # same: strip inside the box's edges that starts as probable background
     core: float = 0.0  # fraction of the box cut from each side: only this core seeds the subject's colours
-    cores: tuple[float, ...] = ()  # several GrabCut runs with these cores; where they disagree is unknown
+    cores: tuple[float, ...] = (0.0, 0.1, 0.2)  # GrabCut runs with each of these cores
     edge_ring: bool = False  # also a ring (and core inset) along sides where the box reaches the photo's edge
-    edge_rings: tuple[bool, ...] = ()  # GrabCut runs with each of these edge_ring values, voted like cores
+    edge_rings: tuple[bool, ...] = (False, True)  # ... and each of these edge_ring values
     select: bool = False  # with several runs: keep the one separating colours best (else: vote)
+    doubt: bool = True  # where the runs disagree is unknown to the first trial matte
     regrab: bool = True  # each round re-runs GrabCut seeded by the matte (else: the matte's 0.5 level)
     min_band: float = 3.0
     probe_band: float = 3.0  # band of the trial mattes: wider lets them find fuzz farther out
@@ -209,16 +216,14 @@ class ClassicalSegmenter:
         for core, edge_ring in itertools.product(opts.cores or (opts.core,), opts.edge_rings or (opts.edge_ring,)):
             labels = grabcut_seeds(prompts, working, replace(opts, core=core, edge_ring=edge_ring))
             masks.append(keep_subject_pieces(_grabcut(working.image, labels, opts.grabcut_iterations), hard_fg, opts.keep_fraction))
+        vote = np.mean(masks, axis=0)
+        mask = vote >= 0.5
         if opts.select and len(masks) > 1:
             # The run whose subject and background share the fewest colours.
-            overlaps = [colour_overlap(working.image, m) for m in masks]
-            mask, uncertain = masks[int(np.argmin(overlaps))], None
-        else:
-            vote = np.mean(masks, axis=0)
-            mask = vote >= 0.5
-            # Where the runs disagree the colours do not decide: the first trial
-            # matte gets it as unknown and decides it from the sure regions.
-            uncertain = (vote > 0) & (vote < 1)
+            mask = masks[int(np.argmin([colour_overlap(working.image, m) for m in masks]))]
+        # Where the runs disagree the colours do not decide: the first trial
+        # matte gets it as unknown and decides it from the sure regions.
+        uncertain = (vote > 0) & (vote < 1) if opts.doubt else None
         alpha = None
         for _ in range(opts.rounds):
             if not mask.any() or mask.all():
