@@ -87,7 +87,9 @@ def trimap_from_segmentation(
     if alpha is None:
         small = cv2.resize(seg.mask.astype(np.float32), working.shape[::-1], interpolation=cv2.INTER_AREA) >= 0.5
         if small.any() and not small.all():
-            alpha, _ = trial_matte(working.image, small, None, defaults.probe_band, defaults.fuzzy_reach, defaults.max_band)
+            alpha, _ = trial_matte(
+                working.image, small, None, defaults.probe_band, defaults.fuzzy_reach, defaults.max_band
+            )
             seg.alpha = alpha  # kept with a cached segmentation: the next band needs no new matte
     full_alpha = None if alpha is None else working.up(alpha, (width, height))
     return adaptive_trimap(

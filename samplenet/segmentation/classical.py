@@ -215,7 +215,8 @@ class ClassicalSegmenter:
         masks = []
         for core, edge_ring in itertools.product(opts.cores or (opts.core,), opts.edge_rings or (opts.edge_ring,)):
             labels = grabcut_seeds(prompts, working, replace(opts, core=core, edge_ring=edge_ring))
-            masks.append(keep_subject_pieces(_grabcut(working.image, labels, opts.grabcut_iterations), hard_fg, opts.keep_fraction))
+            found = _grabcut(working.image, labels, opts.grabcut_iterations)
+            masks.append(keep_subject_pieces(found, hard_fg, opts.keep_fraction))
         vote = np.mean(masks, axis=0)
         mask = vote >= 0.5
         if opts.select and len(masks) > 1:

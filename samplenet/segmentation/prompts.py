@@ -75,7 +75,12 @@ def _check_box(box: Sequence[float], width: int, height: int) -> Box:
             f"The box ({x0:g}, {y0:g}, {x1:g}, {y1:g}) lies outside the {width}x{height} photo; "
             "draw it around the subject."
         )
-    clipped = (max(0, int(np.floor(x0))), max(0, int(np.floor(y0))), min(width, int(np.ceil(x1))), min(height, int(np.ceil(y1))))
+    clipped = (
+        max(0, int(np.floor(x0))),
+        max(0, int(np.floor(y0))),
+        min(width, int(np.ceil(x1))),
+        min(height, int(np.ceil(y1))),
+    )
     if clipped[2] - clipped[0] < 4 or clipped[3] - clipped[1] < 4:
         raise MattingInputError(
             f"The box ({x0:g}, {y0:g}, {x1:g}, {y1:g}) is too small (under 4 pixels wide or high inside "

@@ -7,6 +7,7 @@ near the outline.  The final, full-size matte is the caller's business.
 """
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 import cv2
@@ -14,6 +15,8 @@ import numpy as np
 
 from ..io import UNKNOWN
 from .band import adaptive_trimap
+
+logger = logging.getLogger("samplenet")
 
 
 @dataclass(frozen=True)
@@ -81,4 +84,9 @@ def trial_matte(
     unknown = trimap == UNKNOWN
     if not unknown.any():
         return mask.astype(np.float32), unknown
-    return np.asarray(weight_free_matter()(image, trimap).alpha, np.float32), unknown
+    try:
+        alpha = weight_free_matter()(image, trimap).alpha
+    except ValueError as exc:  # the solver did not converge: the mask is all we know
+        logger.debug("trial matte failed (%s); the band stays the minimum one", exc)
+        return mask.astype(np.float32), unknown
+    return np.asarray(alpha, np.float32), unknown
