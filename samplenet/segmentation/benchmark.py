@@ -209,9 +209,10 @@ def summarise(result: dict[str, Any]) -> str:
         done = [p["sad"] for p in prev if "sad" in p]
         refused = sum("refused" in p for p in prev)
         names_done = [n for n, p in result["previous"].items() if "sad" in p]
+        mean_done = f"{np.mean(done):.2f} | {np.mean(done) / hand_mean(names_done):.2f}" if done else "- | -"
         lines.append(
             f"| previous Auto tool, box (GrabCut + 12 px band; mean over the {len(done)} boxes it accepted) | "
-            f"{np.mean(done):.2f} | {np.mean(done) / hand_mean(names_done):.2f} | {refused} |"
+            f"{mean_done} | {refused} |"
         )
     n_sets = len(result["options"])
     for index in range(n_sets):
