@@ -236,6 +236,8 @@ def summarise(result: dict[str, Any]) -> str:
                 )
     lines.append("")
     previous_column = " | previous tool SAD |" if result["previous"] else " |"
+    lines.append("Per image, the default settings" + (" (options %d):" % _default_index(result) if n_sets > 1 else ":"))
+    lines.append("")
     lines.append("| image | hand SAD | " + " | ".join(f"{m} SAD" for m in MODES) + previous_column)
     lines.append("|---|---|" + "---|" * len(MODES) + ("---|" if result["previous"] else ""))
     for name in images:
@@ -251,9 +253,10 @@ def summarise(result: dict[str, Any]) -> str:
 
 
 def _default_index(result: dict[str, Any]) -> int:
-    defaults = asdict(ClassicalOptions())
+    # Compared as JSON would store them (tuples become lists in a saved result).
+    defaults = json.loads(json.dumps(asdict(ClassicalOptions())))
     for index, options in enumerate(result["options"]):
-        if options == defaults:
+        if json.loads(json.dumps(options)) == defaults:
             return index
     return 0
 

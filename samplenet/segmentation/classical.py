@@ -65,7 +65,7 @@ class ClassicalOptions:
     doubt: bool = True  # where the runs disagree is unknown to the first trial matte
     regrab: bool = True  # each round re-runs GrabCut seeded by the matte (else: the matte's 0.5 level)
     min_band: float = 3.0
-    probe_band: float = 3.0  # band of the trial mattes: wider lets them find fuzz farther out
+    probe_band: float = 6.0  # band of the trial mattes: wider lets them find fuzz farther out
     fuzzy_reach: float = 3.0
     max_band: float = 20.0
     keep_fraction: float = 0.2
