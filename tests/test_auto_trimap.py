@@ -57,6 +57,8 @@ def test_clicks_only() -> None:
     photo, truth = disc_photo()
     trimap = auto_trimap(photo, points=[CENTRE, (5, 5)], point_labels=[1, 0], segmenter="classical")
     assert_good_trimap(trimap, truth)
+    # A click has the last word around it, like a stroke.
+    assert trimap[CENTRE[1], CENTRE[0]] == 255 and trimap[5, 5] == 0
 
 
 def test_one_positive_click_only() -> None:

@@ -165,8 +165,12 @@ def finish_trimap(
     band_width: int | None,
     options: ClassicalOptions | None = None,
 ) -> np.ndarray:
-    """Band around the segmentation, then the strokes' last word."""
+    """Band around the segmentation, then the clicks' and strokes' last word:
+    a small disc around each click is sure subject / sure background."""
     trimap = trimap_from_segmentation(picture, seg, band_width, options)
+    radius = max(1, int(round((options or ClassicalOptions()).click_radius * max(picture.shape[:2]))))
+    for (x, y), label in zip(prompts.points, prompts.labels):
+        cv2.circle(trimap, (int(x), int(y)), radius, FOREGROUND if label == 1 else BACKGROUND, -1)
     if prompts.fg_strokes is not None:
         trimap[prompts.fg_strokes] = FOREGROUND
     if prompts.bg_strokes is not None:
