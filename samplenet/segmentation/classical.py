@@ -36,8 +36,9 @@ from .refine import Working, trial_matte
 @dataclass
 class Segmentation:
     """What a segmenter found: a full-size boolean ``mask``, optionally a
-    working-size trial matte ``alpha`` (and its ``scale``), the name of the
-    ``segmenter`` that ran and a ``note`` (e.g. why a fallback happened)."""
+    trial matte ``alpha`` at the working size (see :class:`.refine.Working`),
+    the name of the ``segmenter`` that ran and a ``note`` (e.g. why a
+    fallback happened)."""
 
     mask: np.ndarray
     alpha: np.ndarray | None = None
