@@ -5,7 +5,7 @@ import numpy as np
 from PIL import Image
 
 from samplenet.cli import main
-from samplenet.segmentation.benchmark import benchmark_box, benchmark_click
+from samplenet.evaluation.auto_trimap import benchmark_box, benchmark_click
 
 
 def test_protocol_box_and_click() -> None:

@@ -1,4 +1,4 @@
-"""``samplenet bench auto-trimap``: automatic trimaps against hand-made ones.
+"""Automatic trimaps against hand-made ones (``samplenet bench auto-trimap``).
 
 Protocol (issue 11): for each photo of an alphamatting.com-style folder the
 box is the subject's bounds in the ground-truth alpha plus 3% of the photo's
@@ -14,7 +14,6 @@ score on the rest, then the other way round; both folds are printed.
 """
 from __future__ import annotations
 
-import argparse
 import json
 import logging
 import time
@@ -27,9 +26,9 @@ import numpy as np
 
 from ..errors import MattingInputError
 from ..io import load_image, load_trimap
-from .auto import finish_trimap, segment
-from .classical import ClassicalOptions
-from .prompts import make_prompts
+from ..segmentation.auto import finish_trimap, segment
+from ..segmentation.classical import ClassicalOptions
+from ..segmentation.prompts import make_prompts
 
 logger = logging.getLogger("samplenet")
 
@@ -258,32 +257,4 @@ def _default_index(result: dict[str, Any]) -> int:
     for index, options in enumerate(result["options"]):
         if json.loads(json.dumps(options)) == defaults:
             return index
-    return 0
-
-
-def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser(
-        "auto-trimap",
-        help="automatic trimaps (box, box + click) against hand-made ones",
-        description="Box = the subject's bounds in the ground truth + 3%% of the side on each edge; "
-        "each trimap is matted with the weight-free engine; whole-image SAD against the hand trimaps.",
-    )
-    parser.add_argument(
-        "--data", required=True, help="folder with image/, alpha/ and trimap*/ (alphamatting.com layout)"
-    )
-    parser.add_argument("--cv", action="store_true", help="two-fold cross-validation over CV_GRID's settings")
-    parser.add_argument(
-        "--previous", action="store_true", help="also score the previous Auto tool (GrabCut + 12 px band)"
-    )
-    parser.add_argument("--limit", type=int, default=None, help="only the first N photos")
-    parser.add_argument("--json", default=None, help="also save every score to this JSON file")
-    parser.set_defaults(func=_run)
-
-
-def _run(args: argparse.Namespace) -> int:
-    result = run_benchmark(Path(args.data), cv=args.cv, previous=args.previous, limit=args.limit,
-                           progress=lambda line: logger.info(line))
-    print(summarise(result))
-    if args.json:
-        Path(args.json).write_text(json.dumps(result, indent=1))
     return 0
