@@ -15,10 +15,12 @@ from .engines import load
 from .errors import MattingInputError, WeightsFormatError, WeightsNotFoundError
 from .process import tune_process
 from .result import MattingResult
+from .segmentation import auto_trimap
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "auto_trimap",
     "load",
     "MattingInputError",
     "MattingResult",

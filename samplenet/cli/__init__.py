@@ -16,6 +16,7 @@ COMMAND_MODULES = [
     "samplenet.cli.predict",
     "samplenet.cli.infer",
     "samplenet.cli.convert",
+    "samplenet.cli.trimap",
     "samplenet.cli.push",
     "samplenet.cli.evaluate",
     "samplenet.cli.bench",

@@ -12,6 +12,7 @@ BENCH_MODULES = [
     "samplenet.cli.bench_quality",
     "samplenet.cli.bench_speed",
     "samplenet.cli.bench_gpu",
+    "samplenet.segmentation.benchmark",
 ]
 
 

@@ -1,0 +1,174 @@
+"""``samplenet.auto_trimap``: a trimap from a box, clicks and/or strokes.
+
+The segmenter (SAM when one can be loaded, else the classical one) gives a
+hard mask; a trial matte at the working size says where the outline is
+fuzzy; the unknown band follows that (see :mod:`.band`).  The visitor's
+strokes keep the last word: subject strokes stay foreground and background
+strokes background even inside the band.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal, Sequence
+
+import cv2
+import numpy as np
+
+from ..errors import MattingInputError
+from ..io import BACKGROUND, FOREGROUND, load_image
+from .band import adaptive_trimap
+from .classical import ClassicalOptions, ClassicalSegmenter, Segmentation
+from .prompts import make_prompts
+from .refine import Working, trial_matte
+
+SegmenterChoice = Literal["auto", "classical", "sam"]
+
+#: Widest band a caller may ask for, in pixels on each side of the outline.
+MAX_BAND_WIDTH = 200
+
+
+@dataclass(frozen=True)
+class AutoTrimapInfo:
+    """Which segmenter ran (``"sam"`` or ``"classical"``), why SAM did not
+    (``note``), and the band used (``band_width`` or ``"adaptive"``)."""
+
+    segmenter: str
+    note: str
+    band_width: int | str
+
+
+def _check_band_width(band_width: float | None) -> int | None:
+    if band_width is None:
+        return None
+    try:
+        width = int(round(float(band_width)))
+    except (TypeError, ValueError):
+        raise MattingInputError(f"The band width must be a number of pixels, got {band_width!r}.") from None
+    if not 1 <= width <= MAX_BAND_WIDTH:
+        raise MattingInputError(f"The band width must be between 1 and {MAX_BAND_WIDTH} pixels, got {band_width!r}.")
+    return width
+
+
+def segment(
+    image: np.ndarray, prompts, segmenter: SegmenterChoice = "auto", options: ClassicalOptions | None = None
+) -> Segmentation:
+    """Run the chosen segmenter on checked prompts.  ``"auto"`` tries SAM
+    (see :mod:`.sam`) and falls back to the classical segmenter, noting why."""
+    if segmenter not in ("auto", "classical", "sam"):
+        raise MattingInputError(f"The segmenter must be 'auto', 'classical' or 'sam', not {segmenter!r}.")
+    note = ""
+    if segmenter in ("auto", "sam"):
+        from .sam import SegmenterUnavailable, load_sam_segmenter
+
+        try:
+            return load_sam_segmenter().segment(image, prompts)
+        except SegmenterUnavailable as exc:
+            if segmenter == "sam":
+                raise
+            note = str(exc)
+    result = ClassicalSegmenter(options).segment(image, prompts)
+    result.note = note
+    return result
+
+
+def trimap_from_segmentation(
+    image: np.ndarray, seg: Segmentation, band_width: int | None = None, options: ClassicalOptions | None = None
+) -> np.ndarray:
+    """Full-size trimap from a segmentation: a constant band of
+    ``band_width`` pixels, or (``None``) the adaptive band, computed from a
+    trial matte when the segmenter did not leave one."""
+    height, width = image.shape[:2]
+    defaults = options or ClassicalOptions()
+    working = Working.of(image, defaults.work_side)
+    to_full = 1.0 / working.scale
+    if band_width is not None:
+        return adaptive_trimap(seg.mask, None, band_width, 0, 0)
+    alpha = seg.alpha
+    if alpha is None:
+        small = cv2.resize(seg.mask.astype(np.float32), working.shape[::-1], interpolation=cv2.INTER_AREA) >= 0.5
+        if small.any() and not small.all():
+            alpha, _ = trial_matte(
+                working.image, small, None, defaults.probe_band, defaults.fuzzy_reach, defaults.max_band
+            )
+            seg.alpha = alpha  # kept with a cached segmentation: the next band needs no new matte
+    full_alpha = None if alpha is None else working.up(alpha, (width, height))
+    return adaptive_trimap(
+        seg.mask,
+        full_alpha,
+        defaults.min_band * to_full,
+        defaults.fuzzy_reach * to_full,
+        defaults.max_band * to_full,
+    )
+
+
+def auto_trimap(
+    image,
+    box: Sequence[float] | None = None,
+    points: Sequence[Sequence[float]] | None = None,
+    point_labels: Sequence[int] | None = None,
+    fg_strokes: np.ndarray | None = None,
+    bg_strokes: np.ndarray | None = None,
+    band_width: float | None = None,
+    segmenter: SegmenterChoice = "auto",
+    *,
+    return_info: bool = False,
+):
+    """A trimap (``HxW uint8``, 0 / 128 / 255) for ``image`` from prompts.
+
+    Parameters:
+        image: the photo: ``HxWx3 uint8`` RGB array, PIL image, bytes or path.
+        box: ``(x0, y0, x1, y1)`` around the subject (exclusive ends); it may
+            touch or pass the photo's edges.
+        points: clicks ``(x, y)``; ``point_labels`` 1 = subject (default),
+            0 = background.
+        fg_strokes, bg_strokes: boolean ``HxW`` masks painted on the subject /
+            on the background (hard constraints).
+        band_width: unknown pixels on each side of the outline; ``None``
+            (default) lets the method choose: thin on hard edges, wide where
+            a trial matte is fuzzy.
+        segmenter: ``"auto"`` (SAM when it can be loaded, see
+            :mod:`samplenet.segmentation.sam`, else classical), ``"sam"``
+            (raise if it cannot be loaded) or ``"classical"``.
+        return_info: also return an :class:`AutoTrimapInfo` saying which
+            segmenter ran.
+
+    Returns:
+        The trimap, or ``(trimap, info)`` with ``return_info=True``.
+
+    Raises:
+        MattingInputError: no prompt, contradictory prompts, a box or point
+            outside the photo, a bad band width, or a segmentation that found
+            nothing (the message says what to add).
+
+    Example:
+        >>> import numpy as np, samplenet
+        >>> photo = np.zeros((60, 80, 3), np.uint8); photo[15:45, 20:60] = 220
+        >>> trimap = samplenet.auto_trimap(photo, box=(12, 8, 68, 52), segmenter="classical")
+        >>> sorted(np.unique(trimap).tolist())
+        [0, 128, 255]
+    """
+    width_px = _check_band_width(band_width)
+    picture = load_image(image)
+    height, width = picture.shape[:2]
+    prompts = make_prompts((width, height), box, points, point_labels, fg_strokes, bg_strokes)
+    seg = segment(picture, prompts, segmenter)
+    trimap = finish_trimap(picture, seg, prompts, width_px)
+    if return_info:
+        return trimap, AutoTrimapInfo(seg.segmenter, seg.note, width_px if width_px is not None else "adaptive")
+    return trimap
+
+
+def finish_trimap(
+    picture: np.ndarray,
+    seg: Segmentation,
+    prompts,
+    band_width: int | None,
+    options: ClassicalOptions | None = None,
+) -> np.ndarray:
+    """Band around the segmentation, then the strokes' last word."""
+    trimap = trimap_from_segmentation(picture, seg, band_width, options)
+    if prompts.fg_strokes is not None:
+        trimap[prompts.fg_strokes] = FOREGROUND
+    if prompts.bg_strokes is not None:
+        trimap[prompts.bg_strokes] = BACKGROUND
+    return trimap

@@ -1,0 +1,285 @@
+"""``samplenet bench auto-trimap``: automatic trimaps against hand-made ones.
+
+Protocol (issue 11): for each photo of an alphamatting.com-style folder the
+box is the subject's bounds in the ground-truth alpha plus 3% of the photo's
+width (left, right) and height (top, bottom), clipped to the photo; the
+click is the subject pixel farthest from the subject's outline.  Each
+trimap is matted with the weight-free engine at full size and scored by the
+whole-image SAD (/1000) against the ground truth; the reference is the same
+engine with the folder's hand-made trimaps (mean over the trimap sets).
+
+``--cv`` evaluates a small grid of segmenter parameters and picks one by
+two-fold cross-validation: fit on the first half of the photos (GT01-06),
+score on the rest, then the other way round; both folds are printed.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import time
+from dataclasses import asdict, replace
+from pathlib import Path
+from typing import Any, Callable
+
+import cv2
+import numpy as np
+
+from ..errors import MattingInputError
+from ..io import load_image, load_trimap
+from .auto import finish_trimap, segment
+from .classical import ClassicalOptions
+from .prompts import make_prompts
+
+logger = logging.getLogger("samplenet")
+
+#: Margin added to the subject's bounds on each edge, as a fraction of the photo's side.
+BOX_MARGIN = 0.03
+
+#: Settings of the classical segmenter compared by ``--cv`` (changes from the defaults).
+CV_GRID: list[dict[str, Any]] = [
+    {"select": False, "regrab": True, "probe_band": 3.0},
+    {"select": False, "regrab": True, "probe_band": 6.0},
+    {"select": True, "regrab": False, "probe_band": 3.0},
+    {"select": True, "regrab": False, "probe_band": 6.0},
+]
+
+MODES = ("box", "box+click")
+
+
+def benchmark_box(alpha: np.ndarray, margin: float = BOX_MARGIN) -> tuple[int, int, int, int]:
+    """Subject bounds of a ground-truth ``alpha`` plus ``margin`` of the side, clipped."""
+    ys, xs = np.nonzero(alpha > 0)
+    if ys.size == 0:
+        raise MattingInputError("A ground-truth alpha is empty; there is no subject to draw a box around.")
+    height, width = alpha.shape
+    dx, dy = margin * width, margin * height
+    return (
+        max(0, int(round(xs.min() - dx))),
+        max(0, int(round(ys.min() - dy))),
+        min(width, int(round(xs.max() + 1 + dx))),
+        min(height, int(round(ys.max() + 1 + dy))),
+    )
+
+
+def benchmark_click(alpha: np.ndarray) -> tuple[float, float]:
+    """The opaque subject pixel farthest from the subject's outline."""
+    opaque = (alpha >= 0.99).astype(np.uint8)
+    if not opaque.any():
+        opaque = (alpha >= 0.5).astype(np.uint8)
+    depth = cv2.distanceTransform(opaque, cv2.DIST_L2, 5)
+    y, x = np.unravel_index(int(depth.argmax()), depth.shape)
+    return float(x), float(y)
+
+
+def whole_sad(alpha: np.ndarray, truth: np.ndarray) -> float:
+    """Whole-image sum of absolute differences, /1000 (like the unknown-region SAD)."""
+    return float(np.abs(np.asarray(alpha, np.float64) - truth).sum() / 1000.0)
+
+
+def load_cases(data: Path, limit: int | None = None) -> list[dict[str, Any]]:
+    """Photos, ground truths and hand trimaps of a benchmark folder."""
+    if not (data / "image").is_dir() or not (data / "alpha").is_dir():
+        raise MattingInputError(f"'{data}' must hold image/ and alpha/ folders (alphamatting.com layout).")
+    sets = sorted(p.name for p in data.iterdir() if p.is_dir() and p.name.startswith("trimap"))
+    cases = []
+    for path in sorted((data / "image").iterdir())[:limit]:
+        alpha_path = data / "alpha" / path.name
+        if not alpha_path.is_file():
+            raise MattingInputError(f"'{path.name}' has no ground-truth alpha in '{data / 'alpha'}'.")
+        truth = load_image(alpha_path)[..., 0].astype(np.float64) / 255.0
+        hand = {name: load_trimap(data / name / path.name) for name in sets if (data / name / path.name).is_file()}
+        cases.append({"name": path.stem, "image": load_image(path), "alpha": truth, "hand": hand})
+    if not cases:
+        raise MattingInputError(f"'{data / 'image'}' holds no photo.")
+    return cases
+
+
+def prompts_for(case: dict[str, Any], mode: str) -> dict[str, Any]:
+    box = benchmark_box(case["alpha"])
+    if mode == "box":
+        return {"box": box}
+    return {"box": box, "points": [benchmark_click(case["alpha"])], "point_labels": [1]}
+
+
+def score_auto(matter, case: dict[str, Any], mode: str, options: ClassicalOptions) -> dict[str, Any]:
+    """One automatic trimap, matted and scored; a refusal is recorded, not raised."""
+    image = case["image"]
+    height, width = image.shape[:2]
+    start = time.process_time()
+    try:
+        prompts = make_prompts((width, height), **prompts_for(case, mode))
+        seg = segment(image, prompts, "classical", options)
+        trimap = finish_trimap(image, seg, prompts, None, options)
+    except MattingInputError as exc:
+        return {"refused": str(exc)}
+    seconds = time.process_time() - start
+    try:
+        alpha = matter(image, trimap).alpha
+    except ValueError as exc:  # the engine's solver gave up: reported, not a crash
+        return {"refused": f"matting failed: {exc}"}
+    return {"sad": whole_sad(alpha, case["alpha"]), "trimap_cpu_s": seconds, "unknown": float((trimap == 128).mean())}
+
+
+def score_previous_tool(matter, case: dict[str, Any], band: int = 12) -> dict[str, Any]:
+    """Yesterday's Auto tool: GrabCut from the box + a constant 12 px band."""
+    from ..app.trimap_tools import strokes_to_trimap
+
+    try:
+        trimap = strokes_to_trimap(case["image"], None, None, band, box=benchmark_box(case["alpha"]))
+    except MattingInputError as exc:
+        return {"refused": str(exc)}
+    try:
+        return {"sad": whole_sad(matter(case["image"], trimap).alpha, case["alpha"])}
+    except ValueError as exc:  # the engine's solver gave up
+        return {"refused": f"matting failed: {exc}"}
+
+
+def grid_options(grid: list[dict[str, Any]]) -> list[ClassicalOptions]:
+    return [replace(ClassicalOptions(), **changes) for changes in grid]
+
+
+def mean_sad(rows: list[dict[str, Any]]) -> float:
+    """Mean SAD; a refused box counts as infinitely bad."""
+    return float(np.mean([row.get("sad", np.inf) for row in rows])) if rows else float("nan")
+
+
+def run_benchmark(
+    data: Path,
+    cv: bool = False,
+    previous: bool = False,
+    limit: int | None = None,
+    progress: Callable[[str], None] = print,
+) -> dict[str, Any]:
+    """Score the hand trimaps, (``previous``) the old Auto tool and the automatic
+    trimaps; with ``cv`` every option set of :data:`CV_GRID`, else the defaults."""
+    from ..engines import load
+
+    matter = load(engine="classical")
+    cases = load_cases(data, limit)
+    hand: dict[str, float] = {}
+    for case in cases:
+        sads = [whole_sad(matter(case["image"], tri).alpha, case["alpha"]) for tri in case["hand"].values()]
+        hand[case["name"]] = float(np.mean(sads)) if sads else float("nan")
+        progress(f"{case['name']}: hand trimaps SAD {hand[case['name']]:.2f}")
+    option_sets = grid_options(CV_GRID) if cv else [ClassicalOptions()]
+    scores: list[dict[str, Any]] = []
+    for index, options in enumerate(option_sets):
+        for mode in MODES:
+            for case in cases:
+                row = {"options": index, "mode": mode, "image": case["name"], **score_auto(matter, case, mode, options)}
+                scores.append(row)
+                outcome = f"SAD {row['sad']:.2f}" if "sad" in row else "refused"
+                progress(f"options {index} {mode} {case['name']}: {outcome}")
+    old = {}
+    if previous:
+        for case in cases:
+            old[case["name"]] = score_previous_tool(matter, case)
+            progress(f"previous tool {case['name']}: {old[case['name']]}")
+    return {
+        "images": [c["name"] for c in cases],
+        "hand": hand,
+        "options": [asdict(o) for o in option_sets],
+        "rows": scores,
+        "previous": old,
+    }
+
+
+def summarise(result: dict[str, Any]) -> str:
+    """Markdown tables: per option set and mode, mean SAD and ratio to hand;
+    with several option sets, the two cross-validation folds."""
+    images = result["images"]
+    hand = result["hand"]
+    # GT01-06 / GT07-13 on the 13 dev images (the house protocol), else halves.
+    half = 6 if len(images) == 13 else len(images) // 2
+    folds = [(images[:half], images[half:]), (images[half:], images[:half])]
+
+    def rows_of(index: int, mode: str, names: list[str]) -> list[dict[str, Any]]:
+        return [r for r in result["rows"] if r["options"] == index and r["mode"] == mode and r["image"] in names]
+
+    def hand_mean(names: list[str]) -> float:
+        return float(np.mean([hand[n] for n in names]))
+
+    lines = []
+    lines.append("| trimap | mean whole-image SAD | × hand | refused |")
+    lines.append("|---|---|---|---|")
+    lines.append(f"| hand-made (mean of the trimap sets) | {hand_mean(images):.2f} | 1.00 | 0 |")
+    if result["previous"]:
+        prev = list(result["previous"].values())
+        done = [p["sad"] for p in prev if "sad" in p]
+        refused = sum("refused" in p for p in prev)
+        names_done = [n for n, p in result["previous"].items() if "sad" in p]
+        lines.append(
+            f"| previous Auto tool, box (GrabCut + 12 px band; mean over the {len(done)} boxes it accepted) | "
+            f"{np.mean(done):.2f} | {np.mean(done) / hand_mean(names_done):.2f} | {refused} |"
+        )
+    n_sets = len(result["options"])
+    for index in range(n_sets):
+        for mode in MODES:
+            rows = rows_of(index, mode, images)
+            refused = sum("refused" in r for r in rows)
+            label = f"auto, {mode}" + (f" (options {index})" if n_sets > 1 else "")
+            lines.append(f"| {label} | {mean_sad(rows):.2f} | {mean_sad(rows) / hand_mean(images):.2f} | {refused} |")
+    if n_sets > 1:
+        lines.append("")
+        lines.append("| fold | fit on | chosen options | mode | score on | auto SAD | hand SAD | × hand |")
+        lines.append("|---|---|---|---|---|---|---|---|")
+        for fit, test in folds:
+            best = min(range(n_sets), key=lambda i: mean_sad(rows_of(i, "box", fit)))
+            chosen = {k: result["options"][best][k] for k in sorted(CV_GRID[0])}
+            for mode in MODES:
+                auto = mean_sad(rows_of(best, mode, test))
+                lines.append(
+                    f"| {fit[0]}-{fit[-1]} → {test[0]}-{test[-1]} | {fit[0]}-{fit[-1]} | {chosen} | {mode} | "
+                    f"{test[0]}-{test[-1]} | {auto:.2f} | {hand_mean(test):.2f} | {auto / hand_mean(test):.2f} |"
+                )
+    lines.append("")
+    previous_column = " | previous tool SAD |" if result["previous"] else " |"
+    lines.append("| image | hand SAD | " + " | ".join(f"{m} SAD" for m in MODES) + previous_column)
+    lines.append("|---|---|" + "---|" * len(MODES) + ("---|" if result["previous"] else ""))
+    for name in images:
+        cells = []
+        for mode in MODES:
+            row = rows_of(0 if n_sets == 1 else _default_index(result), mode, [name])[0]
+            cells.append(f"{row['sad']:.2f}" if "sad" in row else "refused")
+        if result["previous"]:
+            prev = result["previous"][name]
+            cells.append(f"{prev['sad']:.2f}" if "sad" in prev else "refused")
+        lines.append(f"| {name} | {hand[name]:.2f} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def _default_index(result: dict[str, Any]) -> int:
+    defaults = asdict(ClassicalOptions())
+    for index, options in enumerate(result["options"]):
+        if options == defaults:
+            return index
+    return 0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "auto-trimap",
+        help="automatic trimaps (box, box + click) against hand-made ones",
+        description="Box = the subject's bounds in the ground truth + 3%% of the side on each edge; "
+        "each trimap is matted with the weight-free engine; whole-image SAD against the hand trimaps.",
+    )
+    parser.add_argument(
+        "--data", required=True, help="folder with image/, alpha/ and trimap*/ (alphamatting.com layout)"
+    )
+    parser.add_argument("--cv", action="store_true", help="two-fold cross-validation over CV_GRID's settings")
+    parser.add_argument(
+        "--previous", action="store_true", help="also score the previous Auto tool (GrabCut + 12 px band)"
+    )
+    parser.add_argument("--limit", type=int, default=None, help="only the first N photos")
+    parser.add_argument("--json", default=None, help="also save every score to this JSON file")
+    parser.set_defaults(func=_run)
+
+
+def _run(args: argparse.Namespace) -> int:
+    result = run_benchmark(Path(args.data), cv=args.cv, previous=args.previous, limit=args.limit,
+                           progress=lambda line: logger.info(line))
+    print(summarise(result))
+    if args.json:
+        Path(args.json).write_text(json.dumps(result, indent=1))
+    return 0

@@ -1,0 +1,254 @@
+"""The weight-free promptable segmenter: several GrabCuts, then a trial matte.
+
+1. The prompts become GrabCut seeds on a working-size copy: outside the box
+   is background, clicks and strokes are hard labels.  A strip inside the
+   box's edges starts as *probable* background and only the box's core
+   seeds the subject's colours; on sides where the box reaches the photo's
+   edge the subject usually goes on past it, so there is no strip there,
+   unless every side reaches it (then the strip is the only background
+   model there is, and a box covering the photo is still accepted).
+2. GrabCut's result depends on how it starts, and no single start works on
+   every photo, so it runs from a few starts (``cores`` x ``edge_rings``).
+   Either the run whose subject and background share the fewest colours is
+   kept (``select``) or the runs vote; where they disagree the colours do
+   not decide, and that region is left unknown to the first trial matte.
+3. Rounds with the weight-free matting engine: each mattes the current mask
+   (plus the doubtful region) and the matte's 0.5 level becomes the mask,
+   or (``regrab``) its confident values near the outline seed another
+   GrabCut.  The last matte tells the band where the outline is fuzzy.
+4. Foreground specks are dropped: the pieces a subject click or stroke
+   touches are kept, the largest one, and any piece at least
+   ``keep_fraction`` of its size.
+"""
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, replace
+
+import cv2
+import numpy as np
+
+from ..errors import MattingInputError
+from .prompts import Prompts
+from .refine import Working, trial_matte
+
+
+@dataclass
+class Segmentation:
+    """What a segmenter found: a full-size boolean ``mask``, optionally a
+    working-size trial matte ``alpha`` (and its ``scale``), the name of the
+    ``segmenter`` that ran and a ``note`` (e.g. why a fallback happened)."""
+
+    mask: np.ndarray
+    alpha: np.ndarray | None = None
+    segmenter: str = ""
+    note: str = ""
+
+
+@dataclass
+class ClassicalOptions:
+    """Parameters of the classical segmenter, in working-size pixels where
+    they are lengths.  Defaults were chosen by two-fold cross-validation
+    (see README, "Automatic trimaps")."""
+
+    work_side: int = 400
+    rounds: int = 1
+    grabcut_iterations: int = 5
+    click_radius: float = 0.015  # fraction of the working size's longer side
+    border: float = 0.02  # same: border strip used when the box leaves no background
+    ring: float = 0.02  # same: strip inside the box's edges that starts as probable background
+    core: float = 0.0  # fraction of the box cut from each side: only this core seeds the subject's colours
+    cores: tuple[float, ...] = (0.0, 0.1, 0.2)  # GrabCut runs with each of these cores
+    edge_ring: bool = False  # also a ring (and core inset) along sides where the box reaches the photo's edge
+    edge_rings: tuple[bool, ...] = (False, True)  # ... and each of these edge_ring values
+    select: bool = False  # with several runs: keep the one separating colours best (else: vote)
+    doubt: bool = True  # where the runs disagree is unknown to the first trial matte
+    regrab: bool = True  # each round re-runs GrabCut seeded by the matte (else: the matte's 0.5 level)
+    min_band: float = 3.0
+    probe_band: float = 3.0  # band of the trial mattes: wider lets them find fuzz farther out
+    fuzzy_reach: float = 3.0
+    max_band: float = 20.0
+    keep_fraction: float = 0.2
+
+
+def grabcut_seeds(prompts: Prompts, working: Working, options: ClassicalOptions) -> np.ndarray:
+    """GrabCut labels at the working size from the prompts."""
+    height, width = working.shape
+    scale = working.scale
+    side = max(height, width)
+    labels = np.full((height, width), cv2.GC_PR_BGD, np.uint8)
+    if prompts.box is not None:
+        x0, y0, x1, y1 = prompts.box
+        labels[:] = cv2.GC_BGD
+        sx0, sy0 = int(np.floor(x0 * scale)), int(np.floor(y0 * scale))
+        sx1, sy1 = max(sx0 + 1, int(np.ceil(x1 * scale))), max(sy0 + 1, int(np.ceil(y1 * scale)))
+        labels[sy0:sy1, sx0:sx1] = cv2.GC_PR_BGD
+        # A box drawn around a subject leaves a margin of background inside
+        # its edges: that ring starts as probable background, and only the
+        # box's core seeds the subject's colours.  Where the box reaches the
+        # photo's edge the subject usually goes on past it (a portrait's
+        # shoulders), so those sides keep no ring, unless every side reaches
+        # the edge: then the ring is the only background model there is.
+        box_w, box_h = sx1 - sx0, sy1 - sy0
+        at_edge = (sx0 <= 0, sy0 <= 0, sx1 >= width, sy1 >= height)  # left, top, right, bottom
+        if options.edge_ring or all(at_edge):
+            at_edge = (False,) * 4
+        ring = options.ring * side
+        insets = [
+            0 if touching else int(round(max(ring, options.core * extent)))
+            for touching, extent in zip(at_edge, (box_w, box_h, box_w, box_h))
+        ]
+        left, top, right, bottom = insets
+        if box_w > left + right + 2 and box_h > top + bottom + 2:
+            labels[sy0 + top : sy1 - bottom, sx0 + left : sx1 - right] = cv2.GC_PR_FGD
+        else:
+            labels[sy0:sy1, sx0:sx1] = cv2.GC_PR_FGD
+    if prompts.bg_strokes is not None:
+        labels[working.down_mask(prompts.bg_strokes)] = cv2.GC_BGD
+    radius = max(2, int(round(options.click_radius * side)))
+    for points, label in ((prompts.negative_points, cv2.GC_BGD), (prompts.positive_points, cv2.GC_FGD)):
+        for x, y in points:
+            cv2.circle(labels, (int(x * scale), int(y * scale)), radius, int(label), -1)
+    if prompts.fg_strokes is not None:
+        labels[working.down_mask(prompts.fg_strokes)] = cv2.GC_FGD
+    if prompts.box is None:
+        _start_by_colour(working.image, labels, options)
+    if not np.any((labels == cv2.GC_BGD) | (labels == cv2.GC_PR_BGD)):
+        # The box covers the photo: the border strip is probable background.
+        strip = max(1, int(round(options.border * side)))
+        border = np.ones((height, width), bool)
+        border[strip:-strip, strip:-strip] = False
+        labels[border & (labels == cv2.GC_PR_FGD)] = cv2.GC_PR_BGD
+    return labels
+
+
+def _start_by_colour(image: np.ndarray, labels: np.ndarray, options: ClassicalOptions, clusters: int = 5) -> None:
+    """Without a box, start each unmarked pixel on the side whose marked
+    colours (a few k-means centres per side) are nearer.  With no background
+    mark, the photo's border strip stands for the background colours."""
+    pixels = image.reshape(-1, 3).astype(np.float32)
+    flat = labels.reshape(-1)
+    fg_samples = pixels[flat == cv2.GC_FGD]
+    bg_marked = flat == cv2.GC_BGD
+    if not bg_marked.any():
+        height, width = labels.shape
+        strip = max(1, int(round(options.border * max(height, width))))
+        border = np.ones((height, width), bool)
+        border[strip:-strip, strip:-strip] = False
+        bg_marked = border.reshape(-1) & (flat != cv2.GC_FGD)
+    bg_samples = pixels[bg_marked]
+    if len(fg_samples) == 0 or len(bg_samples) == 0:
+        return
+    centres = []
+    criteria = (cv2.TERM_CRITERIA_EPS + cv2.TERM_CRITERIA_MAX_ITER, 10, 1.0)
+    for samples in (fg_samples, bg_samples):
+        k = min(clusters, len(samples))
+        _, _, found = cv2.kmeans(samples, k, None, criteria, 1, cv2.KMEANS_PP_CENTERS)
+        centres.append(found)
+    unmarked = np.flatnonzero(flat == cv2.GC_PR_BGD)
+    candidates = pixels[unmarked]
+    near_fg = np.min(((candidates[:, None, :] - centres[0][None]) ** 2).sum(-1), axis=1)
+    near_bg = np.min(((candidates[:, None, :] - centres[1][None]) ** 2).sum(-1), axis=1)
+    flat[unmarked[near_fg < near_bg]] = cv2.GC_PR_FGD
+
+
+def _grabcut(image: np.ndarray, labels: np.ndarray, iterations: int) -> np.ndarray:
+    if not np.any((labels == cv2.GC_FGD) | (labels == cv2.GC_PR_FGD)):
+        raise MattingInputError("The prompts mark no subject; click on the subject or draw a box around it.")
+    bgd_model = np.zeros((1, 65), np.float64)
+    fgd_model = np.zeros((1, 65), np.float64)
+    bgr = np.ascontiguousarray(image[..., ::-1])
+    try:
+        cv2.grabCut(bgr, labels, None, bgd_model, fgd_model, iterations, cv2.GC_INIT_WITH_MASK)
+    except cv2.error as exc:  # e.g. a colour model with too few distinct samples
+        raise MattingInputError(
+            "Automatic segmentation failed on these prompts; add a click on the subject and one on the "
+            f"background ({str(exc).strip().splitlines()[-1]})."
+        ) from None
+    return (labels == cv2.GC_FGD) | (labels == cv2.GC_PR_FGD)
+
+
+def colour_overlap(image: np.ndarray, mask: np.ndarray, bins: int = 8) -> float:
+    """How much the subject's and the background's colour histograms overlap
+    (histogram intersection, 0 = no shared colour, 1 = the same colours); a
+    segmentation that puts a background chunk on the subject's side, or
+    cuts the subject, shares more colours between the sides."""
+    if not mask.any() or mask.all():
+        return 1.0
+    codes = (image.astype(np.int32) * bins // 256)
+    codes = (codes[..., 0] * bins + codes[..., 1]) * bins + codes[..., 2]
+    fg = np.bincount(codes[mask], minlength=bins**3) / mask.sum()
+    bg = np.bincount(codes[~mask], minlength=bins**3) / (~mask).sum()
+    return float(np.minimum(fg, bg).sum())
+
+
+def keep_subject_pieces(mask: np.ndarray, positive: np.ndarray, keep_fraction: float) -> np.ndarray:
+    """Drop foreground specks: keep the pieces touching ``positive`` seeds,
+    the largest piece, and pieces at least ``keep_fraction`` of its size."""
+    count, pieces = cv2.connectedComponents(mask.astype(np.uint8), connectivity=8)
+    if count <= 2:
+        return mask
+    sizes = np.bincount(pieces.ravel())
+    sizes[0] = 0
+    keep = set(np.flatnonzero(sizes >= keep_fraction * sizes.max()).tolist())
+    keep |= set(np.unique(pieces[positive & mask]).tolist())
+    keep.discard(0)
+    return np.isin(pieces, sorted(keep))
+
+
+class ClassicalSegmenter:
+    """Promptable segmentation without weights (name ``"classical"``)."""
+
+    name = "classical"
+
+    def __init__(self, options: ClassicalOptions | None = None) -> None:
+        self.options = options or ClassicalOptions()
+
+    def segment(self, image: np.ndarray, prompts: Prompts) -> Segmentation:
+        """Segment ``image`` (``HxWx3 uint8`` RGB) from checked ``prompts``."""
+        opts = self.options
+        height, width = image.shape[:2]
+        working = Working.of(image, opts.work_side)
+        base = grabcut_seeds(prompts, working, opts)
+        hard_fg = base == cv2.GC_FGD
+        hard_bg = base == cv2.GC_BGD
+        masks = []
+        for core, edge_ring in itertools.product(opts.cores or (opts.core,), opts.edge_rings or (opts.edge_ring,)):
+            labels = grabcut_seeds(prompts, working, replace(opts, core=core, edge_ring=edge_ring))
+            found = _grabcut(working.image, labels, opts.grabcut_iterations)
+            masks.append(keep_subject_pieces(found, hard_fg, opts.keep_fraction))
+        vote = np.mean(masks, axis=0)
+        mask = vote >= 0.5
+        if opts.select and len(masks) > 1:
+            # The run whose subject and background share the fewest colours.
+            mask = masks[int(np.argmin([colour_overlap(working.image, m) for m in masks]))]
+        # Where the runs disagree the colours do not decide: the first trial
+        # matte gets it as unknown and decides it from the sure regions.
+        uncertain = (vote > 0) & (vote < 1) if opts.doubt else None
+        alpha = None
+        for _ in range(opts.rounds):
+            if not mask.any() or mask.all():
+                break
+            alpha, band = trial_matte(
+                working.image, mask, alpha, opts.probe_band, opts.fuzzy_reach, opts.max_band, extra_unknown=uncertain
+            )
+            uncertain = None
+            if not opts.regrab:
+                mask = keep_subject_pieces((alpha >= 0.5) | hard_fg, hard_fg, opts.keep_fraction)
+                continue
+            # The matte decides the band; the rest stays probable, so GrabCut
+            # may still drop a background chunk or add a missed part.
+            labels = np.where(alpha >= 0.5, cv2.GC_PR_FGD, cv2.GC_PR_BGD).astype(np.uint8)
+            labels[band & (alpha > 0.97)] = cv2.GC_FGD
+            labels[band & (alpha < 0.03)] = cv2.GC_BGD
+            labels[hard_bg] = cv2.GC_BGD
+            labels[hard_fg] = cv2.GC_FGD
+            mask = keep_subject_pieces(
+                _grabcut(working.image, labels, max(1, opts.grabcut_iterations // 2)), hard_fg, opts.keep_fraction
+            )
+        full = cv2.resize(mask.astype(np.float32), (width, height), interpolation=cv2.INTER_LINEAR) >= 0.5
+        if prompts.fg_strokes is not None:
+            full |= prompts.fg_strokes
+        if prompts.bg_strokes is not None:
+            full &= ~prompts.bg_strokes
+        return Segmentation(full, alpha, self.name)

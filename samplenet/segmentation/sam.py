@@ -1,0 +1,149 @@
+"""A learned promptable segmenter: SAM through ``transformers``.
+
+The model is named by ``$SAMPLENET_SEGMENTER`` (a Hugging Face Hub repo id
+such as ``facebook/sam-vit-base``, or a local folder holding
+``model.safetensors``, ``config.json`` and ``preprocessor_config.json``) and
+needs the optional extra ``pip install samplenet[segment]``.  Weights are
+read from safetensors only (``use_safetensors=True``): nothing is ever
+unpickled.  When no model can be loaded, :class:`SegmenterUnavailable` says
+why and :func:`samplenet.auto_trimap` falls back to the classical segmenter.
+
+SAM takes a box and clicks; strokes are handed to it as a few clicks spread
+along them.  Its best mask (by its own predicted IoU) is kept inside the
+box, and cleaned of specks like the classical one.
+"""
+from __future__ import annotations
+
+import os
+import threading
+
+import numpy as np
+
+from .classical import Segmentation, keep_subject_pieces
+from .prompts import NEGATIVE, POSITIVE, Prompts
+
+#: Environment variable naming the SAM model (Hub repo id or local folder).
+SEGMENTER_ENV = "SAMPLENET_SEGMENTER"
+
+#: Clicks taken from each kind of stroke (SAM does not read painted masks).
+CLICKS_PER_STROKE_KIND = 4
+
+
+class SegmenterUnavailable(OSError):
+    """No learned segmenter can be loaded here; the message says why and how
+    to get one.  An ``OSError`` like a missing weights file, so the CLI
+    reports it as one line."""
+
+
+_LOADED: dict[tuple[str, str], "SamSegmenter"] = {}
+_LOCK = threading.Lock()
+
+
+def _device(requested: str | None) -> str:
+    import torch
+
+    if requested:
+        return requested
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def load_sam_segmenter(source: str | os.PathLike | None = None, device: str | None = None) -> "SamSegmenter":
+    """The SAM segmenter for ``source`` (default ``$SAMPLENET_SEGMENTER``),
+    loaded once per process and device.
+
+    Raises:
+        SegmenterUnavailable: nothing configured, ``transformers`` missing,
+            or the model/processor cannot be loaded (offline, wrong folder,
+            no safetensors file); the message says which.
+    """
+    source = str(source) if source is not None else os.environ.get(SEGMENTER_ENV, "").strip()
+    if not source:
+        raise SegmenterUnavailable(
+            f"no SAM model configured (set {SEGMENTER_ENV} to a Hub repo id such as facebook/sam-vit-base "
+            "or a local folder)"
+        )
+    try:
+        from transformers import SamModel, SamProcessor
+    except ImportError:
+        raise SegmenterUnavailable(
+            "SAM needs the 'transformers' package: pip install samplenet[segment]"
+        ) from None
+    device = _device(device)
+    key = (source, device)
+    with _LOCK:
+        if key not in _LOADED:
+            try:
+                model = SamModel.from_pretrained(source, use_safetensors=True)
+                processor = SamProcessor.from_pretrained(source)
+            except Exception as exc:  # noqa: BLE001 - any loading failure means "not available here"
+                first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+                raise SegmenterUnavailable(f"the SAM model '{source}' could not be loaded ({first})") from None
+            _LOADED[key] = SamSegmenter(model.to(device).eval(), processor, device, source)
+        return _LOADED[key]
+
+
+def stroke_clicks(strokes: np.ndarray | None, count: int = CLICKS_PER_STROKE_KIND) -> list[tuple[float, float]]:
+    """A few clicks spread along painted strokes (evenly through the painted
+    pixels in reading order)."""
+    if strokes is None:
+        return []
+    ys, xs = np.nonzero(strokes)
+    if ys.size == 0:
+        return []
+    picks = np.linspace(0, ys.size - 1, min(count, ys.size)).round().astype(int)
+    return [(float(xs[i]), float(ys[i])) for i in picks]
+
+
+class SamSegmenter:
+    """Segment with a loaded SAM model and processor (name ``"sam"``)."""
+
+    name = "sam"
+
+    def __init__(self, model, processor, device: str, source: str) -> None:
+        self.model = model
+        self.processor = processor
+        self.device = device
+        self.source = source
+
+    def segment(self, image: np.ndarray, prompts: Prompts) -> Segmentation:
+        """Segment ``image`` (``HxWx3 uint8`` RGB) from checked ``prompts``."""
+        import torch
+
+        height, width = image.shape[:2]
+        points = list(prompts.points) + stroke_clicks(prompts.fg_strokes) + stroke_clicks(prompts.bg_strokes)
+        labels = (
+            list(prompts.labels)
+            + [POSITIVE] * len(stroke_clicks(prompts.fg_strokes))
+            + [NEGATIVE] * len(stroke_clicks(prompts.bg_strokes))
+        )
+        kwargs = {}
+        if prompts.box is not None:
+            kwargs["input_boxes"] = [[[float(v) for v in prompts.box]]]
+        if points:
+            kwargs["input_points"] = [[[[x, y] for x, y in points]]]
+            kwargs["input_labels"] = [[labels]]
+        inputs = self.processor(images=image, return_tensors="pt", **kwargs)
+        original_sizes = inputs.pop("original_sizes")
+        reshaped_sizes = inputs.pop("reshaped_input_sizes")
+        inputs = {k: v.to(self.device) for k, v in inputs.items()}
+        with torch.inference_mode():
+            outputs = self.model(**inputs, multimask_output=True)
+        masks = self.processor.post_process_masks(outputs.pred_masks.cpu(), original_sizes, reshaped_sizes)[0]
+        scores = outputs.iou_scores.cpu().reshape(-1)
+        masks = masks.reshape(-1, height, width)
+        mask = masks[int(scores.argmax())].numpy().astype(bool)
+        if prompts.box is not None:
+            x0, y0, x1, y1 = prompts.box
+            inside = np.zeros_like(mask)
+            inside[y0:y1, x0:x1] = True
+            mask &= inside
+        positive = np.zeros_like(mask)
+        for x, y in [p for p, label in zip(points, labels) if label == POSITIVE]:
+            positive[int(y), int(x)] = True
+            mask[int(y), int(x)] = True
+        if prompts.fg_strokes is not None:
+            mask |= prompts.fg_strokes
+            positive |= prompts.fg_strokes
+        if prompts.bg_strokes is not None:
+            mask &= ~prompts.bg_strokes
+        return Segmentation(keep_subject_pieces(mask, positive, 0.2), None, self.name)

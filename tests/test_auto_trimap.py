@@ -1,0 +1,160 @@
+"""samplenet.auto_trimap and `samplenet trimap`: prompts to a trimap, with the
+weight-free segmenter on tiny synthetic photos."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import samplenet
+from samplenet import MattingInputError, auto_trimap
+from samplenet.cli import main
+
+HEIGHT, WIDTH = 60, 80
+CENTRE, RADIUS = (40, 30), 18
+
+
+def disc_photo(radius: int = RADIUS) -> tuple[np.ndarray, np.ndarray]:
+    """A warm disc on a noisy blue-green background, and its true mask."""
+    rng = np.random.default_rng(0)
+    yy, xx = np.mgrid[:HEIGHT, :WIDTH]
+    inside = (xx - CENTRE[0]) ** 2 + (yy - CENTRE[1]) ** 2 <= radius**2
+    photo = np.empty((HEIGHT, WIDTH, 3), np.float64)
+    photo[:] = (30, 110, 150)
+    photo[inside] = (230, 170, 60)
+    photo += rng.normal(0, 6, photo.shape)
+    return np.clip(photo, 0, 255).astype(np.uint8), inside
+
+
+def assert_good_trimap(trimap: np.ndarray, truth: np.ndarray) -> None:
+    assert trimap.shape == truth.shape and trimap.dtype == np.uint8
+    assert set(np.unique(trimap).tolist()) == {0, 128, 255}
+    # No known pixel contradicts the truth: sure subject is subject, sure background is background.
+    assert not np.any((trimap == 255) & ~truth)
+    assert not np.any((trimap == 0) & truth)
+    # And most of the photo is decided.
+    assert (trimap == 128).mean() < 0.35
+
+
+def test_box_around_subject() -> None:
+    photo, truth = disc_photo()
+    assert_good_trimap(auto_trimap(photo, box=(15, 5, 65, 55), segmenter="classical"), truth)
+
+
+def test_box_touching_every_edge_is_accepted() -> None:
+    photo, truth = disc_photo(radius=24)
+    trimap = auto_trimap(photo, box=(0, 0, WIDTH, HEIGHT), segmenter="classical")
+    assert_good_trimap(trimap, truth)
+    assert trimap[CENTRE[1], CENTRE[0]] == 255 and trimap[0, 0] == 0 and trimap[-1, -1] == 0
+
+
+def test_box_passing_the_edges_is_clipped() -> None:
+    photo, truth = disc_photo()
+    assert_good_trimap(auto_trimap(photo, box=(-30, -10, 70, 200), segmenter="classical"), truth)
+
+
+def test_clicks_only() -> None:
+    photo, truth = disc_photo()
+    trimap = auto_trimap(photo, points=[CENTRE, (5, 5)], point_labels=[1, 0], segmenter="classical")
+    assert_good_trimap(trimap, truth)
+
+
+def test_one_positive_click_only() -> None:
+    photo, truth = disc_photo()
+    assert_good_trimap(auto_trimap(photo, points=[CENTRE], segmenter="classical"), truth)
+
+
+def test_strokes_only_and_strokes_have_the_last_word() -> None:
+    photo, truth = disc_photo()
+    fg = np.zeros_like(truth)
+    fg[28:33, 30:50] = True
+    bg = np.zeros_like(truth)
+    bg[2:5, 2:70] = True
+    trimap = auto_trimap(photo, fg_strokes=fg, bg_strokes=bg, segmenter="classical")
+    assert_good_trimap(trimap, truth)
+    assert np.all(trimap[fg] == 255) and np.all(trimap[bg] == 0)
+
+
+def test_constant_band_width_when_asked() -> None:
+    photo, truth = disc_photo()
+    thin = auto_trimap(photo, box=(15, 5, 65, 55), band_width=2, segmenter="classical")
+    wide = auto_trimap(photo, box=(15, 5, 65, 55), band_width=6, segmenter="classical")
+    assert (thin == 128).sum() < (wide == 128).sum()
+
+
+def test_info_says_which_segmenter_ran(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SAMPLENET_SEGMENTER", raising=False)
+    photo, truth = disc_photo()
+    trimap, info = auto_trimap(photo, box=(15, 5, 65, 55), return_info=True)
+    assert_good_trimap(trimap, truth)
+    assert info.segmenter == "classical" and info.note and info.band_width == "adaptive"
+
+
+@pytest.mark.parametrize(
+    "prompts, words",
+    [
+        ({}, "No prompt"),
+        ({"box": (100, 70, 140, 90)}, "outside"),
+        ({"box": (50, 10, 20, 40)}, "inverted"),
+        ({"box": (1, 2, 3)}, "four numbers"),
+        ({"points": [(10, 10), (10, 10)], "point_labels": [1, 0]}, "both as subject and as background"),
+        ({"box": (30, 10, 60, 50), "points": [(5, 5)], "point_labels": [1]}, "outside the box"),
+        ({"points": [(5, 5)], "point_labels": [0]}, "Only background"),
+        ({"points": [(500, 5)]}, "outside the 80x60 photo"),
+        ({"points": [(5, 5)], "point_labels": [2]}, r"must be 1 \(subject\) or 0"),
+        ({"points": [(5, 5), (6, 6)], "point_labels": [1]}, "one label per point"),
+        ({"box": (15, 5, 65, 55), "band_width": 0}, "band width"),
+    ],
+)
+def test_bad_or_contradictory_prompts_are_refused(prompts: dict, words: str) -> None:
+    photo, _ = disc_photo()
+    with pytest.raises(MattingInputError, match=words):
+        auto_trimap(photo, segmenter="classical", **prompts)
+
+
+def test_strokes_painted_both_ways_are_refused() -> None:
+    photo, truth = disc_photo()
+    with pytest.raises(MattingInputError, match="both as subject and as background"):
+        auto_trimap(photo, fg_strokes=truth, bg_strokes=truth, segmenter="classical")
+
+
+def test_cli_trimap_writes_the_trimap(tmp_path, capsys) -> None:
+    photo, truth = disc_photo()
+    Image.fromarray(photo).save(tmp_path / "photo.png")
+    out = tmp_path / "trimap.png"
+    code = main(["trimap", str(tmp_path / "photo.png"), "--box", "15,5,65,55", "--point", "40,30",
+                 "--point", "3,3,0", "--segmenter", "classical", "--out", str(out)])
+    assert code == 0
+    assert_good_trimap(np.asarray(Image.open(out)), truth)
+    assert "classical segmenter" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "extra, words",
+    [(["--box", "15,5,65"], "four numbers"), (["--point", "3,3,7"], "must be 1 (subject) or 0"), ([], "No prompt")],
+)
+def test_cli_trimap_bad_prompts_exit_2_with_a_message(tmp_path, capsys, extra, words) -> None:
+    photo, _ = disc_photo()
+    Image.fromarray(photo).save(tmp_path / "photo.png")
+    code = main(["trimap", str(tmp_path / "photo.png"), *extra, "--out", str(tmp_path / "t.png")])
+    assert code == 2
+    assert words in capsys.readouterr().err
+    assert not (tmp_path / "t.png").exists()
+
+
+def test_auto_trimap_is_exported() -> None:
+    assert samplenet.auto_trimap is auto_trimap and "auto_trimap" in samplenet.__all__
+
+
+def test_band_widens_where_the_trial_matte_is_fuzzy() -> None:
+    from samplenet.segmentation.band import adaptive_trimap
+
+    mask = np.zeros((60, 80), bool)
+    mask[:, :40] = True  # a straight outline at x = 40
+    alpha = mask.astype(np.float32)
+    alpha[:30, 36:52] = 0.5  # fuzz in the top half only (hair), a hard edge below
+    trimap = adaptive_trimap(mask, alpha, min_band=2, fuzzy_reach=3, max_band=20)
+    top = (trimap[5] == 128).sum()
+    bottom = (trimap[50] == 128).sum()
+    assert bottom <= 6 and top >= 16 + 2 * 3
+    assert np.all(trimap[50, :30] == 255) and np.all(trimap[50, 50:] == 0)

@@ -1,0 +1,114 @@
+"""The SAM path of samplenet.auto_trimap on a tiny randomly initialised SAM
+that the test builds and saves to a local folder (no Hub here)."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+transformers = pytest.importorskip("transformers")
+torch = pytest.importorskip("torch")
+
+from samplenet import auto_trimap  # noqa: E402
+from samplenet.segmentation.sam import SEGMENTER_ENV, SegmenterUnavailable, load_sam_segmenter  # noqa: E402
+
+SIZE = 64  # the tiny model's input side
+
+
+@pytest.fixture(scope="module")
+def tiny_sam_folder(tmp_path_factory: pytest.TempPathFactory):
+    """A randomly initialised SAM with a small config and its processor,
+    saved as safetensors + JSON, like a Hub repository's files."""
+    from transformers import (
+        SamConfig,
+        SamMaskDecoderConfig,
+        SamModel,
+        SamProcessor,
+        SamPromptEncoderConfig,
+        SamVisionConfig,
+    )
+
+    try:
+        from transformers import SamImageProcessorPil as ImageProcessor
+    except ImportError:  # older transformers
+        from transformers import SamImageProcessor as ImageProcessor
+
+    torch.manual_seed(0)
+    config = SamConfig(
+        vision_config=SamVisionConfig(
+            hidden_size=16, output_channels=16, num_hidden_layers=2, num_attention_heads=2, image_size=SIZE,
+            patch_size=8, window_size=4, global_attn_indexes=[1], num_pos_feats=8, mlp_dim=32,
+        ),
+        prompt_encoder_config=SamPromptEncoderConfig(hidden_size=16, image_size=SIZE, patch_size=8, mask_input_channels=4),
+        mask_decoder_config=SamMaskDecoderConfig(
+            hidden_size=16, mlp_dim=32, num_hidden_layers=2, num_attention_heads=2, iou_head_hidden_dim=16
+        ),
+    )
+    processor = SamProcessor(
+        image_processor=ImageProcessor(
+            size={"longest_edge": SIZE},
+            pad_size={"height": SIZE, "width": SIZE},
+            mask_size={"longest_edge": SIZE // 4},
+            mask_pad_size={"height": SIZE // 4, "width": SIZE // 4},
+        )
+    )
+    folder = tmp_path_factory.mktemp("tiny-sam")
+    SamModel(config).save_pretrained(folder)
+    processor.save_pretrained(folder)
+    assert (folder / "model.safetensors").is_file()
+    return folder
+
+
+def photo() -> np.ndarray:
+    rng = np.random.default_rng(1)
+    image = np.full((60, 80, 3), (30, 110, 150), np.float64)
+    image[15:45, 20:60] = (230, 170, 60)
+    return np.clip(image + rng.normal(0, 6, image.shape), 0, 255).astype(np.uint8)
+
+
+BOX = (12, 8, 68, 52)
+
+
+def test_tiny_sam_from_a_folder_box_to_trimap(tiny_sam_folder, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(SEGMENTER_ENV, str(tiny_sam_folder))
+    trimap, info = auto_trimap(photo(), box=BOX, points=[(40, 30)], return_info=True)
+    assert info.segmenter == "sam" and info.note == ""
+    assert trimap.shape == (60, 80) and trimap.dtype == np.uint8
+    assert set(np.unique(trimap).tolist()) <= {0, 128, 255}
+    assert trimap[30, 40] != 0  # the subject click is never background
+    # Outside the box is background, apart from the unknown band along its inside.
+    x0, y0, x1, y1 = BOX
+    outside = np.ones(trimap.shape, bool)
+    outside[y0 - 6 : y1 + 6, x0 - 6 : x1 + 6] = False
+    assert np.all(trimap[outside] == 0)
+    assert not np.any(trimap[:y0, :] == 255) and not np.any(trimap[:, x1:] == 255)
+
+
+def test_loaded_once_per_process(tiny_sam_folder) -> None:
+    assert load_sam_segmenter(tiny_sam_folder, "cpu") is load_sam_segmenter(tiny_sam_folder, "cpu")
+
+
+def test_without_a_model_auto_falls_back_to_classical(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(SEGMENTER_ENV, str(tmp_path / "missing"))
+    trimap, info = auto_trimap(photo(), box=BOX, return_info=True)
+    assert info.segmenter == "classical" and "could not be loaded" in info.note
+    assert trimap[30, 40] == 255 and trimap[0, 0] == 0
+    with pytest.raises(SegmenterUnavailable, match="could not be loaded"):
+        auto_trimap(photo(), box=BOX, segmenter="sam")
+
+
+def test_pickled_weights_are_never_loaded(tiny_sam_folder, tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A folder with the same model as a pickled pytorch_model.bin only is refused."""
+    from transformers import SamModel
+
+    model = SamModel.from_pretrained(tiny_sam_folder, use_safetensors=True)
+    for name in ("config.json", "processor_config.json"):
+        (tmp_path / name).write_bytes((tiny_sam_folder / name).read_bytes())
+    torch.save(model.state_dict(), tmp_path / "pytorch_model.bin")
+    with pytest.raises(SegmenterUnavailable, match="could not be loaded"):
+        load_sam_segmenter(tmp_path, "cpu")
+
+
+def test_nothing_configured_says_how_to_configure(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(SEGMENTER_ENV, raising=False)
+    with pytest.raises(SegmenterUnavailable, match=SEGMENTER_ENV):
+        load_sam_segmenter()
