@@ -1,0 +1,116 @@
+"""The Auto tab: a box (the red loop), clicks and strokes as prompts, one
+segmentation shared by Preview and Cut out, and the page saying which
+segmenter ran.  Actions are called with component stand-ins (no server)."""
+from __future__ import annotations
+
+import os
+from dataclasses import fields
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no calls home from tests
+gr = pytest.importorskip("gradio")
+
+from samplenet.app import EngineRegistry, actions, handlers  # noqa: E402
+from samplenet.app.page import Page  # noqa: E402
+from samplenet.app.pictures import CLICK_COLOURS  # noqa: E402
+from samplenet.engines.classical import ClassicalMatter  # noqa: E402
+from samplenet.segmentation import cache as segmentation_cache  # noqa: E402
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+PHOTO = str(EXAMPLES / "chelsea.jpg")  # 451x300, the cat's head in the middle
+
+
+class Stand:
+    """A component stand-in: only its identity matters to an action."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"<{self.name}>"
+
+
+@pytest.fixture
+def page() -> Page:
+    return Page(**{f.name: Stand(f.name) for f in fields(Page)})
+
+
+@pytest.fixture
+def segmentations(monkeypatch):
+    """Count the segmentations really run, in a fresh process-wide cache."""
+    calls = []
+    real = segmentation_cache.segment
+
+    def counting(*args, **kwargs):
+        calls.append(args[1])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(segmentation_cache, "segment", counting)
+    monkeypatch.setattr(segmentation_cache, "DEFAULT_CACHE", segmentation_cache.SegmentationCache())
+    return calls
+
+
+def _red_loop(x0: int, y0: int, x1: int, y1: int, size=(451, 300)) -> np.ndarray:
+    layer = np.zeros((size[1], size[0], 4), np.uint8)
+    red = (255, 0, 0, 255)
+    layer[y0, x0:x1] = layer[y1 - 1, x0:x1] = red
+    layer[y0:y1, x0] = layer[y0:y1, x1 - 1] = red
+    return layer
+
+
+def _values(page: Page, **named) -> dict:
+    defaults = {"source": "auto", "sketch": None, "sketch_base": None, "unpainted": "unknown",
+                "strokes": {"background": None, "layers": [_red_loop(40, 10, 420, 300)], "composite": None},
+                "clicks": [[230, 150, 1]], "click_label": 1, "band": 0, "uploaded": None, "photo": PHOTO,
+                "engine": "auto", "colour": "#0000ff", "backdrop": None, "kept": None}
+    return {getattr(page, name): value for name, value in (defaults | named).items()}
+
+
+def test_preview_then_cut_out_segments_once_and_both_name_the_segmenter(page, segmentations):
+    registry = EngineRegistry({"classical": ClassicalMatter()})
+    shown = actions.preview(page, _values(page))
+    assert "**Segmenter:** classical" in shown[page.status] and "band chosen from the photo" in shown[page.status]
+    out = actions.cut_out(page, registry, _values(page), progress=lambda *a, **k: None)
+    assert len(segmentations) == 1
+    assert "**Segmenter:** classical" in out[page.status] and "**Engine:** classical" in out[page.status]
+    # a new band width reuses the segmentation too; a new click is a new segmentation
+    actions.preview(page, _values(page, band=9))
+    assert len(segmentations) == 1
+    actions.preview(page, _values(page, clicks=[[230, 150, 1], [20, 280, 0]]))
+    assert len(segmentations) == 2
+    prompts = segmentations[-1]
+    assert prompts.box == (40, 10, 420, 300) and prompts.labels == (1, 0)
+
+
+def test_clicks_only_strokes_only_and_nothing_marked(page, segmentations):
+    clicks_only = actions.preview(page, _values(page, strokes=None))
+    assert "classical" in clicks_only[page.status]
+    stroke = np.zeros((300, 451, 4), np.uint8)
+    stroke[140:160, 200:260] = (255, 255, 255, 255)
+    strokes_only = handlers.preview_trimap(PHOTO, handlers.TrimapSources("auto", auto=handlers.AutoInputs(
+        {"background": None, "layers": [stroke], "composite": None}, 0)))
+    assert np.all(strokes_only[1][140:160, 200:260] == 255)  # a white stroke stays subject
+    with pytest.raises(gr.Error, match="Nothing is marked"):
+        actions.preview(page, _values(page, strokes=None, clicks=[]))
+
+
+def test_contradictory_prompts_are_a_one_line_error(page, segmentations):
+    with pytest.raises(gr.Error, match="outside the box") as caught:
+        actions.preview(page, _values(page, clicks=[[10, 150, 1]]))  # a subject click left of the red loop
+    assert "\n" not in caught.value.message and not segmentations
+
+
+def test_a_tap_adds_a_click_of_the_chosen_kind_and_clear_removes_them(page):
+    tap = gr.SelectData(None, {"index": [20, 280], "value": None, "selected": True})
+    out = actions.add_click(page, _values(page, click_label=0), tap)
+    assert out[page.clicks] == [[230, 150, 1], [20, 280, 0]]
+    picture = out[page.click_picture]
+    assert picture.shape == (300, 451, 3)
+    assert tuple(picture[280, 20]) == CLICK_COLOURS[0] and tuple(picture[150, 230]) == CLICK_COLOURS[1]
+    cleared = actions.clear_clicks(page, _values(page))
+    assert cleared[page.clicks] == [] and cleared[page.click_picture] == PHOTO
+    fresh = actions.photo_into_editors(page, _values(page))
+    assert fresh[page.clicks] == [] and fresh[page.click_picture] == PHOTO
