@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from PIL import Image
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no calls home from tests
 gr = pytest.importorskip("gradio")
@@ -20,7 +21,14 @@ from samplenet.engines.classical import ClassicalMatter  # noqa: E402
 from samplenet.segmentation import cache as segmentation_cache  # noqa: E402
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
-PHOTO = str(EXAMPLES / "chelsea.jpg")  # 451x300, the cat's head in the middle
+SIZE = (150, 100)  # the cat sample at a third of its size: segmenting it takes a fraction of the time
+
+
+@pytest.fixture(scope="module")
+def photo(tmp_path_factory) -> str:
+    path = tmp_path_factory.mktemp("auto") / "chelsea.png"
+    Image.open(EXAMPLES / "chelsea.jpg").convert("RGB").resize(SIZE, Image.BICUBIC).save(path)
+    return str(path)
 
 
 class Stand:
@@ -53,7 +61,7 @@ def segmentations(monkeypatch):
     return calls
 
 
-def _red_loop(x0: int, y0: int, x1: int, y1: int, size=(451, 300)) -> np.ndarray:
+def _red_loop(x0: int, y0: int, x1: int, y1: int, size=SIZE) -> np.ndarray:
     layer = np.zeros((size[1], size[0], 4), np.uint8)
     red = (255, 0, 0, 255)
     layer[y0, x0:x1] = layer[y1 - 1, x0:x1] = red
@@ -61,56 +69,56 @@ def _red_loop(x0: int, y0: int, x1: int, y1: int, size=(451, 300)) -> np.ndarray
     return layer
 
 
-def _values(page: Page, **named) -> dict:
+def _values(page: Page, photo: str, **named) -> dict:
     defaults = {"source": "auto", "sketch": None, "sketch_base": None, "unpainted": "unknown",
-                "strokes": {"background": None, "layers": [_red_loop(40, 10, 420, 300)], "composite": None},
-                "clicks": [[230, 150, 1]], "click_label": 1, "band": 0, "uploaded": None, "photo": PHOTO,
+                "strokes": {"background": None, "layers": [_red_loop(13, 3, 140, 100)], "composite": None},
+                "clicks": [[77, 50, 1]], "click_label": 1, "band": 0, "uploaded": None, "photo": photo,
                 "engine": "auto", "colour": "#0000ff", "backdrop": None, "kept": None}
     return {getattr(page, name): value for name, value in (defaults | named).items()}
 
 
-def test_preview_then_cut_out_segments_once_and_both_name_the_segmenter(page, segmentations):
+def test_preview_then_cut_out_segments_once_and_both_name_the_segmenter(page, photo, segmentations):
     registry = EngineRegistry({"classical": ClassicalMatter()})
-    shown = actions.preview(page, _values(page))
+    shown = actions.preview(page, _values(page, photo))
     assert "**Segmenter:** classical" in shown[page.status] and "band chosen from the photo" in shown[page.status]
-    out = actions.cut_out(page, registry, _values(page), progress=lambda *a, **k: None)
+    out = actions.cut_out(page, registry, _values(page, photo), progress=lambda *a, **k: None)
     assert len(segmentations) == 1
     assert "**Segmenter:** classical" in out[page.status] and "**Engine:** classical" in out[page.status]
     # a new band width reuses the segmentation too; a new click is a new segmentation
-    actions.preview(page, _values(page, band=9))
+    actions.preview(page, _values(page, photo, band=9))
     assert len(segmentations) == 1
-    actions.preview(page, _values(page, clicks=[[230, 150, 1], [20, 280, 0]]))
+    actions.preview(page, _values(page, photo, clicks=[[77, 50, 1], [5, 93, 0]]))
     assert len(segmentations) == 2
     prompts = segmentations[-1]
-    assert prompts.box == (40, 10, 420, 300) and prompts.labels == (1, 0)
+    assert prompts.box == (13, 3, 140, 100) and prompts.labels == (1, 0)
 
 
-def test_clicks_only_strokes_only_and_nothing_marked(page, segmentations):
-    clicks_only = actions.preview(page, _values(page, strokes=None))
+def test_clicks_only_strokes_only_and_nothing_marked(page, photo, segmentations):
+    clicks_only = actions.preview(page, _values(page, photo, strokes=None))
     assert "classical" in clicks_only[page.status]
-    stroke = np.zeros((300, 451, 4), np.uint8)
-    stroke[140:160, 200:260] = (255, 255, 255, 255)
-    strokes_only = handlers.preview_trimap(PHOTO, handlers.TrimapSources("auto", auto=handlers.AutoInputs(
+    stroke = np.zeros((100, 150, 4), np.uint8)
+    stroke[45:55, 65:90] = (255, 255, 255, 255)
+    strokes_only = handlers.preview_trimap(photo, handlers.TrimapSources("auto", auto=handlers.AutoInputs(
         {"background": None, "layers": [stroke], "composite": None}, 0)))
-    assert np.all(strokes_only[1][140:160, 200:260] == 255)  # a white stroke stays subject
+    assert np.all(strokes_only[1][45:55, 65:90] == 255)  # a white stroke stays subject
     with pytest.raises(gr.Error, match="Nothing is marked"):
-        actions.preview(page, _values(page, strokes=None, clicks=[]))
+        actions.preview(page, _values(page, photo, strokes=None, clicks=[]))
 
 
-def test_contradictory_prompts_are_a_one_line_error(page, segmentations):
+def test_contradictory_prompts_are_a_one_line_error(page, photo, segmentations):
     with pytest.raises(gr.Error, match="outside the box") as caught:
-        actions.preview(page, _values(page, clicks=[[10, 150, 1]]))  # a subject click left of the red loop
+        actions.preview(page, _values(page, photo, clicks=[[5, 50, 1]]))  # a subject click left of the red loop
     assert "\n" not in caught.value.message and not segmentations
 
 
-def test_a_tap_adds_a_click_of_the_chosen_kind_and_clear_removes_them(page):
-    tap = gr.SelectData(None, {"index": [20, 280], "value": None, "selected": True})
-    out = actions.add_click(page, _values(page, click_label=0), tap)
-    assert out[page.clicks] == [[230, 150, 1], [20, 280, 0]]
+def test_a_tap_adds_a_click_of_the_chosen_kind_and_clear_removes_them(page, photo):
+    tap = gr.SelectData(None, {"index": [5, 93], "value": None, "selected": True})
+    out = actions.add_click(page, _values(page, photo, click_label=0), tap)
+    assert out[page.clicks] == [[77, 50, 1], [5, 93, 0]]
     picture = out[page.click_picture]
-    assert picture.shape == (300, 451, 3)
-    assert tuple(picture[280, 20]) == CLICK_COLOURS[0] and tuple(picture[150, 230]) == CLICK_COLOURS[1]
-    cleared = actions.clear_clicks(page, _values(page))
-    assert cleared[page.clicks] == [] and cleared[page.click_picture] == PHOTO
-    fresh = actions.photo_into_editors(page, _values(page))
-    assert fresh[page.clicks] == [] and fresh[page.click_picture] == PHOTO
+    assert picture.shape == (100, 150, 3)
+    assert tuple(picture[93, 5]) == CLICK_COLOURS[0] and tuple(picture[50, 77]) == CLICK_COLOURS[1]
+    cleared = actions.clear_clicks(page, _values(page, photo))
+    assert cleared[page.clicks] == [] and cleared[page.click_picture] == photo
+    fresh = actions.photo_into_editors(page, _values(page, photo))
+    assert fresh[page.clicks] == [] and fresh[page.click_picture] == photo

@@ -25,6 +25,22 @@ PHOTO, TRIMAP = EXAMPLES / "chelsea.jpg", EXAMPLES / "chelsea_trimap.png"
 
 
 @pytest.fixture(scope="module")
+def small_photo(tmp_path_factory) -> Path:
+    """A 150x100 photo of an orange ellipse (centre 75, 50) on a noisy blue
+    backdrop: a subject with a known outline that /auto segments in a moment."""
+    rng = np.random.default_rng(11)
+    yy, xx = np.mgrid[0:100, 0:150]
+    photo = np.empty((100, 150, 3), np.float32)
+    photo[:] = (40, 70, 150)
+    photo += rng.normal(0, 12, photo.shape)
+    inside = ((xx - 75) / 40.0) ** 2 + ((yy - 50) / 28.0) ** 2 <= 1
+    photo[inside] = np.array((230, 140, 40)) + rng.normal(0, 12, (int(inside.sum()), 3))
+    path = tmp_path_factory.mktemp("auto") / "ellipse.png"
+    Image.fromarray(np.clip(photo, 0, 255).astype(np.uint8)).save(path)
+    return path
+
+
+@pytest.fixture(scope="module")
 def client():
     demo = launch_weight_free_app()
     try:
@@ -111,47 +127,49 @@ def test_auto_band_default_is_the_page_default_chosen_from_the_photo(client):
 # ------------------------------------------------------------------ /auto: box and clicks -> cut-out
 
 
-def test_auto_cuts_out_from_a_box_and_a_click_and_names_the_segmenter(client):
+def test_auto_cuts_out_from_a_box_and_a_click_and_names_the_segmenter(client, small_photo):
     trimap_path, alpha_path, cutout_path, details = client.predict(
-        handle_file(str(PHOTO)), [40, 10, 420, 300], [[230, 150, 1], [15, 20, 0]], 0, "auto", api_name="/auto"
+        handle_file(str(small_photo)), [28, 16, 122, 84], [[75, 50, 1], [5, 7, 0]], 0, "auto", api_name="/auto"
     )
     with Image.open(trimap_path) as trimap, Image.open(alpha_path) as alpha, Image.open(cutout_path) as cutout:
         assert trimap.mode == "L" and alpha.mode == "L" and cutout.mode == "RGBA"
-        assert trimap.size == alpha.size == cutout.size == (451, 300)
+        assert trimap.size == alpha.size == cutout.size == (150, 100)
         levels = set(np.unique(np.asarray(trimap)).tolist())
         alpha_values = np.asarray(alpha)
     assert levels == {0, 128, 255}
-    assert alpha_values[150, 230] > 200 and alpha_values[20, 15] < 50  # the clicks' pixels: subject, background
-    assert alpha_values[:, :30].mean() < 10  # outside the box is background
+    assert alpha_values[50, 75] > 200 and alpha_values[7, 5] < 50  # the clicks' pixels: subject, background
+    assert alpha_values[:, :25].mean() < 10 and alpha_values[40:60, 50:100].mean() > 240
     assert details["segmenter"] == "classical" and "SAMPLENET_SEGMENTER" in details["segmenter_note"]
     assert details["band_width"] == "adaptive" and details["engine"] == "classical"
 
 
-def test_auto_with_clicks_only_and_a_fixed_band(client):
+def test_auto_with_clicks_only_and_a_fixed_band(client, small_photo):
     trimap_path, *_, details = client.predict(
-        handle_file(str(PHOTO)), None, [[230, 150]], 6, "classical", api_name="/auto"
+        handle_file(str(small_photo)), None, [[75, 50]], 4, "classical", api_name="/auto"
     )
-    assert details["band_width"] == 6
+    assert details["band_width"] == 4
     with Image.open(trimap_path) as trimap:
-        assert np.asarray(trimap)[150, 230] == 255
+        assert np.asarray(trimap)[50, 75] == 255
 
 
 @pytest.mark.parametrize(
     "box, points, message",
     [
-        ([500, 320, 600, 400], None, "outside the 451x300 photo"),
-        ([40, 10, 200, 150], [[300, 250, 1]], "outside the box"),
-        (None, [[230, 150, 1], [230, 150, 0]], "both as subject and as background"),
+        ([160, 110, 200, 150], None, "outside the 150x100 photo"),
+        ([28, 16, 70, 50], [[100, 80, 1]], "outside the box"),
+        (None, [[75, 50, 1], [75, 50, 0]], "both as subject and as background"),
         (None, None, "Give a box"),
         (None, [[230]], "must be \\[x, y\\]"),
     ],
     ids=["box outside", "click outside box", "same point both", "no prompt", "bad point"],
 )
-def test_auto_bad_prompts_get_a_one_line_error_and_the_server_keeps_serving(client, box, points, message):
+def test_auto_bad_prompts_get_a_one_line_error_and_the_server_keeps_serving(client, small_photo, box, points,
+                                                                           message):
     with pytest.raises(Exception, match=message) as caught:
-        client.predict(handle_file(str(PHOTO)), box, points, 0, "auto", api_name="/auto")
+        client.predict(handle_file(str(small_photo)), box, points, 0, "auto", api_name="/auto")
     assert "\n" not in str(caught.value).strip()
-    *_, details = client.predict(handle_file(str(PHOTO)), [40, 10, 420, 300], None, 8, "auto", api_name="/auto")
+    *_, details = client.predict(handle_file(str(small_photo)), [28, 16, 122, 84], None, 8, "auto",
+                                 api_name="/auto")
     assert details["segmenter"] == "classical"
 
 

@@ -240,8 +240,12 @@ def _wire(page: Page, registry: EngineRegistry, tab_of: dict[str, gr.Tab],
         tab.select(partial(actions.select_source, name), None, page.source, **quick)
     page.uploaded.change(partial(actions.trimap_uploaded, page), {page.uploaded}, [page.tabs, page.source],
                          **quick)
-    page.click_picture.select(partial(actions.add_click, page), {page.photo, page.clicks, page.click_label},
-                              [page.clicks, page.click_picture], **quick)
+    def tap(values: dict, evt: gr.SelectData) -> dict:
+        # a plain function: Gradio finds the SelectData parameter by its type hint, which a partial hides
+        return actions.add_click(page, values, evt)
+
+    page.click_picture.select(tap, {page.photo, page.clicks, page.click_label}, [page.clicks, page.click_picture],
+                              **quick)
     clear_clicks.click(partial(actions.clear_clicks, page), {page.photo}, [page.clicks, page.click_picture],
                        **quick)
     preview.click(partial(actions.preview, page), page.trimap_inputs, [page.overlay, page.status],
