@@ -237,12 +237,16 @@ def _band(band_width: Any) -> float | None:
 
 
 def describe_segmentation(info: AutoTrimapInfo) -> str:
-    """The status line saying which segmenter ran and which band it drew."""
+    """The status line saying which segmenter ran and which band it drew.
+    Why SAM did not run is an operator's matter (an environment variable, a
+    missing package): it goes to the log and ``/auto``'s details, and the
+    visitor reads only that this server has no SAM model."""
     band = "band chosen from the photo" if info.band_width == "adaptive" else f"{info.band_width} px band"
-    line = f"**Segmenter:** {SEGMENTER_WORDS.get(info.segmenter, info.segmenter)} · {band}"
+    name = SEGMENTER_WORDS.get(info.segmenter, info.segmenter)
     if info.segmenter != "sam" and info.note:
-        line += f" *(SAM not used: {info.note})*"
-    return line
+        logger.info("automatic trimap without SAM: %s", info.note)
+        name += ", no SAM model on this server"
+    return f"**Segmenter:** {name} · {band}"
 
 
 @dataclass(frozen=True)

@@ -37,8 +37,8 @@ SAMPLENET_NOTICE = "**Engine: SampleNet** (trained weights loaded)."
 
 SKETCH_HELP = "Paint **white** = subject, **black** = background, **grey** = fuzzy edge (hair, fur, veil)."
 AUTO_HELP = (
-    "Draw a **red** loop around the subject and/or tap it on the **Clicks** picture (+ subject, − background); "
-    "**white** / **black** strokes mark sure subject / background. We segment the photo and band its outline."
+    "Loop the subject in **red** and/or tap it on the **Clicks** picture; **white** / **black** strokes "
+    "mark sure subject / background."
 )
 UPLOAD_HELP = "A grey image the photo's size: 0 = background, 255 = subject, anything else = unknown."
 
@@ -57,7 +57,7 @@ GPU_QUEUE = "gpu"
 SKETCH_BRUSHES = [("Subject (white)", "rgb(255, 255, 255)"), ("Fuzzy edge (grey)", "rgb(128, 128, 128)"),
                   ("Background (black)", "rgb(0, 0, 0)")]
 STROKE_BRUSHES = [("Subject (white)", "rgb(255, 255, 255)"), ("Background (black)", "rgb(0, 0, 0)"),
-                  ("Box (red loop)", "rgb(255, 0, 0)")]
+                  ("Box (red)", "rgb(255, 0, 0)")]
 
 
 def _pick_brush_js(editor_id: str) -> str:
@@ -85,7 +85,7 @@ def _brush_choice(choices: list[tuple[str, str]], editor_id: str) -> gr.Radio:
     return picker
 
 
-def _editor(colours: list[str], label: str, elem_id: str) -> gr.ImageEditor:
+def _editor(colours: list[str], label: str, elem_id: str, height: int = 420) -> gr.ImageEditor:
     return gr.ImageEditor(
         label=label,
         type="numpy",
@@ -96,7 +96,7 @@ def _editor(colours: list[str], label: str, elem_id: str) -> gr.ImageEditor:
         brush=gr.Brush(colors=colours, default_color=colours[0], color_mode="fixed"),
         eraser=gr.Eraser(),
         format="png",
-        height=420,
+        height=height,
         elem_id=elem_id,
     )
 
@@ -159,21 +159,22 @@ def build_demo(registry: EngineRegistry, examples: list[list[str]] | None = None
                     with gr.Tab("Auto", id="auto") as auto_tab:
                         gr.Markdown(AUTO_HELP, elem_id="auto-help")
                         _brush_choice(STROKE_BRUSHES, "strokes")
-                        strokes = _editor(["#ffffff", "#000000", "#ff0000"], "Box and strokes", "strokes")
+                        strokes = _editor(["#ffffff", "#000000", "#ff0000"], "Box and strokes", "strokes",
+                                          height=260)
                         with gr.Row(equal_height=False):
                             click_picture = gr.Image(
-                                label="Clicks: tap the photo", format="png", interactive=False, height=220,
-                                elem_id="clicks", scale=3, min_width=200,
+                                label="Clicks: tap the photo", format="png", interactive=False, height=170,
+                                elem_id="clicks", scale=3, min_width=200, buttons=[],
                             )
-                            with gr.Column(scale=1, min_width=150):
-                                click_label = gr.Radio([("Subject (+)", 1), ("Background (−)", 0)], value=1,
+                            with gr.Column(scale=2, min_width=150):
+                                click_label = gr.Radio([("+ subject", 1), ("− background", 0)], value=1,
                                                        label="A tap marks", elem_id="click-label")
                                 clear_clicks = gr.Button("Clear clicks", size="sm", elem_id="clear-clicks")
+                                touch_up = gr.Button("Touch up with the brushes", size="sm", elem_id="touch-up")
                         band = gr.Slider(
                             ADAPTIVE_BAND, MAX_BAND_WIDTH, value=ADAPTIVE_BAND, step=1,
-                            label="Unknown band width (pixels each side; 0 = chosen from the photo)",
+                            label="Unknown band, px each side (0 = from the photo)",
                         )
-                        touch_up = gr.Button("Touch up this trimap with the brushes", elem_id="touch-up")
                     with gr.Tab("Upload", id="upload") as upload_tab:
                         gr.Markdown(UPLOAD_HELP)
                         uploaded.render()
