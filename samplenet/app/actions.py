@@ -151,7 +151,7 @@ def auto(
 
     Returns the trimap (8-bit grey PNG: 0 = background, 128 = unknown, 255 =
     foreground), the alpha matte PNG, the RGBA cut-out PNG and a details dict
-    (segmenter that ran and why not SAM, band width, engine, width, height, notes).
+    (segmenter that ran and why not SAM, band width, engine, width, height, matting seconds, notes).
 
     Parameters:
         image: the photo (PNG, JPEG, WebP, ...).

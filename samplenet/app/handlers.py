@@ -487,6 +487,7 @@ def auto_files(
         "engine": outcome.result.engine,
         "width": int(image.shape[1]),
         "height": int(image.shape[0]),
+        "seconds": round(float(outcome.result.info.get("seconds", 0.0)), 3),
         "notes": outcome.notes,
     }
     return str(trimap_path), paths["alpha"], paths["cutout"], details
