@@ -61,7 +61,7 @@ STROKE_COLOURS = {
 LARGE_UNKNOWN_SHARE = 0.5
 
 #: Width in pixels (each side of the outline) of the unknown band that the
-#: Auto tab and the ``/trimap`` endpoint draw unless told otherwise.
+#: ``/trimap`` endpoint draws around a mask unless told otherwise.
 DEFAULT_BAND_WIDTH = 12
 
 #: The Auto tab's and ``/auto``'s band width meaning "chosen from the photo"
@@ -214,6 +214,8 @@ def check_points(points: Any) -> tuple[list[tuple[float, float]], list[int]]:
     """Clicks as ``[x, y]`` or ``[x, y, label]`` (1 = subject, the default;
     0 = background) -> positions and labels, or an error naming the bad one."""
     positions, labels = [], []
+    if points is not None and not isinstance(points, (list, tuple)):
+        raise MattingInputError(f"The points must be a list like [[x, y, 1], [x, y, 0]]; got {points!r}.")
     for point in points or []:
         if isinstance(point, (str, bytes)) or not hasattr(point, "__len__") or len(point) not in (2, 3):
             raise MattingInputError(
@@ -231,9 +233,13 @@ def check_points(points: Any) -> tuple[list[tuple[float, float]], list[int]]:
 
 def _band(band_width: Any) -> float | None:
     """The page's band width -> the library's (``None`` = chosen from the photo)."""
-    if band_width is None or band_width == "" or float(band_width) == ADAPTIVE_BAND:
+    if band_width is None or band_width == "":
         return None
-    return float(band_width)
+    try:
+        width = float(band_width)
+    except (TypeError, ValueError):
+        raise MattingInputError(f"The band width must be a number of pixels, got {band_width!r}.") from None
+    return None if width == ADAPTIVE_BAND else width
 
 
 def describe_segmentation(info: AutoTrimapInfo) -> str:
