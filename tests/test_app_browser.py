@@ -309,3 +309,65 @@ def test_the_three_brushes_are_named_choices_and_the_black_one_paints_background
     )
     assert 0.002 < dark < 0.2
     page.screenshot(str(ARTIFACTS / "desktop_brushes.png"), full_page=False)
+
+
+# ------------------------------------------------------------------ issue 11: box and clicks on the Auto tab
+
+
+def _open_auto_with_chelsea(page) -> None:
+    _pick_chelsea(page)
+    click(page, _visible_tab("Auto"))
+    page.wait_for("(() => { const img = document.querySelector('#clicks img');"
+                  " return img && img.complete && img.naturalWidth > 0; })()", 30)
+
+
+def _tap_clicks_picture(page, fx: float, fy: float) -> None:
+    """A real mouse click at (fx, fy) of the Clicks picture's drawn photo."""
+    page.evaluate("document.querySelector('#clicks img').scrollIntoView({block: 'center'})")
+    x, y, width, height = page.evaluate(
+        "(() => { const r = document.querySelector('#clicks img').getBoundingClientRect();"
+        " return [r.x, r.y, r.width, r.height]; })()")
+    px, py = x + width * fx, y + height * fy
+    page.send("Input.dispatchMouseEvent", {"type": "mouseMoved", "x": px, "y": py})
+    for kind in ("mousePressed", "mouseReleased"):
+        page.send("Input.dispatchMouseEvent", {"type": kind, "x": px, "y": py, "button": "left", "clickCount": 1})
+
+
+def test_a_tap_on_the_subject_previews_and_cuts_out_naming_the_segmenter(page):
+    """Auto tab: one tap on the cat marks it (a green dot appears on the
+    Clicks picture), Preview says which segmenter ran, Cut out too."""
+    _open_auto_with_chelsea(page)
+    before = page.evaluate("document.querySelector('#clicks img').src")
+    _tap_clicks_picture(page, 0.5, 0.55)
+    page.wait_for(f"document.querySelector('#clicks img').src !== {before!r}", 30)
+    page.evaluate("document.querySelector('#preview').click()")
+    page.wait_for("document.querySelector('#status').innerText.includes('Segmenter')", 120)
+    status = page.evaluate("document.querySelector('#status').innerText")
+    assert "classical" in status and "SAMPLENET_SEGMENTER" not in status  # operators' words stay in the log
+    page.wait_for("!!document.querySelector('#overlay img')", 30)
+    page.evaluate("window.scrollTo(0, 0)")
+    time.sleep(1)
+    page.screenshot(str(ARTIFACTS / "desktop_auto_tab.png"), full_page=False)
+    assert _rect(page, "document.querySelector('#run')")["bottom"] <= DESKTOP[1]  # Cut out on the first screen
+    assert _cut_out_and_wait(page) == [451, 300]
+    page.wait_for("(() => { const t = document.querySelector('#status').innerText;"
+                  " return t.includes('Engine') && t.includes('Segmenter'); })()", 60)
+    page.evaluate("window.scrollTo(0, 0)")
+    time.sleep(0.5)
+    page.screenshot(str(ARTIFACTS / "desktop_auto_tab_after_cut_out.png"), full_page=False)
+
+
+def test_the_auto_tab_on_a_phone_shows_the_help_the_clicks_picture_and_its_choices(server_and_browser):
+    url, browser = server_and_browser
+    page = _open(browser, url, PHONE, mobile=True)
+    _open_auto_with_chelsea(page)
+    page.evaluate("document.querySelector('#auto-help').scrollIntoView({block: 'start'})")
+    time.sleep(1)
+    page.screenshot(str(ARTIFACTS / "phone_auto_tab.png"), full_page=False)
+    page.evaluate("document.querySelector('#clicks').scrollIntoView({block: 'start'})")
+    time.sleep(0.5)
+    page.screenshot(str(ARTIFACTS / "phone_auto_tab_clicks.png"), full_page=False)
+    labels = page.evaluate("[...document.querySelectorAll('#click-label label')].map(l => l.innerText.trim())")
+    assert labels == ["+ subject", "− background"]
+    picture = _rect(page, "document.querySelector('#clicks img')")
+    assert picture["width"] > 150 and picture["right"] <= PHONE[0]

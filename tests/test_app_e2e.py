@@ -25,6 +25,22 @@ PHOTO, TRIMAP = EXAMPLES / "chelsea.jpg", EXAMPLES / "chelsea_trimap.png"
 
 
 @pytest.fixture(scope="module")
+def small_photo(tmp_path_factory) -> Path:
+    """A 150x100 photo of an orange ellipse (centre 75, 50) on a noisy blue
+    backdrop: a subject with a known outline that /auto segments in a moment."""
+    rng = np.random.default_rng(11)
+    yy, xx = np.mgrid[0:100, 0:150]
+    photo = np.empty((100, 150, 3), np.float32)
+    photo[:] = (40, 70, 150)
+    photo += rng.normal(0, 12, photo.shape)
+    inside = ((xx - 75) / 40.0) ** 2 + ((yy - 50) / 28.0) ** 2 <= 1
+    photo[inside] = np.array((230, 140, 40)) + rng.normal(0, 12, (int(inside.sum()), 3))
+    path = tmp_path_factory.mktemp("auto") / "ellipse.png"
+    Image.fromarray(np.clip(photo, 0, 255).astype(np.uint8)).save(path)
+    return path
+
+
+@pytest.fixture(scope="module")
 def client():
     demo = launch_weight_free_app()
     try:
@@ -97,11 +113,64 @@ def test_page_config_has_the_three_trimap_tabs_and_the_notice(client):
 # ------------------------------------------------------------------ what API callers read
 
 
-def test_trimap_band_default_is_the_page_default(client):
-    band = client.view_api(return_format="dict", print_info=False)["named_endpoints"]["/trimap"]["parameters"][2]
+def test_auto_band_default_is_the_page_default_chosen_from_the_photo(client):
+    endpoints = client.view_api(return_format="dict", print_info=False)["named_endpoints"]
+    band = {p["parameter_name"]: p for p in endpoints["/auto"]["parameters"]}["band_width"]
     slider = [c["props"] for c in client.config["components"]
-              if c.get("props", {}).get("label", "").startswith("Unknown band width")]
-    assert band["parameter_default"] == slider[0]["value"] == 12
+              if c.get("props", {}).get("label", "").startswith("Unknown band")]
+    assert band["parameter_default"] == slider[0]["value"] == 0
+    assert "0 = from the photo" in slider[0]["label"] and "0 = chosen" in band["python_type"]["description"]
+    trimap_band = {p["parameter_name"]: p for p in endpoints["/trimap"]["parameters"]}["band_width"]
+    assert trimap_band["parameter_default"] == 12  # a mask has no photo to choose from
+
+
+# ------------------------------------------------------------------ /auto: box and clicks -> cut-out
+
+
+def test_auto_cuts_out_from_a_box_and_a_click_and_names_the_segmenter(client, small_photo):
+    trimap_path, alpha_path, cutout_path, details = client.predict(
+        handle_file(str(small_photo)), [28, 16, 122, 84], [[75, 50, 1], [5, 7, 0]], 0, "auto", api_name="/auto"
+    )
+    with Image.open(trimap_path) as trimap, Image.open(alpha_path) as alpha, Image.open(cutout_path) as cutout:
+        assert trimap.mode == "L" and alpha.mode == "L" and cutout.mode == "RGBA"
+        assert trimap.size == alpha.size == cutout.size == (150, 100)
+        levels = set(np.unique(np.asarray(trimap)).tolist())
+        alpha_values = np.asarray(alpha)
+    assert levels == {0, 128, 255}
+    assert alpha_values[50, 75] > 200 and alpha_values[7, 5] < 50  # the clicks' pixels: subject, background
+    assert alpha_values[:, :25].mean() < 10 and alpha_values[40:60, 50:100].mean() > 240
+    assert details["segmenter"] == "classical" and "SAMPLENET_SEGMENTER" in details["segmenter_note"]
+    assert details["band_width"] == "adaptive" and details["engine"] == "classical"
+
+
+def test_auto_with_clicks_only_and_a_fixed_band(client, small_photo):
+    trimap_path, *_, details = client.predict(
+        handle_file(str(small_photo)), None, [[75, 50]], 4, "classical", api_name="/auto"
+    )
+    assert details["band_width"] == 4
+    with Image.open(trimap_path) as trimap:
+        assert np.asarray(trimap)[50, 75] == 255
+
+
+@pytest.mark.parametrize(
+    "box, points, message",
+    [
+        ([160, 110, 200, 150], None, "outside the 150x100 photo"),
+        ([28, 16, 70, 50], [[100, 80, 1]], "outside the box"),
+        (None, [[75, 50, 1], [75, 50, 0]], "both as subject and as background"),
+        (None, None, "Give a box"),
+        (None, [[230]], "must be \\[x, y\\]"),
+    ],
+    ids=["box outside", "click outside box", "same point both", "no prompt", "bad point"],
+)
+def test_auto_bad_prompts_get_a_one_line_error_and_the_server_keeps_serving(client, small_photo, box, points,
+                                                                           message):
+    with pytest.raises(Exception, match=message) as caught:
+        client.predict(handle_file(str(small_photo)), box, points, 0, "auto", api_name="/auto")
+    assert "\n" not in str(caught.value).strip()
+    *_, details = client.predict(handle_file(str(small_photo)), [28, 16, 122, 84], None, 8, "auto",
+                                 api_name="/auto")
+    assert details["segmenter"] == "classical"
 
 
 def test_refusing_samplenet_reads_as_plain_text(client):
@@ -121,6 +190,11 @@ def test_use_via_api_shows_a_photo_and_trimap_example_and_describes_each_paramet
     assert "classical" in matte["engine"]["python_type"]["description"]
     trimap = {p["parameter_name"]: p for p in endpoints["/trimap"]["parameters"]}
     assert "band" in trimap["band_width"]["python_type"]["description"]
+    auto = {p["parameter_name"]: p for p in endpoints["/auto"]["parameters"]}
+    assert list(auto) == ["image", "box", "points", "band_width", "engine"]
+    assert auto["image"]["example_input"]["path"] == "lemur.png"
+    assert "x0, y0, x1, y1" in auto["box"]["python_type"]["description"]
+    assert all(p["python_type"]["description"] for p in auto.values())
     assert all(p["python_type"]["description"] for p in trimap.values())
     assert "sample_file.pdf" not in str(endpoints)
 

@@ -201,8 +201,9 @@ def _upload(files):
     return handlers.TrimapSources("upload", upload=files["trimap"])
 
 
-def _auto(strokes, band_width):
-    return handlers.TrimapSources("auto", auto=handlers.AutoInputs(strokes=strokes, band_width=band_width))
+def _auto(strokes, band_width, points=()):
+    return handlers.TrimapSources("auto", auto=handlers.AutoInputs(strokes=strokes, band_width=band_width,
+                                                                    points=points))
 
 
 def _editor_value(layers):
@@ -211,9 +212,10 @@ def _editor_value(layers):
 
 def test_preview_of_a_sketch_overlays_the_painted_trimap(files):
     image, trimap, _ = files["arrays"]
-    picture, got = handlers.preview_trimap(
+    picture, got, status = handlers.preview_trimap(
         files["image"], handlers.TrimapSources("sketch", sketch=_editor_value([trimap_to_layer(trimap, 255)]))
     )
+    assert status == ""  # only the Auto tab has a segmenter to name
     assert np.array_equal(got, trimap)
     assert np.array_equal(picture, overlay_trimap(image, trimap))
 
@@ -239,7 +241,8 @@ def test_auto_tab_reads_brush_colours_as_foreground_background_and_box(files):
     strokes = np.zeros((48, 64, 4), np.uint8)
     strokes[22:26, 28:36] = (255, 255, 255, 255)  # on the disc
     strokes[2:4, 2:60] = (0, 0, 0, 255)  # on the background
-    _, got = handlers.preview_trimap(files["image"], _auto(_editor_value([strokes]), 3))
+    _, got, status = handlers.preview_trimap(files["image"], _auto(_editor_value([strokes]), 3))
+    assert "Segmenter:** classical" in status and "3 px band" in status
     assert np.all(got[22:26, 28:36] == 255) and np.all(got[2:4, 2:60] == 0)
     assert np.mean(got[trimap == 255] == 255) > 0.9 and np.mean(got[trimap == 0] == 0) > 0.8
     with pytest.raises(gr.Error, match="Nothing is marked"):
@@ -376,7 +379,8 @@ def test_touch_up_hands_the_auto_trimap_to_the_sketch_brushes(files):
     strokes = np.zeros((48, 64, 4), np.uint8)
     strokes[22:26, 28:36] = (255, 255, 255, 255)
     strokes[2:4, 2:60] = (0, 0, 0, 255)
-    value, trimap, picture = handlers.touch_up(files["image"], _editor_value([strokes]), 3)
+    value, trimap, picture, status = handlers.touch_up(files["image"], handlers.AutoInputs(_editor_value([strokes]), 3))
+    assert "classical" in status
     image = files["arrays"][0]
     # the editor shows one picture, the trimap tinted on the photo: nothing to drift apart
     assert value["layers"] == [] and np.array_equal(value["background"], overlay_trimap(image, trimap))
@@ -389,7 +393,7 @@ def test_touch_up_hands_the_auto_trimap_to_the_sketch_brushes(files):
     assert np.all(touched[0:2, 0:10] == 255)
     assert np.array_equal(touched[2:], trimap[2:]) and np.array_equal(touched[:2, 10:], trimap[:2, 10:])
     with pytest.raises(MattingInputError, match="Nothing is marked"):
-        handlers.touch_up(files["image"], _editor_value([]), 3)
+        handlers.touch_up(files["image"], handlers.AutoInputs(_editor_value([]), 3))
 
 
 def test_a_background_picture_that_is_not_an_image_is_refused(registry, files, tmp_path):

@@ -23,9 +23,28 @@ def _editor_value(path: str | None) -> dict | None:
 
 def photo_into_editors(page: Page, values: Values) -> Values:
     """The photo (a visitor's or a sample's) becomes the background of both
-    brush editors, and a trimap being touched up no longer applies."""
-    value = _editor_value(values[page.photo])
-    return {page.sketch: value, page.strokes: value, page.sketch_base: None}
+    brush editors and the Clicks picture; a trimap being touched up and the
+    clicks on another photo no longer apply."""
+    photo = values[page.photo]
+    value = _editor_value(photo)
+    return {page.sketch: value, page.strokes: value, page.sketch_base: None,
+            page.clicks: [], page.click_picture: photo}
+
+
+@handlers.user_errors
+def add_click(page: Page, values: Values, evt: gr.SelectData) -> Values:
+    """A click on the Clicks picture: a subject or background point (as the
+    radio says) where the visitor clicked, drawn as a dot."""
+    if not values[page.photo] or not isinstance(evt.index, (list, tuple)) or len(evt.index) != 2:
+        return {}
+    x, y = evt.index
+    points = list(values[page.clicks] or []) + [[int(x), int(y), int(values[page.click_label])]]
+    return {page.clicks: points, page.click_picture: handlers.click_picture(values[page.photo], points)}
+
+
+def clear_clicks(page: Page, values: Values) -> Values:
+    """"Clear clicks": no points, the plain photo again."""
+    return {page.clicks: [], page.click_picture: values[page.photo]}
 
 
 def new_photo(page: Page, values: Values) -> Values:
@@ -47,20 +66,21 @@ def trimap_uploaded(page: Page, values: Values) -> Values:
 
 
 def preview(page: Page, values: Values) -> Values:
-    """"Preview trimap": the current tab's trimap over the photo."""
-    overlay, _ = handlers.preview_trimap(values[page.photo], page.trimap_sources(values))
-    return {page.overlay: overlay}
+    """"Preview trimap": the current tab's trimap over the photo, and (Auto
+    tab) which segmenter made it."""
+    overlay, _, status = handlers.preview_trimap(values[page.photo], page.trimap_sources(values))
+    return {page.overlay: overlay, page.status: status}
 
 
 @handlers.user_errors
 def touch_up(page: Page, values: Values, progress: gr.Progress = gr.Progress()) -> Values:
     """Auto tab's "Touch up": the automatic trimap, tinted on the photo, into
     the Sketch editor; the brushes paint over it."""
-    progress(0.1, desc="Segmenting the photo from your strokes")
-    value, trimap, overlay = handlers.touch_up(values[page.photo], values[page.strokes], values[page.band])
+    progress(0.1, desc="Segmenting the photo from your box, clicks and strokes")
+    value, trimap, overlay, status = handlers.touch_up(values[page.photo], page.trimap_sources(values).auto)
     progress(0.9, desc="Handing the trimap to the brushes")
     return {page.sketch: value, page.sketch_base: trimap, page.tabs: gr.Tabs(selected="sketch"),
-            page.source: "sketch", page.overlay: overlay}
+            page.source: "sketch", page.overlay: overlay, page.status: status}
 
 
 @handlers.user_errors
@@ -118,6 +138,33 @@ def matte(image: FileData, trimap: FileData, engine: str = "auto") -> tuple[File
         raise RuntimeError("build_demo(registry) serves the registry that /matte runs")
     alpha, cutout, foreground, background, details = handlers.matte_files(served, image, trimap, engine)
     return FileData(path=alpha), FileData(path=cutout), FileData(path=foreground), FileData(path=background), details
+
+
+def auto(
+    image: FileData,
+    box: list[float] | None = None,
+    points: list[list[float]] | None = None,
+    band_width: float = handlers.ADAPTIVE_BAND,
+    engine: str = "auto",
+) -> tuple[FileData, FileData, FileData, dict]:
+    """Cut out the subject from a box and/or clicks: an automatic trimap, then matting.
+
+    Returns the trimap (8-bit grey PNG: 0 = background, 128 = unknown, 255 =
+    foreground), the alpha matte PNG, the RGBA cut-out PNG and a details dict
+    (segmenter that ran and why not SAM, band width, engine, width, height, matting seconds, notes).
+
+    Parameters:
+        image: the photo (PNG, JPEG, WebP, ...).
+        box: [x0, y0, x1, y1] in pixels around the subject (left, top, right, bottom); it may touch the photo's edges.
+        points: clicks as [x, y] or [x, y, label] with label 1 = on the subject (default), 0 = on the background.
+        band_width: unknown band in pixels on each side of the outline; 0 = chosen from the photo (wide over hair, thin on hard edges).
+        engine: "auto" (SampleNet when the server has its weights, else the weight-free engine), "samplenet" or "classical".
+    """
+    served = gpu.served()
+    if served is None:
+        raise RuntimeError("build_demo(registry) serves the registry that /auto runs")
+    trimap_png, alpha, cutout, details = handlers.auto_files(served, image, box, points, band_width, engine)
+    return FileData(path=trimap_png), FileData(path=alpha), FileData(path=cutout), details
 
 
 def trimap(image: FileData, mask: FileData, band_width: float = handlers.DEFAULT_BAND_WIDTH) -> FileData:

@@ -29,10 +29,12 @@ from PIL import Image
 from ..errors import MattingInputError
 from ..io import FOREGROUND, UNKNOWN, load_image, load_trimap, max_pixels_from_env, open_image_file
 from ..result_files import save_pngs
+from ..segmentation.auto import AutoTrimapInfo
+from ..segmentation.cache import SegmentationCache, cached_auto_trimap
 from ..result import MattingResult, to_uint8
 from . import gpu
 from .engines import EngineRegistry
-from .pictures import checkerboard, cover_resize, over, overlay_trimap, parse_colour
+from .pictures import checkerboard, cover_resize, mark_points, over, overlay_trimap, parse_colour
 from .run_budget import call_within, run_seconds_from_env
 from .storage import new_request_folder
 from .resolution import full_res_pixels_from_env, restore_full_size, working_copy
@@ -42,7 +44,6 @@ from .trimap_tools import (
     check_trimap_usable,
     layers_to_trimap,
     mask_to_trimap,
-    strokes_to_trimap,
 )
 
 logger = logging.getLogger("samplenet.app")
@@ -60,9 +61,19 @@ STROKE_COLOURS = {
 LARGE_UNKNOWN_SHARE = 0.5
 
 #: Width in pixels (each side of the outline) of the unknown band that the
-#: Auto tab and the ``/trimap`` endpoint draw unless told otherwise.
+#: ``/trimap`` endpoint draws around a mask unless told otherwise.
 DEFAULT_BAND_WIDTH = 12
 
+#: The Auto tab's and ``/auto``'s band width meaning "chosen from the photo"
+#: (the library's ``band_width=None``: thin on hard edges, wide over hair).
+ADAPTIVE_BAND = 0
+
+#: Which segmenter the page and ``/auto`` ask for: SAM where the server can
+#: load one (``SAMPLENET_SEGMENTER``), else the classical one.
+SEGMENTER = "auto"
+
+#: Words for the segmenters that :class:`AutoTrimapInfo` names.
+SEGMENTER_WORDS = {"sam": "SAM (learned)", "classical": "classical (weight-free)"}
 
 
 _SERVER_PATH = re.compile(r"'(?:[A-Za-z]:)?[/\\][^']*[/\\]([^/\\']+)'")
@@ -199,29 +210,109 @@ def stroke_masks(editor_value: Any, size: tuple[int, int]) -> dict[str, np.ndarr
     return masks
 
 
-def auto_trimap(photo: np.ndarray, editor_value: Any, band_width: float) -> np.ndarray:
-    """Auto tab: GrabCut from strokes and/or the box around the red loop,
-    then an unknown band of ``band_width`` pixels."""
-    masks = stroke_masks(editor_value, (photo.shape[1], photo.shape[0]))
-    if not any(mask.any() for mask in masks.values()):
+def check_points(points: Any) -> tuple[list[tuple[float, float]], list[int]]:
+    """Clicks as ``[x, y]`` or ``[x, y, label]`` (1 = subject, the default;
+    0 = background) -> positions and labels, or an error naming the bad one."""
+    positions, labels = [], []
+    if points is not None and not isinstance(points, (list, tuple)):
+        raise MattingInputError(f"The points must be a list like [[x, y, 1], [x, y, 0]]; got {points!r}.")
+    for point in points or []:
+        if isinstance(point, (str, bytes)) or not hasattr(point, "__len__") or len(point) not in (2, 3):
+            raise MattingInputError(
+                f"A point must be [x, y] or [x, y, label] (label 1 = subject, 0 = background); got {point!r}."
+            )
+        try:
+            x, y = float(point[0]), float(point[1])
+            label = int(point[2]) if len(point) == 3 else 1
+        except (TypeError, ValueError):
+            raise MattingInputError(f"A point must hold numbers, like [120, 80, 1]; got {point!r}.") from None
+        positions.append((x, y))
+        labels.append(label)
+    return positions, labels
+
+
+def _band(band_width: Any) -> float | None:
+    """The page's band width -> the library's (``None`` = chosen from the photo)."""
+    if band_width is None or band_width == "":
+        return None
+    try:
+        width = float(band_width)
+    except (TypeError, ValueError):
+        raise MattingInputError(f"The band width must be a number of pixels, got {band_width!r}.") from None
+    return None if width == ADAPTIVE_BAND else width
+
+
+def describe_segmentation(info: AutoTrimapInfo) -> str:
+    """The status line saying which segmenter ran and which band it drew.
+    Why SAM did not run is an operator's matter (an environment variable, a
+    missing package): it goes to the log and ``/auto``'s details, and the
+    visitor reads only that this server has no SAM model."""
+    band = "band chosen from the photo" if info.band_width == "adaptive" else f"{info.band_width} px band"
+    name = SEGMENTER_WORDS.get(info.segmenter, info.segmenter)
+    if info.segmenter != "sam" and info.note:
+        logger.info("automatic trimap without SAM: %s", info.note)
+        name += ", no SAM model on this server"
+    return f"**Segmenter:** {name} · {band}"
+
+
+@dataclass(frozen=True)
+class AutoTrimap:
+    """The Auto tab's trimap and the line saying which segmenter made it."""
+
+    trimap: np.ndarray
+    info: AutoTrimapInfo
+
+    @property
+    def status(self) -> str:
+        return describe_segmentation(self.info)
+
+
+def auto_trimap(
+    photo: np.ndarray, inputs: "AutoInputs", cache: SegmentationCache | None = None
+) -> AutoTrimap:
+    """Auto tab: the red loop's bounding box, the clicks and the white/black
+    strokes as prompts to :func:`samplenet.auto_trimap`, through the
+    segmentation cache (Preview then Cut out segment once)."""
+    masks = stroke_masks(inputs.strokes, (photo.shape[1], photo.shape[0]))
+    positions, labels = check_points(inputs.points)
+    if not positions and not any(mask.any() for mask in masks.values()):
         raise MattingInputError(
-            "Nothing is marked: paint a white stroke on the subject and a black one on the "
-            "background, or draw a red loop around the subject."
+            "Nothing is marked: draw a red loop around the subject, click on it in the Clicks picture, "
+            "or paint a white stroke on it."
         )
-    box = box_from_mask(masks["box"])
-    return strokes_to_trimap(photo, masks["foreground"], masks["background"], band_width, box=box)
+    trimap, info = cached_auto_trimap(
+        photo,
+        box=box_from_mask(masks["box"]),
+        points=positions or None,
+        point_labels=labels or None,
+        fg_strokes=masks["foreground"] if masks["foreground"].any() else None,
+        bg_strokes=masks["background"] if masks["background"].any() else None,
+        band_width=_band(inputs.band_width),
+        segmenter=SEGMENTER,
+        cache=cache,
+    )
+    return AutoTrimap(trimap, info)
 
 
-def touch_up(photo_file: Any, editor_value: Any, band_width: float) -> tuple[dict, np.ndarray, np.ndarray]:
+def click_picture(photo_file: Any, points: Any) -> np.ndarray | None:
+    """The Clicks picture: the photo with a green dot per subject click and a
+    red one per background click (``None`` without a photo)."""
+    if not photo_file:
+        return None
+    positions, labels = check_points(points)
+    return mark_points(load_photo(photo_file), positions, labels)
+
+
+def touch_up(photo_file: Any, inputs: "AutoInputs") -> tuple[dict, np.ndarray, np.ndarray, str]:
     """Auto tab's "touch up" button: a Sketch editor value whose background
     is the automatic trimap tinted on the photo (one picture, so what the
     visitor sees cannot drift from the photo), the trimap itself (the base
-    that :func:`sketch_trimap` paints over) and the overlay."""
+    that :func:`sketch_trimap` paints over), the overlay and the status line."""
     photo = load_photo(photo_file)
-    trimap = auto_trimap(photo, editor_value, band_width)
-    overlay = overlay_trimap(photo, trimap)
+    auto = auto_trimap(photo, inputs)
+    overlay = overlay_trimap(photo, auto.trimap)
     value = {"background": overlay, "layers": [], "composite": None}
-    return value, trimap, overlay
+    return value, auto.trimap, overlay, auto.status
 
 
 def load_mask(mask: Any, photo: np.ndarray) -> np.ndarray:
@@ -369,6 +460,45 @@ def trimap_file_from_mask(image_file: Any, mask_file: Any, band_width: float = D
     return str(paths["trimap"])
 
 
+@user_errors
+def auto_files(
+    registry: EngineRegistry,
+    image_file: Any,
+    box: Any = None,
+    points: Any = None,
+    band_width: float = ADAPTIVE_BAND,
+    engine: str = "auto",
+) -> tuple[str, str, str, dict]:
+    """The ``/auto`` endpoint: photo + box and/or clicks -> (trimap PNG,
+    alpha PNG, RGBA cut-out PNG, details saying which segmenter ran)."""
+    image = load_image(_file_path(_require(image_file, "The image file is missing.")))
+    positions, labels = check_points(points)
+    if box is not None and not isinstance(box, (list, tuple)):
+        raise MattingInputError(f"The box must be [x0, y0, x1, y1] (left, top, right, bottom); got {box!r}.")
+    if box is None and not positions:
+        raise MattingInputError("Give a box [x0, y0, x1, y1] around the subject and/or points [x, y, 1] on it.")
+    trimap, info = cached_auto_trimap(
+        image, box=box, points=positions or None, point_labels=labels or None,
+        band_width=_band(band_width), segmenter=SEGMENTER,
+    )
+    outcome = matte_arrays(registry, engine, image, trimap)
+    stem = _stem(image_file)
+    paths = write_result_files(outcome, stem)
+    folder = Path(paths["alpha"]).parent
+    trimap_path = save_pngs({"trimap": Image.fromarray(trimap, mode="L")}, folder, stem)["trimap"]
+    details = {
+        "segmenter": info.segmenter,
+        "segmenter_note": info.note,
+        "band_width": info.band_width,
+        "engine": outcome.result.engine,
+        "width": int(image.shape[1]),
+        "height": int(image.shape[0]),
+        "seconds": round(float(outcome.result.info.get("seconds", 0.0)), 3),
+        "notes": outcome.notes,
+    }
+    return str(trimap_path), paths["alpha"], paths["cutout"], details
+
+
 # --------------------------------------------------------------------------- page
 
 TRIMAP_SOURCES = ("sketch", "auto", "upload")
@@ -376,11 +506,14 @@ TRIMAP_SOURCES = ("sketch", "auto", "upload")
 
 @dataclass(frozen=True)
 class AutoInputs:
-    """What the Auto tab holds: the stroke editor's value and the band width.
-    New prompts (a box, clicks) are new fields here, read by :func:`auto_trimap`."""
+    """What the Auto tab holds: the stroke editor's value (white / black
+    strokes, the red loop whose bounding box is the box), the clicks as
+    ``[x, y, label]`` (1 = subject, 0 = background) and the band width
+    (:data:`ADAPTIVE_BAND` = chosen from the photo)."""
 
     strokes: Any = None
-    band_width: float = DEFAULT_BAND_WIDTH
+    band_width: float = ADAPTIVE_BAND
+    points: Any = ()
 
 
 @dataclass(frozen=True)
@@ -400,25 +533,28 @@ class TrimapSources:
     upload: Any = None
 
 
-def trimap_for_source(photo: np.ndarray, sources: TrimapSources) -> np.ndarray:
-    """The trimap of the tab the visitor is on."""
+def trimap_for_source(photo: np.ndarray, sources: TrimapSources) -> tuple[np.ndarray, str]:
+    """The trimap of the tab the visitor is on, and a status line about how
+    it was made (which segmenter, on the Auto tab; else empty)."""
     if sources.source == "sketch":
-        return sketch_trimap(photo, sources.sketch, sources.unpainted, sources.sketch_base)
+        return sketch_trimap(photo, sources.sketch, sources.unpainted, sources.sketch_base), ""
     if sources.source == "auto":
-        return auto_trimap(photo, sources.auto.strokes, sources.auto.band_width)
+        auto = auto_trimap(photo, sources.auto)
+        return auto.trimap, auto.status
     if sources.source == "upload":
-        return read_trimap_file(sources.upload, photo)
+        return read_trimap_file(sources.upload, photo), ""
     raise MattingInputError(
         f"Unknown trimap source {sources.source!r}; expected one of {', '.join(TRIMAP_SOURCES)}."
     )
 
 
 @user_errors
-def preview_trimap(photo_file: Any, sources: TrimapSources) -> tuple[np.ndarray, np.ndarray]:
-    """Trimap of the current tab and its overlay on the photo."""
+def preview_trimap(photo_file: Any, sources: TrimapSources) -> tuple[np.ndarray, np.ndarray, str]:
+    """Trimap of the current tab, its overlay on the photo and the status
+    line (which segmenter ran, on the Auto tab)."""
     photo = load_photo(photo_file)
-    trimap = trimap_for_source(photo, sources)
-    return overlay_trimap(photo, trimap), trimap
+    trimap, status = trimap_for_source(photo, sources)
+    return overlay_trimap(photo, trimap), trimap, status
 
 
 def new_background(colour: str | None, picture: Any, height: int, width: int) -> np.ndarray:
@@ -491,7 +627,7 @@ def run_page(
     report = progress or (lambda fraction, text: None)
     report(0.02, "Reading the photo and the trimap")
     photo = load_photo(photo_file)
-    trimap = trimap_for_source(photo, sources)
+    trimap, how = trimap_for_source(photo, sources)
     outcome = matte_arrays(registry, engine, photo, trimap, progress=report)
     result = outcome.result
     report(0.88, "Writing the pictures")
@@ -509,7 +645,7 @@ def run_page(
     shown = {"overlay": overlay, "preview": cutout_preview, "composite": composite, "photo": photo}
     files = save_display_pngs(shown, folder, stem) | paths
     seconds = float(result.info.get("seconds", 0.0))
-    lines = [f"**Engine:** {result.engine} · {width}x{height} px · {seconds:.1f} s"]
+    lines = [f"**Engine:** {result.engine} · {width}x{height} px · {seconds:.1f} s"] + ([how] if how else [])
     lines += [f"*{note}*" for note in outcome.notes]
     if "note" in result.info:
         lines.append(f"*{result.info['note']}*")

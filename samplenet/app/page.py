@@ -21,6 +21,9 @@ class Page:
     sketch_base: gr.State
     unpainted: gr.Radio
     strokes: gr.ImageEditor
+    clicks: gr.State
+    click_picture: gr.Image
+    click_label: gr.Radio
     band: gr.Slider
     uploaded: gr.Image
     engine: gr.Radio
@@ -40,7 +43,8 @@ class Page:
     @property
     def trimap_inputs(self) -> set[Any]:
         """What :meth:`trimap_sources` reads, with the photo."""
-        return {self.photo, self.source, self.sketch, self.sketch_base, self.unpainted, self.strokes, self.band, self.uploaded}
+        return {self.photo, self.source, self.sketch, self.sketch_base, self.unpainted, self.strokes, self.clicks,
+                self.band, self.uploaded}
 
     def trimap_sources(self, values: dict[Any, Any]) -> TrimapSources:
         """The trimap tabs' values (from a dict keyed by component) by name."""
@@ -49,6 +53,6 @@ class Page:
             sketch=values[self.sketch],
             unpainted=values[self.unpainted],
             sketch_base=values[self.sketch_base],
-            auto=AutoInputs(strokes=values[self.strokes], band_width=values[self.band]),
+            auto=AutoInputs(strokes=values[self.strokes], band_width=values[self.band], points=values[self.clicks] or ()),
             upload=values[self.uploaded],
         )

@@ -81,3 +81,20 @@ def cover_resize(picture: np.ndarray, height: int, width: int) -> np.ndarray:
     resized = cv2.resize(picture, (new_w, new_h), interpolation=interpolation)
     top, left = (new_h - height) // 2, (new_w - width) // 2
     return np.ascontiguousarray(resized[top : top + height, left : left + width])
+
+
+#: Colours of the click marks: green = subject, red = background.
+CLICK_COLOURS = {1: (40, 200, 60), 0: (230, 40, 40)}
+
+
+def mark_points(image: np.ndarray, points, labels) -> np.ndarray:
+    """The photo with a dot per click (green on the subject, red on the
+    background), ringed in white so it shows on dark and light alike and
+    sized to the photo so it stays visible on a phone's small picture."""
+    out = np.ascontiguousarray(image[..., :3], dtype=np.uint8).copy()
+    radius = max(3, round(max(out.shape[:2]) / 90))
+    for (x, y), label in zip(points, labels):
+        centre = (int(round(x)), int(round(y)))
+        cv2.circle(out, centre, radius + max(1, radius // 3), (255, 255, 255), -1, cv2.LINE_AA)
+        cv2.circle(out, centre, radius, CLICK_COLOURS.get(int(label), CLICK_COLOURS[1]), -1, cv2.LINE_AA)
+    return out

@@ -20,7 +20,7 @@ from gradio.utils import get_function_description
 
 from . import actions, gpu
 from .engines import HOW_TO_ENABLE_SAMPLENET, EngineRegistry
-from .handlers import DEFAULT_BAND_WIDTH
+from .handlers import ADAPTIVE_BAND
 from .page import Page
 from .run_budget import DEFAULT_RUN_SECONDS
 from .trimap_tools import MAX_BAND_WIDTH
@@ -37,8 +37,8 @@ SAMPLENET_NOTICE = "**Engine: SampleNet** (trained weights loaded)."
 
 SKETCH_HELP = "Paint **white** = subject, **black** = background, **grey** = fuzzy edge (hair, fur, veil)."
 AUTO_HELP = (
-    "A **white** stroke on the subject, a **black** one on the background and/or a **red** loop around "
-    "the subject: we segment the photo and put a grey band around the outline."
+    "Loop the subject in **red** and/or tap it on the **Clicks** picture; **white** / **black** strokes "
+    "mark sure subject / background."
 )
 UPLOAD_HELP = "A grey image the photo's size: 0 = background, 255 = subject, anything else = unknown."
 
@@ -57,7 +57,7 @@ GPU_QUEUE = "gpu"
 SKETCH_BRUSHES = [("Subject (white)", "rgb(255, 255, 255)"), ("Fuzzy edge (grey)", "rgb(128, 128, 128)"),
                   ("Background (black)", "rgb(0, 0, 0)")]
 STROKE_BRUSHES = [("Subject (white)", "rgb(255, 255, 255)"), ("Background (black)", "rgb(0, 0, 0)"),
-                  ("Box (red loop)", "rgb(255, 0, 0)")]
+                  ("Box (red)", "rgb(255, 0, 0)")]
 
 
 def _pick_brush_js(editor_id: str) -> str:
@@ -85,7 +85,7 @@ def _brush_choice(choices: list[tuple[str, str]], editor_id: str) -> gr.Radio:
     return picker
 
 
-def _editor(colours: list[str], label: str, elem_id: str) -> gr.ImageEditor:
+def _editor(colours: list[str], label: str, elem_id: str, height: int = 420) -> gr.ImageEditor:
     return gr.ImageEditor(
         label=label,
         type="numpy",
@@ -96,7 +96,7 @@ def _editor(colours: list[str], label: str, elem_id: str) -> gr.ImageEditor:
         brush=gr.Brush(colors=colours, default_color=colours[0], color_mode="fixed"),
         eraser=gr.Eraser(),
         format="png",
-        height=420,
+        height=height,
         elem_id=elem_id,
     )
 
@@ -132,6 +132,7 @@ def build_demo(registry: EngineRegistry, examples: list[list[str]] | None = None
         source = gr.State("sketch")
         sketch_base = gr.State(None)
         kept = gr.State(None)
+        clicks = gr.State([])
 
         with gr.Row(equal_height=False):
             with gr.Column(scale=2, min_width=240):
@@ -156,14 +157,24 @@ def build_demo(registry: EngineRegistry, examples: list[list[str]] | None = None
                                                  label="Unpainted pixels count as")
                         sketch = _editor(["#ffffff", "#808080", "#000000"], "Trimap sketch", "sketch")
                     with gr.Tab("Auto", id="auto") as auto_tab:
-                        gr.Markdown(AUTO_HELP)
-                        band = gr.Slider(
-                            1, MAX_BAND_WIDTH, value=DEFAULT_BAND_WIDTH, step=1,
-                            label="Unknown band width (pixels each side)",
-                        )
+                        gr.Markdown(AUTO_HELP, elem_id="auto-help")
                         _brush_choice(STROKE_BRUSHES, "strokes")
-                        strokes = _editor(["#ffffff", "#000000", "#ff0000"], "Strokes", "strokes")
-                        touch_up = gr.Button("Touch up this trimap with the brushes", elem_id="touch-up")
+                        strokes = _editor(["#ffffff", "#000000", "#ff0000"], "Box and strokes", "strokes",
+                                          height=260)
+                        with gr.Row(equal_height=False):
+                            click_picture = gr.Image(
+                                label="Clicks: tap the photo", format="png", interactive=False, height=170,
+                                elem_id="clicks", scale=3, min_width=200, buttons=[],
+                            )
+                            with gr.Column(scale=2, min_width=150):
+                                click_label = gr.Radio([("+ subject", 1), ("− background", 0)], value=1,
+                                                       label="A tap marks", elem_id="click-label")
+                                clear_clicks = gr.Button("Clear clicks", size="sm", elem_id="clear-clicks")
+                                touch_up = gr.Button("Touch up with the brushes", size="sm", elem_id="touch-up")
+                        band = gr.Slider(
+                            ADAPTIVE_BAND, MAX_BAND_WIDTH, value=ADAPTIVE_BAND, step=1,
+                            label="Unknown band, px each side (0 = from the photo)",
+                        )
                     with gr.Tab("Upload", id="upload") as upload_tab:
                         gr.Markdown(UPLOAD_HELP)
                         uploaded.render()
@@ -207,33 +218,41 @@ def build_demo(registry: EngineRegistry, examples: list[list[str]] | None = None
 
         page = Page(
             photo=photo, tabs=tabs, source=source, sketch=sketch, sketch_base=sketch_base, unpainted=unpainted,
-            strokes=strokes, band=band, uploaded=uploaded, engine=engine, status=status, overlay=overlay,
+            strokes=strokes, clicks=clicks, click_picture=click_picture, click_label=click_label, band=band, uploaded=uploaded, engine=engine, status=status, overlay=overlay,
             alpha=alpha, cutout=cutout, downloads=downloads, colour=colour, backdrop=backdrop,
             composite=composite, slider=slider, sampled_fg=sampled_fg, sampled_bg=sampled_bg, kept=kept,
         )
         _wire(page, registry, {"sketch": sketch_tab, "auto": auto_tab, "upload": upload_tab},
-              preview, touch_up, run)
+              preview, touch_up, run, clear_clicks)
 
     demo.queue(default_concurrency_limit=1)
     return demo
 
 
 def _wire(page: Page, registry: EngineRegistry, tab_of: dict[str, gr.Tab],
-          preview: gr.Button, touch_up: gr.Button, run: gr.Button) -> None:
+          preview: gr.Button, touch_up: gr.Button, run: gr.Button, clear_clicks: gr.Button) -> None:
     """Connect the page's events to :mod:`.actions` (all private: programs use the API)."""
     quick = {"api_visibility": "private", "concurrency_limit": None}
     page.photo.change(partial(actions.photo_into_editors, page), {page.photo},
-                      [page.sketch, page.strokes, page.sketch_base], **quick)
+                      [page.sketch, page.strokes, page.sketch_base, page.clicks, page.click_picture], **quick)
     page.photo.input(partial(actions.new_photo, page), {page.photo},
                      [page.uploaded, page.tabs, page.source], **quick)
     for name, tab in tab_of.items():
         tab.select(partial(actions.select_source, name), None, page.source, **quick)
     page.uploaded.change(partial(actions.trimap_uploaded, page), {page.uploaded}, [page.tabs, page.source],
                          **quick)
-    preview.click(partial(actions.preview, page), page.trimap_inputs, page.overlay,
+    def tap(values: dict, evt: gr.SelectData) -> dict:
+        # a plain function: Gradio finds the SelectData parameter by its type hint, which a partial hides
+        return actions.add_click(page, values, evt)
+
+    page.click_picture.select(tap, {page.photo, page.clicks, page.click_label}, [page.clicks, page.click_picture],
+                              **quick)
+    clear_clicks.click(partial(actions.clear_clicks, page), {page.photo}, [page.clicks, page.click_picture],
+                       **quick)
+    preview.click(partial(actions.preview, page), page.trimap_inputs, [page.overlay, page.status],
                   api_visibility="private", concurrency_limit=2)
-    touch_up.click(partial(actions.touch_up, page), {page.photo, page.strokes, page.band},
-                   [page.sketch, page.sketch_base, page.tabs, page.source, page.overlay],
+    touch_up.click(partial(actions.touch_up, page), page.trimap_inputs,
+                   [page.sketch, page.sketch_base, page.tabs, page.source, page.overlay, page.status],
                    api_visibility="private", concurrency_limit=2, show_progress="full")
     run.click(
         partial(actions.cut_out, page, registry),
@@ -250,6 +269,8 @@ def _wire(page: Page, registry: EngineRegistry, tab_of: dict[str, gr.Tab],
     # The API for programs (gradio_client, the HF API): no components of its own.
     _document(gr.api(actions.matte, api_name="matte", concurrency_id=GPU_QUEUE, concurrency_limit=1),
               actions.matte)
+    _document(gr.api(actions.auto, api_name="auto", concurrency_id=GPU_QUEUE, concurrency_limit=1),
+              actions.auto)
     _document(gr.api(actions.trimap, api_name="trimap", concurrency_limit=2), actions.trimap)
 
 
