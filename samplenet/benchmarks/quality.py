@@ -24,9 +24,10 @@ from typing import Any, Sequence
 from ..cli.common import positive_int
 from ..metrics import METRIC_TITLES, METRICS, all_metrics
 from ..reports import format_table, machine_description, output_paths, write_csv, write_json
-from .dataset import BenchmarkCase, load_benchmark_set
-from .engines import ENGINE_BUILDERS, REFERENCE_ENGINE, checked_alpha, parse_engine_list
+from .dataset import BenchmarkCase
+from .engines import ENGINE_BUILDERS, REFERENCE_ENGINE, checked_alpha
 from .first_call import measure_first_call
+from . import protocols
 
 logger = logging.getLogger("samplenet")
 
@@ -216,7 +217,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=f"classical,{REFERENCE_ENGINE}",
         help=f"comma-separated engines from {', '.join(ENGINE_BUILDERS)} (default: classical,{REFERENCE_ENGINE})",
     )
-    parser.add_argument("--trimaps", default=None, help="comma-separated trimap folders (default: all trimap*)")
+    parser.add_argument(
+        "--trimaps",
+        default=None,
+        help="comma-separated trimap folders (default: all trimap*); 'wide' adds wide trimaps built from the alpha",
+    )
     parser.add_argument("--limit", type=positive_int, default=None, help="only the first N images")
     parser.add_argument("--out", default=None, help="save table.csv and table.json (give either name)")
     parser.add_argument("--weights", default=None, help="SampleNet weights (for the samplenet engine)")
@@ -228,14 +233,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="skip timing each engine's first call in a new Python process",
     )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    protocols.add_arguments(parser)
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    engines = parse_engine_list(args.engines)
+    engines = protocols.engine_names(args)
     paths = output_paths(args.out) if args.out else None
     trimaps = [t.strip() for t in args.trimaps.split(",") if t.strip()] if args.trimaps else None
-    cases = load_benchmark_set(args.data, trimaps, args.limit)
+    cases = protocols.benchmark_cases(args.data, trimaps, args.limit)
     options = {"weights": args.weights, "device": args.device}
     result = run_quality_benchmark(
         cases, engines, options, progress=not args.no_progress, fresh_first_call=not args.no_fresh_process
@@ -250,6 +256,8 @@ def run(args: argparse.Namespace) -> int:
         "first call = build + first matte in this process; ratios to mean errors and median time "
         f"of {REFERENCE_ENGINE}" + ("" if REFERENCE_ENGINE in engines else " (not run: no ratios)")
     )
+    if args.cv:
+        protocols.print_cross_validation(result.rows, engines, args.markdown)
     for note in result.printed:
         print(f"note: {note['engine']} printed on {note['image']}/{note['trimap']}: {note['text'][:160]}")
     if paths:
