@@ -171,3 +171,19 @@ def test_numba_cache_set_by_the_user_is_kept(tmp_path):
     variable, config = run_cache_check(env)
     assert variable == config == str(tmp_path / "mine")
     assert not (tmp_path / "samplenet").exists()
+
+
+def test_a_rough_sketch_is_answered_within_the_budget(matter):
+    """The sketch that used to get stuck (grey outline, small white stroke,
+    unknown inside) on a small soft disc."""
+    from samplenet.benchmarks.sketch_case import sketch_trimap
+    from tests.conftest import make_disc_example
+
+    image, _, truth = make_disc_example(64, 80, seed=5)
+    trimap = sketch_trimap(truth > 0.5, outline=4, stroke=(3, 5))
+    assert set(np.unique(trimap)) == {0, 128, 255}
+    result = matter(image, trimap)
+    assert result.info["converged"], result.info
+    inside = (trimap == 128) & (truth > 0.99)
+    outside = (trimap == 128) & (truth < 0.01)
+    assert result.alpha[inside].mean() > result.alpha[outside].mean() + 0.5
