@@ -102,12 +102,14 @@ def lle_weights(query: np.ndarray, data: np.ndarray, neighbours: np.ndarray) -> 
 
 
 def colour_mixture_rows(
-    features: np.ndarray, rows: np.ndarray, k: int
+    features: np.ndarray, rows: np.ndarray, k: int, candidates: np.ndarray | None = None
 ) -> scipy.sparse.csr_matrix:
     """``I - W`` restricted to ``rows``: a (len(rows), N) matrix whose row p
     is ``e_p - sum_q w_pq e_q`` with ``w`` the LLE weights of pixel p over
-    its ``k`` nearest pixels (itself excluded) among all N features."""
-    index = nearest(features, features[rows], k + 1)
+    its ``k`` nearest pixels (itself excluded) among the ``candidates``
+    (indices into the N features, containing ``rows``; default all)."""
+    pool = np.arange(len(features)) if candidates is None else np.asarray(candidates)
+    index = pool[nearest(features[pool], features[rows], k + 1)]
     index = _drop_self(index, rows)
     weights = lle_weights(features[rows], features, index)
     n_rows, kk = index.shape
