@@ -14,10 +14,11 @@ from typing import Any
 class ClassicalOptions:
     """Options of :class:`~samplenet.engines.classical.ClassicalMatter`.
 
-    Every value is global (never tuned per image); the defaults were chosen
-    by two-fold cross-validation on alphamatting.com training images
-    (``samplenet bench quality --cv``), from the published values of the
-    methods they come from.
+    Every value is global (never tuned per image).  The flow weights and
+    neighbour counts are information-flow matting's published values; which
+    of the sampling parts to keep (the sampled-pair term, the trimap
+    expansion) was chosen by two-fold cross-validation on alphamatting.com
+    training images (``samplenet bench quality --cv --cv-candidates``).
 
     Attributes:
         epsilon: regularisation of the closed-form matting Laplacian
@@ -30,8 +31,8 @@ class ClassicalOptions:
             is ambiguous).
         mixture_neighbours: neighbours of the colour-mixture flow (each
             unknown pixel's colour and position as a locally linear mix of
-            this many nearest pixels; the paper's 20 costs about twice the
-            time of 12 for the same error on alphamatting.com).
+            this many nearest pixels; 12 rather than the paper's 20 because
+            every neighbour adds to the cost of each solver iteration).
         known_neighbours: foreground and background neighbours of the
             known-to-unknown flow (the paper's 7 per side).
         known_weight: weight of the known-to-unknown estimate (the paper's
