@@ -142,7 +142,9 @@ def load_candidates(path: str | Path) -> dict[str, dict[str, Any]]:
     return data
 
 
-def _candidate_builder(options: dict[str, Any]):
+def candidate_builder(options: dict[str, Any]):
+    """A benchmark-engine builder for the classical engine with ``options``."""
+
     def build(_bench_options: dict[str, Any]) -> AlphaFunction:
         from ..engines.classical import ClassicalMatter
 
@@ -158,7 +160,7 @@ def registered_candidates(candidates: Mapping[str, dict[str, Any]]) -> Iterator[
     the duration of the block; yields the engine names."""
     names = [CANDIDATE_PREFIX + name for name in candidates]
     for name, options in zip(names, candidates.values()):
-        ENGINE_BUILDERS[name] = _candidate_builder(dict(options))
+        ENGINE_BUILDERS[name] = candidate_builder(dict(options))
     try:
         yield names
     finally:

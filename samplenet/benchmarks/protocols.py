@@ -18,7 +18,7 @@ from typing import Sequence
 
 from .cross_validation import (
     CANDIDATE_PREFIX,
-    _candidate_builder,
+    candidate_builder,
     cross_validate,
     folds_table,
     load_candidates,
@@ -52,7 +52,7 @@ def engine_names(args: argparse.Namespace) -> list[str]:
     engines = parse_engine_list(args.engines)
     if args.cv_candidates:
         for name, options in load_candidates(args.cv_candidates).items():
-            ENGINE_BUILDERS[CANDIDATE_PREFIX + name] = _candidate_builder(options)
+            ENGINE_BUILDERS[CANDIDATE_PREFIX + name] = candidate_builder(options)
             engines.append(CANDIDATE_PREFIX + name)
     return engines
 
