@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import argparse
 
-from ..evaluation.benchmark_set import load_benchmark_set
-from ..evaluation.compared_engines import ENGINE_BUILDERS, REFERENCE_ENGINE, parse_engine_list
+from ..evaluation.compared_engines import ENGINE_BUILDERS, REFERENCE_ENGINE
+from ..evaluation import protocols
 from ..evaluation.quality import per_image_table, run_quality_benchmark, summary_table
 from ..tables import machine_description, output_paths, write_csv, write_json
 from ..process import tune_process
@@ -26,7 +26,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=f"classical,{REFERENCE_ENGINE}",
         help=f"comma-separated engines from {', '.join(ENGINE_BUILDERS)} (default: classical,{REFERENCE_ENGINE})",
     )
-    parser.add_argument("--trimaps", default=None, help="comma-separated trimap folders (default: all trimap*)")
+    parser.add_argument(
+        "--trimaps",
+        default=None,
+        help="comma-separated trimap folders (default: all trimap*); 'wide' adds wide trimaps built from the alpha",
+    )
     parser.add_argument("--limit", type=positive_int, default=None, help="only the first N images")
     parser.add_argument("--out", default=None, help="save table.csv and table.json (give either name)")
     parser.add_argument("--weights", default=None, help="SampleNet weights (for the samplenet engine)")
@@ -38,15 +42,34 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="skip timing each engine's first call in a new Python process",
     )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    add_protocol_arguments(parser)
     parser.set_defaults(func=run)
+
+
+def add_protocol_arguments(parser: argparse.ArgumentParser) -> None:
+    """The protocol options of ``bench quality``."""
+    parser.add_argument(
+        "--cv",
+        action="store_true",
+        help="print two-fold cross-validation (first half of the images by name vs the second) "
+        "ratios to closed form, per trimap kind",
+    )
+    parser.add_argument(
+        "--cv-candidates",
+        default=None,
+        metavar="FILE.json",
+        help='classical option sets to compare, {"name": {"option": value}}; each runs as '
+        "engine classical:NAME and --cv picks one per fold on the fit half",
+    )
+
 
 
 def run(args: argparse.Namespace) -> int:
     tune_process()  # as predict/infer do: the command line owns its process
-    engines = parse_engine_list(args.engines)
+    engines = protocols.engine_names(args)
     paths = output_paths(args.out) if args.out else None
     trimaps = [t.strip() for t in args.trimaps.split(",") if t.strip()] if args.trimaps else None
-    cases = load_benchmark_set(args.data, trimaps, args.limit)
+    cases = protocols.benchmark_cases(args.data, trimaps, args.limit)
     options = {"weights": args.weights, "device": args.device}
     result = run_quality_benchmark(
         cases, engines, options, progress=not args.no_progress, fresh_first_call=not args.no_fresh_process
@@ -61,6 +84,8 @@ def run(args: argparse.Namespace) -> int:
         "first call = build + first matte in this process; ratios to mean errors and median time "
         f"of {REFERENCE_ENGINE}" + ("" if REFERENCE_ENGINE in engines else " (not run: no ratios)")
     )
+    if args.cv:
+        protocols.print_cross_validation(result.rows, engines, args.markdown)
     for note in result.printed:
         print(f"note: {note['engine']} printed on {note['image']}/{note['trimap']}: {note['text'][:160]}")
     if paths:

@@ -1,4 +1,4 @@
-"""The weight-free engine: sampled colours + matting-Laplacian propagation.
+"""The weight-free engine: information-flow matting with sampled colours.
 
 Works with no downloaded weights, so it is what ``samplenet.load("auto")``
 falls back to.  Steps (see :mod:`samplenet.classical` for each):
@@ -7,10 +7,16 @@ falls back to.  Steps (see :mod:`samplenet.classical` for each):
    from nearby known pixels of similar colour, keeping the pair that best
    explains the pixel as a mix; this gives an alpha estimate and a
    confidence; confidently pure pixels join the known regions;
-2. solve for alpha over the remaining unknown pixels, balancing the sampled
-   alpha (weighted by confidence) against the closed-form matting
-   Laplacian, with incomplete-Cholesky-preconditioned conjugate gradients;
+2. solve one sparse linear system for alpha over the remaining unknown
+   pixels: information-flow matting's colour-mixture, known-to-unknown and
+   intra-unknown flows, the closed-form matting Laplacian and the sampled
+   alpha where the sampled pair is reliable, by conjugate gradients with an
+   incomplete-Cholesky preconditioner and an iteration budget;
 3. estimate the final foreground and background colours for that alpha.
+
+Degenerate trimaps are answered before any of this: with only one known
+label the answer is that label everywhere (with a note in ``result.info``),
+with none a :class:`~samplenet.errors.MattingInputError` says what to paint.
 """
 from __future__ import annotations
 
@@ -18,15 +24,23 @@ import time
 from dataclasses import asdict
 from typing import Any
 
+import cv2
 import numpy as np
 
 from ..classical.colours import estimate_colours
 from ..classical.options import ClassicalOptions
-from ..classical.propagation import solve_alpha
-from ..classical.sampling import confidently_pure, sample_colours
+from ..classical.propagation import FlowWeights, solve_alpha
+from ..classical.runtime import quietly
+from ..classical.sampling import boundary_band, confidently_pure, sample_colours
+from ..errors import MattingInputError
 from ..io import BACKGROUND, FOREGROUND, UNKNOWN
 from ..result import MattingResult
 from .base import Matter
+
+ONLY_UNKNOWN_MESSAGE = (
+    "The trimap is grey (unknown) everywhere, so there is nothing to learn foreground and background "
+    "from: paint some of the subject white (foreground) and some of the surroundings black (background)."
+)
 
 
 class ClassicalMatter(Matter):
@@ -50,6 +64,72 @@ class ClassicalMatter(Matter):
 
     def predict_arrays(self, image: np.ndarray, trimap: np.ndarray, **options: Any) -> MattingResult:
         opts = self.options.updated(**options)
+        has_fg = bool(np.any(trimap == FOREGROUND))
+        has_bg = bool(np.any(trimap == BACKGROUND))
+        if not has_fg and not has_bg:
+            raise MattingInputError(ONLY_UNKNOWN_MESSAGE)
+        if not (has_fg and has_bg):
+            return self._one_label(image, trimap, FOREGROUND if has_fg else BACKGROUND, opts)
+        with quietly():
+            unknowns = int(np.count_nonzero(trimap == UNKNOWN))
+            if unknowns > opts.max_unknown_pixels:
+                return self._matte_reduced(image, trimap, opts, unknowns)
+            return self._matte(image, trimap, opts)
+
+    def _matte_reduced(
+        self, image: np.ndarray, trimap: np.ndarray, opts: ClassicalOptions, unknowns: int
+    ) -> MattingResult:
+        """Solve on a copy scaled so that it has ``max_unknown_pixels``
+        unknown pixels, then scale alpha back and estimate colours at full
+        size: the solve's cost grows faster than the pixel count, and a
+        huge unknown region is a rough sketch, not a hair-fine trimap."""
+        start = time.perf_counter()
+        h, w = trimap.shape
+        scale = float(np.sqrt(opts.max_unknown_pixels / unknowns))
+        size = (max(1, round(w * scale)), max(1, round(h * scale)))
+        small_image = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+        small_trimap = _scaled_trimap(trimap, size)
+        small = self._matte(small_image, small_trimap, opts)
+        alpha = cv2.resize(small.alpha, (w, h), interpolation=cv2.INTER_LINEAR)
+        alpha = np.clip(alpha, 0.0, 1.0).astype(np.float32)
+        alpha[trimap == FOREGROUND] = 1.0
+        alpha[trimap == BACKGROUND] = 0.0
+        t = time.perf_counter()
+        foreground, background = estimate_colours(
+            image.astype(np.float64) / 255.0, alpha, opts.foreground_regularization, opts.foreground_iterations
+        )
+        info = dict(small.info)
+        info["timings"] = dict(info["timings"], colours=time.perf_counter() - t)
+        info["solved_at_scale"] = scale
+        reduced = (
+            f"the unknown region has {unknowns} pixels, more than max_unknown_pixels={opts.max_unknown_pixels}; "
+            f"alpha was solved at {scale:.2f}x size and scaled back"
+        )
+        info["note"] = reduced if "note" not in info else f"{info['note']}; {reduced}"
+        info["seconds"] = time.perf_counter() - start
+        return MattingResult(alpha=alpha, foreground=foreground, background=background, engine=self.name, info=info)
+
+    def _one_label(self, image: np.ndarray, trimap: np.ndarray, label: int, opts: ClassicalOptions) -> MattingResult:
+        """Only one known label: every affinity carries that label's alpha to
+        every unknown pixel, so the exact answer is a constant matte."""
+        colours = image.astype(np.float32) / 255.0
+        alpha = np.full(trimap.shape, 1.0 if label == FOREGROUND else 0.0, np.float32)
+        missing, side = ("background", "black") if label == FOREGROUND else ("foreground", "white")
+        present = "foreground" if label == FOREGROUND else "background"
+        note = (
+            f"the trimap has no {missing} pixel, so every unknown pixel was taken as {present}; "
+            f"paint some {missing} {side} to cut out a subject"
+        )
+        return MattingResult(
+            alpha=alpha,
+            foreground=colours.copy(),
+            background=colours.copy(),
+            engine=self.name,
+            info={"note": note, "cg_iterations": 0, "unknown_pixels": int(np.count_nonzero(trimap == UNKNOWN)),
+                  "options": asdict(opts)},
+        )
+
+    def _matte(self, image: np.ndarray, trimap: np.ndarray, opts: ClassicalOptions) -> MattingResult:
         timings: dict[str, float] = {}
         start = time.perf_counter()
 
@@ -58,7 +138,7 @@ class ClassicalMatter(Matter):
         known_alpha = (trimap == FOREGROUND).astype(np.float64)
 
         prior = weight = None
-        if opts.confidence_weight > 0:
+        if opts.confidence_weight > 0 or opts.fix_confidence < 1:
             samples = sample_colours(
                 colours,
                 trimap,
@@ -83,11 +163,23 @@ class ClassicalMatter(Matter):
                 colours,
                 known_alpha,
                 unknown,
+                _known_sources(trimap == FOREGROUND, unknown, opts),
+                _known_sources(trimap == BACKGROUND, unknown, opts),
                 prior,
                 weight,
-                epsilon=opts.epsilon,
-                radius=opts.radius,
+                flows=FlowWeights(
+                    mixture_neighbours=opts.mixture_neighbours,
+                    known_neighbours=opts.known_neighbours,
+                    unknown_neighbours=opts.unknown_neighbours,
+                    known_weight=opts.known_weight,
+                    unknown_weight=opts.unknown_weight,
+                    local_weight=opts.local_weight,
+                    epsilon=opts.epsilon,
+                    radius=opts.radius,
+                    position_scale=opts.position_scale,
+                ),
                 preconditioner=opts.preconditioner,
+                iterations_per_side=opts.iterations_per_side,
                 max_iterations=opts.max_iterations,
                 tolerance=opts.tolerance,
             )
@@ -103,7 +195,35 @@ class ClassicalMatter(Matter):
         timings["colours"] = time.perf_counter() - t
 
         info = dict(details)
+        if "solver_note" in info:
+            info["note"] = info["solver_note"]
         info["fixed_pixels"] = int(np.count_nonzero(trimap == UNKNOWN) - np.count_nonzero(unknown))
         info["timings"] = timings
         info["options"] = asdict(opts)
         return MattingResult(alpha=alpha, foreground=foreground, background=background, engine=self.name, info=info)
+
+
+def _scaled_trimap(trimap: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """``trimap`` resized to ``size``: a pixel is known where at least half of
+    what it covers was known as that label, unknown elsewhere.  A label
+    that would vanish (a thin stroke) keeps every pixel it touches."""
+    out = np.full((size[1], size[0]), UNKNOWN, np.uint8)
+    for label in (BACKGROUND, FOREGROUND):
+        share = cv2.resize((trimap == label).astype(np.float32), size, interpolation=cv2.INTER_AREA)
+        marked = share >= 0.5
+        if not marked.any():
+            marked = share > 0
+        out[marked] = label
+    return out
+
+
+def _known_sources(label: np.ndarray, unknown: np.ndarray, opts: ClassicalOptions) -> np.ndarray:
+    """Known pixels of one label the known-to-unknown flow draws from: those
+    within ``band`` pixels of the unknown region on a ``stride`` grid (near
+    duplicates add nothing), or all of them if that leaves none."""
+    near = boundary_band(label, unknown, opts.band)
+    grid = np.zeros_like(near)
+    grid[:: opts.stride, :: opts.stride] = near[:: opts.stride, :: opts.stride]
+    if grid.any():
+        return grid
+    return near if near.any() else label

@@ -34,6 +34,7 @@ def _samplenet(options: dict[str, Any]) -> AlphaFunction:
 def _pymatting_cf(options: dict[str, Any]) -> AlphaFunction:
     """Closed-form matting (Levin et al. 2008) as pymatting implements it:
     float64 RGB and trimap in [0, 1], default Laplacian and solver."""
+    from .. import classical  # noqa: F401  (sets numba's cache folder before pymatting loads)
     from pymatting import estimate_alpha_cf
 
     def run(image: np.ndarray, trimap: np.ndarray) -> np.ndarray:

@@ -1,0 +1,113 @@
+"""Keeping the numba-compiled libraries we build on quiet and cache-able.
+
+Two things pymatting and numba do to the host process that a web app or a
+command-line tool cannot accept:
+
+* numba writes its compiled-code cache next to the source files.  Where
+  that folder is read-only (a Space running as a non-root user over a
+  root-owned site-packages) it recompiles on every start.  Before numba is
+  first imported we point ``NUMBA_CACHE_DIR`` at a writable per-user
+  folder, unless the user chose one.
+* pymatting ``print``\\s solver notes ("PERFORMANCE WARNING", thresholded
+  incomplete Cholesky retrying with a larger shift) and numba emits
+  warnings.  :func:`quietly` runs a call with both captured and logs each
+  distinct text once, at DEBUG, on the ``samplenet`` logger.
+"""
+from __future__ import annotations
+
+import contextlib
+import io
+import logging
+import os
+import sys
+import tempfile
+import warnings
+from pathlib import Path
+from typing import Iterator
+
+logger = logging.getLogger("samplenet")
+
+#: Texts already logged by :func:`quietly` (each is logged once per process).
+_LOGGED: set[str] = set()
+
+
+def _writable(folder: Path) -> bool:
+    """Whether files can be created in ``folder`` (created if missing)."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder):
+            pass
+    except OSError:
+        return False
+    return True
+
+
+def _module_folder(name: str) -> Path | None:
+    """The folder of an installed package, found without importing it."""
+    import importlib.util
+
+    try:
+        spec = importlib.util.find_spec(name)
+    except (ImportError, ValueError):
+        return None
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(list(spec.submodule_search_locations)[0])
+
+
+def user_cache_folder() -> Path:
+    """A per-user folder for compiled code: ``$XDG_CACHE_HOME/samplenet/numba``
+    (``~/.cache/...``), or one in the temporary folder named after the user
+    id when the home folder is not writable either."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    folder = Path(base) / "samplenet" / "numba"
+    if _writable(folder):
+        return folder
+    user = getattr(os, "getuid", lambda: os.getpid())()
+    return Path(tempfile.gettempdir()) / f"samplenet-numba-{user}"
+
+
+def prepare_numba_cache() -> str | None:
+    """Point ``NUMBA_CACHE_DIR`` at a writable folder when pymatting's own
+    folder is not writable and the user has not set the variable.
+
+    Returns the folder chosen, or ``None`` when nothing was changed.  Must
+    run before numba is imported (numba reads the variable once); if numba
+    is already loaded its configuration is updated as well.
+    """
+    if os.environ.get("NUMBA_CACHE_DIR"):
+        return None
+    package = _module_folder("pymatting")
+    if package is None or os.access(package, os.W_OK):
+        return None
+    folder = user_cache_folder()
+    folder.mkdir(parents=True, exist_ok=True)
+    os.environ["NUMBA_CACHE_DIR"] = str(folder)
+    numba = sys.modules.get("numba")
+    if numba is not None:  # imported before us: tell its live configuration too
+        numba.config.CACHE_DIR = str(folder)
+    logger.debug("numba cannot cache next to %s; caching in %s", package, folder)
+    return str(folder)
+
+
+def _log_once(kind: str, text: str) -> None:
+    text = " ".join(text.split())
+    if text and text not in _LOGGED:
+        _LOGGED.add(text)
+        logger.debug("%s: %s", kind, text)
+
+
+@contextlib.contextmanager
+def quietly() -> Iterator[None]:
+    """Run the body with ``print`` output and warnings captured; each
+    distinct text is logged once at DEBUG instead of reaching the console."""
+    buffer = io.StringIO()
+    caught: list[warnings.WarningMessage] = []
+    try:
+        with warnings.catch_warnings(record=True) as caught, contextlib.redirect_stdout(buffer):
+            warnings.simplefilter("always")
+            yield
+    finally:
+        for item in caught:
+            _log_once(item.category.__name__, str(item.message))
+        _log_once("printed by a library", buffer.getvalue())
