@@ -187,3 +187,40 @@ def test_a_rough_sketch_is_answered_within_the_budget(matter):
     inside = (trimap == 128) & (truth > 0.99)
     outside = (trimap == 128) & (truth < 0.01)
     assert result.alpha[inside].mean() > result.alpha[outside].mean() + 0.5
+
+
+def test_quiet_capture_in_one_thread_leaves_other_threads_and_stdout_alone(capsys):
+    """Two threads inside quietly() at once, leaving in the opposite order to
+    entering (as concurrent requests of the app do): each captures only its
+    own output, a third thread's print still reaches the console, and
+    sys.stdout is the original stream afterwards."""
+    import threading
+
+    original = sys.stdout
+    a_inside, b_inside, a_left = threading.Event(), threading.Event(), threading.Event()
+
+    def first() -> None:
+        with quietly():
+            print("captured in A 5c1e")
+            a_inside.set()
+            b_inside.wait(5)
+        a_left.set()
+
+    def second() -> None:
+        a_inside.wait(5)
+        with quietly():
+            b_inside.set()
+            a_left.wait(5)
+            print("captured in B 5c1e")
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    b_inside.wait(5)
+    print("plain print 5c1e")  # this (main) thread is not capturing
+    for thread in threads:
+        thread.join(10)
+    assert sys.stdout is original
+    out = capsys.readouterr().out
+    assert "plain print 5c1e" in out
+    assert "captured in" not in out
