@@ -23,7 +23,7 @@ HERE = Path(__file__).resolve().parent
 
 # name -> (photo file, box (x0, y0, x1, y1) or None, clicks [(x, y, label)]; 1 = subject, 0 = background)
 SAMPLES: dict[str, tuple[str, tuple[int, int, int, int] | None, list[tuple[int, int, int]]]] = {
-    "lemur": ("lemur.png", (125, 45, 485, 388), [(300, 150, 1)]),
+    "lemur": ("lemur.png", (125, 45, 485, 388), [(300, 150, 1), (260, 177, 1)]),  # the second click: its yellow eye
     "astronaut": (
         "astronaut.jpg",
         (10, 5, 385, 272),
