@@ -23,6 +23,7 @@ import torch
 
 from . import allocator
 from .errors import MattingInputError
+from .io import quoted
 
 #: Environment variable read for the thread count when ``threads`` is not given.
 THREADS_ENV = "SAMPLENET_THREADS"
@@ -68,7 +69,7 @@ def threads_from_environment() -> Optional[int]:
     try:
         value = int(text)
     except ValueError:
-        raise MattingInputError(f"{THREADS_ENV}={text[:80]!r} is not a whole number of threads") from None
+        raise MattingInputError(f"{THREADS_ENV}={quoted(text)} is not a whole number of threads") from None
     return check_threads(value, THREADS_ENV)
 
 

@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 
 from samplenet.app.trimap_tools import (
-    MAX_BAND_WIDTH,
     binary_mask,
     box_from_mask,
     check_trimap_usable,
@@ -16,6 +15,7 @@ from samplenet.app.trimap_tools import (
     trimap_to_layer,
 )
 from samplenet.errors import MattingInputError
+from samplenet.segmentation.band import MAX_BAND_WIDTH
 
 
 def disc_mask(height=80, width=100, radius=25):

@@ -160,3 +160,35 @@ def test_band_widens_where_the_trial_matte_is_fuzzy() -> None:
     bottom = (trimap[50] == 128).sum()
     assert bottom <= 6 and top >= 16 + 2 * 3
     assert np.all(trimap[50, :30] == 255) and np.all(trimap[50, 50:] == 0)
+
+
+@pytest.mark.parametrize("band", [float("inf"), float("-inf"), float("nan"), "1e999", 0, 201])
+def test_a_band_width_that_is_no_usable_number_is_refused_by_name(band) -> None:
+    photo, _ = disc_photo()
+    with pytest.raises(MattingInputError, match="band width"):
+        auto_trimap(photo, box=(15, 5, 65, 55), band_width=band, segmenter="classical")
+
+
+def test_a_band_that_leaves_no_sure_subject_is_refused_before_matting() -> None:
+    """A 40 px band around an 18 px disc would leave an all-unknown subject,
+    which the matting step could only refuse later, less helpfully."""
+    photo, _ = disc_photo()
+    with pytest.raises(MattingInputError, match="leaves no sure"):
+        auto_trimap(photo, box=(15, 5, 65, 55), band_width=40, segmenter="classical")
+
+
+def test_cli_trimap_refuses_an_infinite_band_with_one_line(tmp_path, capsys) -> None:
+    photo, _ = disc_photo()
+    Image.fromarray(photo).save(tmp_path / "photo.png")
+    code = main(["trimap", str(tmp_path / "photo.png"), "--box", "15,5,65,55", "--band-width", "inf",
+                 "--segmenter", "classical", "--out", str(tmp_path / "t.png")])
+    err = capsys.readouterr().err
+    assert code == 2 and "band width" in err and "Traceback" not in err
+    assert not (tmp_path / "t.png").exists()
+
+
+def test_long_prompt_strings_are_quoted_short_in_messages() -> None:
+    photo, _ = disc_photo()
+    with pytest.raises(MattingInputError) as caught:
+        auto_trimap(photo, box="9" * 10_000, segmenter="classical")
+    assert len(str(caught.value)) < 400

@@ -27,7 +27,7 @@ import numpy as np
 from PIL import Image
 
 from ..errors import MattingInputError
-from ..io import FOREGROUND, UNKNOWN, load_image, load_trimap, max_pixels_from_env, open_image_file
+from ..io import FOREGROUND, UNKNOWN, load_image, load_trimap, max_pixels_from_env, open_image_file, quoted
 from ..result_files import save_pngs
 from ..segmentation.auto import AutoTrimapInfo
 from ..segmentation.cache import SegmentationCache, cached_auto_trimap
@@ -215,17 +215,17 @@ def check_points(points: Any) -> tuple[list[tuple[float, float]], list[int]]:
     0 = background) -> positions and labels, or an error naming the bad one."""
     positions, labels = [], []
     if points is not None and not isinstance(points, (list, tuple)):
-        raise MattingInputError(f"The points must be a list like [[x, y, 1], [x, y, 0]]; got {points!r}.")
+        raise MattingInputError(f"The points must be a list like [[x, y, 1], [x, y, 0]]; got {quoted(points)}.")
     for point in points or []:
         if isinstance(point, (str, bytes)) or not hasattr(point, "__len__") or len(point) not in (2, 3):
             raise MattingInputError(
-                f"A point must be [x, y] or [x, y, label] (label 1 = subject, 0 = background); got {point!r}."
+                f"A point must be [x, y] or [x, y, label] (label 1 = subject, 0 = background); got {quoted(point)}."
             )
         try:
             x, y = float(point[0]), float(point[1])
             label = int(point[2]) if len(point) == 3 else 1
-        except (TypeError, ValueError):
-            raise MattingInputError(f"A point must hold numbers, like [120, 80, 1]; got {point!r}.") from None
+        except (TypeError, ValueError, OverflowError):
+            raise MattingInputError(f"A point must hold numbers, like [120, 80, 1]; got {quoted(point)}.") from None
         positions.append((x, y))
         labels.append(label)
     return positions, labels
@@ -238,7 +238,7 @@ def _band(band_width: Any) -> float | None:
     try:
         width = float(band_width)
     except (TypeError, ValueError):
-        raise MattingInputError(f"The band width must be a number of pixels, got {band_width!r}.") from None
+        raise MattingInputError(f"The band width must be a number of pixels, got {quoted(band_width)}.") from None
     return None if width == ADAPTIVE_BAND else width
 
 
@@ -474,7 +474,7 @@ def auto_files(
     image = load_image(_file_path(_require(image_file, "The image file is missing.")))
     positions, labels = check_points(points)
     if box is not None and not isinstance(box, (list, tuple)):
-        raise MattingInputError(f"The box must be [x0, y0, x1, y1] (left, top, right, bottom); got {box!r}.")
+        raise MattingInputError(f"The box must be [x0, y0, x1, y1] (left, top, right, bottom); got {quoted(box)}.")
     if box is None and not positions:
         raise MattingInputError("Give a box [x0, y0, x1, y1] around the subject and/or points [x, y, 1] on it.")
     trimap, info = cached_auto_trimap(
@@ -544,7 +544,7 @@ def trimap_for_source(photo: np.ndarray, sources: TrimapSources) -> tuple[np.nda
     if sources.source == "upload":
         return read_trimap_file(sources.upload, photo), ""
     raise MattingInputError(
-        f"Unknown trimap source {sources.source!r}; expected one of {', '.join(TRIMAP_SOURCES)}."
+        f"Unknown trimap source {quoted(sources.source)}; expected one of {', '.join(TRIMAP_SOURCES)}."
     )
 
 

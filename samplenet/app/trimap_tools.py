@@ -23,10 +23,7 @@ import numpy as np
 
 from ..errors import MattingInputError
 from ..io import BACKGROUND, FOREGROUND, UNKNOWN, luminance, quoted
-
-#: Widest unknown band a visitor may ask for, in pixels on each side of the
-#: outline.  Wider bands make matting slow and mostly re-decide known pixels.
-MAX_BAND_WIDTH = 200
+from ..segmentation.band import check_band_width
 
 #: GrabCut is a global optimisation on a colour model; on more pixels than
 #: this it is slow without being more accurate, so it runs on a downscaled
@@ -38,18 +35,6 @@ GRABCUT_MAX_PIXELS = 400_000
 PAINT_ALPHA_THRESHOLD = 128
 
 Unpainted = Literal["unknown", "background"]
-
-
-def _check_band_width(band_width: float) -> int:
-    try:
-        value = float(band_width)
-    except (TypeError, ValueError, OverflowError):
-        raise MattingInputError(f"The band width must be a number of pixels, got {quoted(band_width)}.") from None
-    if not math.isfinite(value) or not 1 <= round(value) <= MAX_BAND_WIDTH:
-        raise MattingInputError(
-            f"The band width must be between 1 and {MAX_BAND_WIDTH} pixels, got {quoted(band_width)}."
-        )
-    return int(round(value))
 
 
 def _distance_to_zero(mask: np.ndarray) -> np.ndarray:
@@ -97,7 +82,7 @@ def mask_to_trimap(mask: np.ndarray, band_width: float) -> np.ndarray:
             sure foreground or no sure background (the message says the
             widest band that would).
     """
-    width = _check_band_width(band_width)
+    width = check_band_width(band_width)
     fg = binary_mask(mask).astype(np.uint8)
     if not fg.any():
         raise MattingInputError("The mask has no foreground pixel (it is all black); nothing to cut out.")
@@ -281,7 +266,7 @@ def strokes_to_trimap(
     pixels around the segment.  The visitor's strokes stay what they said:
     foreground strokes are foreground and background strokes background even
     inside the band."""
-    width = _check_band_width(band_width)
+    width = check_band_width(band_width)
     mask = grabcut_mask(image, fg_strokes, bg_strokes, box)
     if not mask.any():
         raise MattingInputError(

@@ -23,7 +23,7 @@ from .engines import HOW_TO_ENABLE_SAMPLENET, EngineRegistry
 from .handlers import ADAPTIVE_BAND
 from .page import Page
 from .run_budget import DEFAULT_RUN_SECONDS
-from .trimap_tools import MAX_BAND_WIDTH
+from ..segmentation.band import MAX_BAND_WIDTH
 
 TITLE = "SampleNet Matting"
 

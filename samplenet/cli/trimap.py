@@ -7,7 +7,7 @@ from pathlib import Path
 from PIL import Image
 
 from ..errors import MattingInputError
-from ..io import load_image
+from ..io import load_image, quoted
 from ..segmentation import auto_trimap
 from ..segmentation.prompts import parse_box_text, parse_point_text
 
@@ -44,9 +44,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if out.suffix.lower() != ".png":
-        raise MattingInputError(f"--out must name a .png file (a trimap must be lossless), got '{out}'.")
+        raise MattingInputError(f"--out must name a .png file (a trimap must be lossless), got {quoted(str(out))}.")
     if out.is_dir():
-        raise MattingInputError(f"--out '{out}' is a folder; give a file name such as {out / 'trimap.png'}.")
+        raise MattingInputError(f"--out {quoted(str(out))} is a folder; give a file name such as {out / 'trimap.png'}.")
     if not out.parent.is_dir():
         raise MattingInputError(f"The folder of --out, '{out.parent}', does not exist.")
     box = None if args.box is None else parse_box_text(args.box)

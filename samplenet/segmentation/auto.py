@@ -15,17 +15,13 @@ import cv2
 import numpy as np
 
 from ..errors import MattingInputError
-from ..io import BACKGROUND, FOREGROUND, load_image
-from .band import adaptive_trimap
+from ..io import BACKGROUND, FOREGROUND, load_image, quoted
+from .band import adaptive_trimap, check_band_width, check_sure_regions
 from .classical import ClassicalOptions, ClassicalSegmenter, Segmentation
 from .prompts import make_prompts
 from .refine import Working, trial_matte
 
 SegmenterChoice = Literal["auto", "classical", "sam"]
-
-#: Widest band a caller may ask for, in pixels on each side of the outline.
-MAX_BAND_WIDTH = 200
-
 
 @dataclass(frozen=True)
 class AutoTrimapInfo:
@@ -38,15 +34,8 @@ class AutoTrimapInfo:
 
 
 def _check_band_width(band_width: float | None) -> int | None:
-    if band_width is None:
-        return None
-    try:
-        width = int(round(float(band_width)))
-    except (TypeError, ValueError):
-        raise MattingInputError(f"The band width must be a number of pixels, got {band_width!r}.") from None
-    if not 1 <= width <= MAX_BAND_WIDTH:
-        raise MattingInputError(f"The band width must be between 1 and {MAX_BAND_WIDTH} pixels, got {band_width!r}.")
-    return width
+    """``None`` (the band is chosen from the photo) or a checked width."""
+    return None if band_width is None else check_band_width(band_width)
 
 
 def segment(
@@ -55,7 +44,7 @@ def segment(
     """Run the chosen segmenter on checked prompts.  ``"auto"`` tries SAM
     (see :mod:`.sam`) and falls back to the classical segmenter, noting why."""
     if segmenter not in ("auto", "classical", "sam"):
-        raise MattingInputError(f"The segmenter must be 'auto', 'classical' or 'sam', not {segmenter!r}.")
+        raise MattingInputError(f"The segmenter must be 'auto', 'classical' or 'sam', not {quoted(segmenter)}.")
     note = ""
     if segmenter in ("auto", "sam"):
         from .sam import SegmenterUnavailable, load_sam_segmenter
@@ -175,4 +164,5 @@ def finish_trimap(
         trimap[prompts.fg_strokes] = FOREGROUND
     if prompts.bg_strokes is not None:
         trimap[prompts.bg_strokes] = BACKGROUND
+    check_sure_regions(trimap, "the band chosen from the photo" if band_width is None else f"a {band_width} px band")
     return trimap

@@ -8,14 +8,47 @@ fractional, i.e. where the subject really is fuzzy.
 """
 from __future__ import annotations
 
+import math
+
 import cv2
 import numpy as np
 
 from ..errors import MattingInputError
-from ..io import BACKGROUND, FOREGROUND, UNKNOWN
+from ..io import BACKGROUND, FOREGROUND, UNKNOWN, quoted
+
+#: Widest unknown band a caller may ask for, in pixels on each side of the
+#: outline.  Wider bands make matting slow and mostly re-decide known pixels.
+MAX_BAND_WIDTH = 200
 
 #: A trial-matte value strictly between these counts as uncertain (fuzzy).
 FUZZY_LOW, FUZZY_HIGH = 0.04, 0.96
+
+
+def check_band_width(band_width: float) -> int:
+    """A band width in whole pixels from 1 to :data:`MAX_BAND_WIDTH`, or a
+    :class:`MattingInputError` naming the bad value (infinite and NaN
+    widths included; ``int(inf)`` would otherwise escape as OverflowError)."""
+    try:
+        value = float(band_width)
+    except (TypeError, ValueError, OverflowError):
+        raise MattingInputError(f"The band width must be a number of pixels, got {quoted(band_width)}.") from None
+    if not math.isfinite(value) or not 1 <= round(value) <= MAX_BAND_WIDTH:
+        raise MattingInputError(
+            f"The band width must be between 1 and {MAX_BAND_WIDTH} pixels, got {quoted(band_width)}."
+        )
+    return int(round(value))
+
+
+def check_sure_regions(trimap: np.ndarray, band: str) -> None:
+    """Refuse a trimap that the band left without sure subject or sure
+    background: matting it would fail later with a less helpful message.
+    ``band`` describes the band for the message (e.g. "a 40 px band")."""
+    for label, region in ((FOREGROUND, "subject"), (BACKGROUND, "background")):
+        if not np.any(trimap == label):
+            raise MattingInputError(
+                f"{band[0].upper() + band[1:]} leaves no sure {region}: the {region} is too thin for it. "
+                "Use a narrower band, or let the band be chosen from the photo."
+            )
 
 
 def disc(radius: int) -> np.ndarray:

@@ -15,6 +15,7 @@ from typing import Sequence
 import numpy as np
 
 from ..errors import MattingInputError
+from ..io import quoted
 
 Box = tuple[int, int, int, int]
 Point = tuple[float, float]
@@ -61,10 +62,10 @@ def _check_box(box: Sequence[float], width: int, height: int) -> Box:
         x0, y0, x1, y1 = (float(v) for v in box)
     except (TypeError, ValueError):
         raise MattingInputError(
-            f"The box must be four numbers x0, y0, x1, y1 (left, top, right, bottom), got {box!r}."
+            f"The box must be four numbers x0, y0, x1, y1 (left, top, right, bottom), got {quoted(box)}."
         ) from None
     if not all(np.isfinite(v) for v in (x0, y0, x1, y1)):
-        raise MattingInputError(f"The box {box!r} has a value that is not a finite number.")
+        raise MattingInputError(f"The box {quoted(box)} has a value that is not a finite number.")
     if x1 <= x0 or y1 <= y0:
         raise MattingInputError(
             f"The box ({x0:g}, {y0:g}, {x1:g}, {y1:g}) is empty or inverted: give left, top, right, "
@@ -97,7 +98,7 @@ def _check_points(
         try:
             x, y = (float(v) for v in point)
         except (TypeError, ValueError):
-            raise MattingInputError(f"A point must be two numbers x, y; got {point!r}.") from None
+            raise MattingInputError(f"A point must be two numbers x, y; got {quoted(point)}.") from None
         if not (0 <= x < width and 0 <= y < height):
             raise MattingInputError(
                 f"The point ({x:g}, {y:g}) lies outside the {width}x{height} photo; click on the photo."
@@ -113,7 +114,7 @@ def _check_points(
         )
     for label in labels:
         if label not in (0, 1) or isinstance(label, float) and not float(label).is_integer():
-            raise MattingInputError(f"A point label must be 1 (subject) or 0 (background), got {label!r}.")
+            raise MattingInputError(f"A point label must be 1 (subject) or 0 (background), got {quoted(label)}.")
     return tuple(checked), tuple(int(label) for label in labels)
 
 
@@ -216,9 +217,9 @@ def parse_box_text(text: str) -> Box:
     try:
         values = tuple(int(round(float(part))) for part in parts)
     except ValueError:
-        raise MattingInputError(f"--box must look like x0,y0,x1,y1 (e.g. 10,20,300,400); got {text!r}.") from None
+        raise MattingInputError(f"--box must look like x0,y0,x1,y1 (e.g. 10,20,300,400); got {quoted(text)}.") from None
     if len(values) != 4:
-        raise MattingInputError(f"--box needs four numbers x0,y0,x1,y1; got {len(values)} in {text!r}.")
+        raise MattingInputError(f"--box needs four numbers x0,y0,x1,y1; got {len(values)} in {quoted(text)}.")
     return values  # type: ignore[return-value]
 
 
@@ -226,16 +227,16 @@ def parse_point_text(text: str) -> tuple[Point, int]:
     """``"x,y"`` or ``"x,y,label"`` (label 1 = subject, the default; 0 = background)."""
     parts = [part.strip() for part in str(text).split(",")]
     if len(parts) not in (2, 3):
-        raise MattingInputError(f"--point must look like x,y or x,y,0 or x,y,1; got {text!r}.")
+        raise MattingInputError(f"--point must look like x,y or x,y,0 or x,y,1; got {quoted(text)}.")
     try:
         x, y = float(parts[0]), float(parts[1])
     except ValueError:
-        raise MattingInputError(f"--point must look like x,y or x,y,0 or x,y,1; got {text!r}.") from None
+        raise MattingInputError(f"--point must look like x,y or x,y,0 or x,y,1; got {quoted(text)}.") from None
     label = POSITIVE
     if len(parts) == 3:
         if parts[2] not in ("0", "1"):
             raise MattingInputError(
-                f"The label of --point {text!r} must be 1 (subject) or 0 (background), got {parts[2]!r}."
+                f"The label of --point {quoted(text)} must be 1 (subject) or 0 (background), got {quoted(parts[2])}."
             )
         label = int(parts[2])
     return (x, y), label
