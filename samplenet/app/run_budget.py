@@ -6,6 +6,8 @@ how long a request waits for the engine.  Past it the request ends with
 :class:`RunCutShort`, which says so, and the queue moves on.  Python cannot
 stop a thread, so the abandoned computation finishes in the background and
 its result is dropped; engines that take their own time budget stop sooner.
+The next run waits for it (one engine run at a time per process) rather
+than overlapping it on the same model.
 """
 from __future__ import annotations
 
@@ -30,25 +32,46 @@ def run_seconds_from_env() -> int:
     return positive_int_from_env("SAMPLENET_APP_RUN_SECONDS", DEFAULT_RUN_SECONDS)
 
 
+#: One engine run at a time per process.  The queue admits the next request
+#: when a run is cut short, but the abandoned computation goes on; without
+#: this slot the next run would overlap it on the same model (twice the
+#: memory, progress reports crossed).
+_ENGINE_SLOT = threading.Lock()
+
+
 def call_within(seconds: float, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     """``fn(*args, **kwargs)``, or :class:`RunCutShort` after ``seconds``.
 
     ``fn`` runs in a daemon thread with the caller's context variables, so
-    Gradio's progress reports from inside it still reach the page."""
+    Gradio's progress reports from inside it still reach the page.  It
+    starts only once the engine slot is free, i.e. once an earlier run that
+    was cut short has really finished; a request whose budget ends while it
+    waits for the slot is told so and never starts."""
     outcome: dict[str, Any] = {}
-    finished = threading.Event()
+    finished, started, abandoned = threading.Event(), threading.Event(), threading.Event()
     context = contextvars.copy_context()
 
     def target() -> None:
-        try:
-            outcome["value"] = context.run(fn, *args, **kwargs)
-        except BaseException as exc:  # handed back to the caller below
-            outcome["error"] = exc
-        finally:
-            finished.set()
+        with _ENGINE_SLOT:
+            if abandoned.is_set():  # the caller stopped waiting before the slot was free
+                return
+            started.set()
+            try:
+                outcome["value"] = context.run(fn, *args, **kwargs)
+            except BaseException as exc:  # handed back to the caller below
+                outcome["error"] = exc
+            finally:
+                finished.set()
 
     threading.Thread(target=target, name="samplenet-run", daemon=True).start()
     if not finished.wait(seconds):
+        abandoned.set()
+        if not started.is_set():
+            raise RunCutShort(
+                f"Cut short: the server was still finishing an earlier run that went past its budget, and "
+                f"this run could not start within {seconds:g} s (SAMPLENET_APP_RUN_SECONDS). "
+                "Please try again in a minute."
+            )
         raise RunCutShort(
             f"Cut short: the run took longer than this server's budget of {seconds:g} s per run "
             "(SAMPLENET_APP_RUN_SECONDS), so the page stopped waiting to keep the queue moving. "
