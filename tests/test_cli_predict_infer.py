@@ -101,6 +101,21 @@ def test_infer_skips_bad_pairs_and_reports_them(tmp_path, capsys):
     assert "broken.png" in capsys.readouterr().out
 
 
+def test_infer_reports_a_result_that_cannot_be_written_and_finishes_the_others(tmp_path, capsys):
+    """An output file that cannot be written (here a folder sits where one
+    of its PNGs goes) is one failed pair, not the end of the batch: under
+    torchrun an escaping OSError also left the other processes waiting."""
+    for name in ("first", "second"):
+        write_pair(tmp_path, name)
+    (tmp_path / "val_set.txt").write_text("rgb/first.png trimap/first.png\nrgb/second.png trimap/second.png\n")
+    out = tmp_path / "out"
+    (out / "first_alpha.png").mkdir(parents=True)
+    assert main(["infer", "--eval", str(tmp_path), "--out", str(out), "--engine", "classical"]) == 1
+    assert (out / "second_alpha.png").is_file()
+    printed = capsys.readouterr().out
+    assert "wrote 1 of 2" in printed and "first.png" in printed
+
+
 @pytest.mark.parametrize(
     "listing, message",
     [(None, "val_set.txt"), ("", "lists no images"), ("only_one_column.png\n", "expected 'image trimap'")],

@@ -87,7 +87,14 @@ def run(args: argparse.Namespace) -> int:
     try:
         if ranks.distributed:
             args.device = ranks.device  # one GPU per process where there are GPUs
-        matter = engine_from_args(args)
+        try:
+            matter = engine_from_args(args)
+        except (ValueError, OSError) as exc:
+            if not ranks.distributed:
+                raise
+            # The other processes wait for this one in combine(): reach it, then fail.
+            infer_ranks.combine(0, [f"process {ranks.rank}: {exc}"], ranks)
+            raise
         options = predict_options(args)
         mine = infer_ranks.shard(pairs, ranks)
         written = 0
@@ -97,11 +104,14 @@ def run(args: argparse.Namespace) -> int:
             try:
                 image, trimap = prepare_inputs(image_path, trimap_path)
                 result = matter(image, trimap, **options)
-            except MattingInputError as exc:
-                failures.append(f"{image_path}: {exc}")
-                tqdm.write(f"skipped {image_path}: {exc}")
+                save_result(result, args.out, image_path.stem, trimap=trimap)
+            except (MattingInputError, OSError, RuntimeError) as exc:
+                # one bad pair (or a full disk, or out of memory on one photo) ends neither the
+                # batch nor, under torchrun, leaves the other processes waiting in combine()
+                reason = str(exc) if isinstance(exc, MattingInputError) else f"{type(exc).__name__}: {exc}"
+                failures.append(f"{image_path}: {reason}")
+                tqdm.write(f"skipped {image_path}: {reason}")
                 continue
-            save_result(result, args.out, image_path.stem, trimap=trimap)
             written += 1
             logger.debug("wrote %s%s", image_path.stem, ranks.label)
         written, failures = infer_ranks.combine(written, failures, ranks)
