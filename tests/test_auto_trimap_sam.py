@@ -96,6 +96,26 @@ def test_without_a_model_auto_falls_back_to_classical(tmp_path, monkeypatch: pyt
         auto_trimap(photo(), box=BOX, segmenter="sam")
 
 
+def test_sam_failing_on_a_photo_falls_back_to_classical_in_auto_mode(
+    tiny_sam_folder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A loaded SAM that fails while it runs (out of GPU memory, say) costs
+    the visitor nothing in "auto" mode: the classical segmenter answers,
+    and the note says why; asking for "sam" alone still raises."""
+    monkeypatch.setenv(SEGMENTER_ENV, str(tiny_sam_folder))
+    segmenter = load_sam_segmenter()
+
+    def out_of_memory(*args, **kwargs):
+        raise RuntimeError("CUDA out of memory (simulated)")
+
+    monkeypatch.setattr(type(segmenter), "segment", out_of_memory)
+    trimap, info = auto_trimap(photo(), box=BOX, return_info=True)
+    assert info.segmenter == "classical" and "SAM failed" in info.note
+    assert trimap[30, 40] == 255 and trimap[0, 0] == 0
+    with pytest.raises(RuntimeError, match="out of memory"):
+        auto_trimap(photo(), box=BOX, segmenter="sam")
+
+
 def test_pickled_weights_are_never_loaded(tiny_sam_folder, tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A folder with the same model as a pickled pytorch_model.bin only is refused."""
     from transformers import SamModel

@@ -8,6 +8,7 @@ strokes background even inside the band.
 """
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Literal, Sequence
 
@@ -20,6 +21,8 @@ from .band import adaptive_trimap, check_band_width, check_sure_regions
 from .classical import ClassicalOptions, ClassicalSegmenter, Segmentation
 from .prompts import make_prompts
 from .refine import Working, trial_matte
+
+logger = logging.getLogger("samplenet")
 
 SegmenterChoice = Literal["auto", "classical", "sam"]
 
@@ -55,6 +58,11 @@ def segment(
             if segmenter == "sam":
                 raise
             note = str(exc)
+        except (RuntimeError, ValueError) as exc:  # e.g. out of GPU memory while SAM runs
+            if segmenter == "sam" or isinstance(exc, MattingInputError):
+                raise
+            logger.warning("SAM failed on this photo (%s: %s); using the classical segmenter", type(exc).__name__, exc)
+            note = f"SAM failed on this photo ({type(exc).__name__}); the classical segmenter ran instead"
     result = ClassicalSegmenter(options).segment(image, prompts)
     result.note = note
     return result
