@@ -6,7 +6,7 @@ Run from the repository root after the engine changes::
     python examples/make_readme_strip.py                       # the lemur, engine "auto"
     SAMPLENET_WEIGHTS=weights/samplenet python examples/make_readme_strip.py --engine samplenet
 
-It writes ``docs/strip_lemur.png`` (the panels at a common height) and
+It writes ``examples/strip_lemur.png`` (the panels at a common height) and
 prints which engine made it, so README's caption can say so.
 """
 from __future__ import annotations
@@ -68,7 +68,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--weights", default=None, help="Hub repo id or folder (default: $SAMPLENET_WEIGHTS)")
     parser.add_argument("--backdrop", default="#3b6ea5", help="colour of the new background")
     parser.add_argument("--height", type=int, default=220, help="height of each panel in pixels")
-    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "strip_lemur.png")
+    parser.add_argument("--out", type=Path, default=ROOT / "examples" / "strip_lemur.png")
     args = parser.parse_args(argv)
 
     photo, trimap = load_image(args.photo), load_trimap(args.trimap)
