@@ -7,14 +7,13 @@ and almost no foreground is given, the hardest kind of trimap for a
 propagation solver.  Built from any photo with a trimap of the subject
 (only its outline is used)::
 
-    python -m samplenet.benchmarks.sketch_case examples/lemur.png examples/lemur_trimap.png [--scale 1.83]
+    samplenet bench sketch examples/lemur.png examples/lemur_trimap.png [--scale 2.07]
 
 prints the size, the unknown pixel count, the wall and CPU seconds and what
-the solver reported (``--scale 1.83`` makes the lemur about 1 MP).
+the solver reported (``--scale 2.07`` makes the lemur about 1 MP).
 """
 from __future__ import annotations
 
-import argparse
 import time
 
 import cv2
@@ -39,19 +38,15 @@ def sketch_trimap(subject: np.ndarray, outline: int = 10, stroke: tuple[int, int
     return trimap
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("image")
-    parser.add_argument("trimap", help="a trimap of the subject: its unknown and foreground pixels form the outline")
-    parser.add_argument("--scale", type=float, default=1.0, help="resize the photo first (1.83: lemur to ~1 MP)")
-    args = parser.parse_args(argv)
-
+def run_sketch_case(image_path: str, trimap_path: str, scale: float = 1.0) -> None:
+    """Matte the rough sketch built from ``trimap_path``'s subject with the
+    weight-free engine and print its time and solver report."""
     from ..engines.classical import ClassicalMatter
 
-    image = load_image(args.image)
-    subject = load_trimap(args.trimap) != BACKGROUND
-    if args.scale != 1.0:
-        size = (round(image.shape[1] * args.scale), round(image.shape[0] * args.scale))
+    image = load_image(image_path)
+    subject = load_trimap(trimap_path) != BACKGROUND
+    if scale != 1.0:
+        size = (round(image.shape[1] * scale), round(image.shape[0] * scale))
         image = cv2.resize(image, size, interpolation=cv2.INTER_CUBIC)
         subject = cv2.resize(subject.astype(np.uint8), size, interpolation=cv2.INTER_NEAREST).astype(bool)
     trimap = sketch_trimap(subject)
@@ -65,8 +60,3 @@ def main(argv: list[str] | None = None) -> int:
     for key in keys:
         if key in result.info:
             print(f"  {key}: {result.info[key]}")
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -1,4 +1,4 @@
-"""How long the /trimap band takes on large photos: ``python -m samplenet.app.band_benchmark``.
+"""How long the /trimap band takes on large photos: ``samplenet bench trimap-band``.
 
 Prints a Markdown table of CPU seconds for :func:`~samplenet.app.trimap_tools.mask_to_trimap`
 (distance maps) and for the erosion/dilation with a disc it replaced, on a
@@ -7,14 +7,13 @@ machine changes the figures less than wall time would.
 """
 from __future__ import annotations
 
-import argparse
 import resource
 from typing import Callable, Sequence
 
 import cv2
 import numpy as np
 
-from .trimap_tools import mask_to_trimap
+from ..app.trimap_tools import mask_to_trimap
 
 
 def erosion_trimap(mask: np.ndarray, band: int) -> np.ndarray:
@@ -47,22 +46,14 @@ def disc_mask(side: int) -> np.ndarray:
     return mask
 
 
-def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sides", type=int, nargs="+", default=[1500, 3000, 6000], help="photo sides (px)")
-    parser.add_argument("--bands", type=int, nargs="+", default=[10, 200], help="band widths (px)")
-    parser.add_argument("--old-max-side", type=int, default=3000,
-                        help="time the old erosion only up to this side (it takes minutes beyond)")
-    args = parser.parse_args(argv)
+def print_band_table(sides: Sequence[int], bands: Sequence[int], old_max_side: int) -> None:
+    """Print CPU seconds of the band per photo side and band width, the old
+    erosion beside the distance maps (the old one only up to ``old_max_side``)."""
     print("| photo | band | erosion with a disc (before), CPU s | distance maps (now), CPU s |")
     print("|---|---:|---:|---:|")
-    for side in args.sides:
+    for side in sides:
         mask = disc_mask(side)
-        for band in args.bands:
+        for band in bands:
             new = _cpu_seconds(lambda: mask_to_trimap(mask, band))
-            old = f"{_cpu_seconds(lambda: erosion_trimap(mask, band)):.2f}" if side <= args.old_max_side else "not run"
+            old = f"{_cpu_seconds(lambda: erosion_trimap(mask, band)):.2f}" if side <= old_max_side else "not run"
             print(f"| {side}x{side} | {band} | {old} | {new:.2f} |")
-
-
-if __name__ == "__main__":
-    main()
