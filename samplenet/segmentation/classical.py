@@ -144,6 +144,7 @@ def _start_by_colour(image: np.ndarray, labels: np.ndarray, options: ClassicalOp
     criteria = (cv2.TERM_CRITERIA_EPS + cv2.TERM_CRITERIA_MAX_ITER, 10, 1.0)
     for samples in (fg_samples, bg_samples):
         k = min(clusters, len(samples))
+        cv2.setRNGSeed(RANDOM_SEED)  # same photo and prompts, same clusters (see RANDOM_SEED)
         _, _, found = cv2.kmeans(samples, k, None, criteria, 1, cv2.KMEANS_PP_CENTERS)
         centres.append(found)
     unmarked = np.flatnonzero(flat == cv2.GC_PR_BGD)
@@ -153,6 +154,13 @@ def _start_by_colour(image: np.ndarray, labels: np.ndarray, options: ClassicalOp
     flat[unmarked[near_fg < near_bg]] = cv2.GC_PR_FGD
 
 
+#: OpenCV's k-means (inside GrabCut's colour models, and our own colour
+#: start) draws from the calling thread's random generator, which every call
+#: advances: without a fixed seed the same photo and prompts could give a
+#: different trimap on each Preview, and benchmark runs did not repeat.
+RANDOM_SEED = 2019
+
+
 def _grabcut(image: np.ndarray, labels: np.ndarray, iterations: int) -> np.ndarray:
     if not np.any((labels == cv2.GC_FGD) | (labels == cv2.GC_PR_FGD)):
         raise MattingInputError("The prompts mark no subject; click on the subject or draw a box around it.")
@@ -160,6 +168,7 @@ def _grabcut(image: np.ndarray, labels: np.ndarray, iterations: int) -> np.ndarr
     fgd_model = np.zeros((1, 65), np.float64)
     bgr = np.ascontiguousarray(image[..., ::-1])
     try:
+        cv2.setRNGSeed(RANDOM_SEED)  # GrabCut seeds its colour models with k-means
         cv2.grabCut(bgr, labels, None, bgd_model, fgd_model, iterations, cv2.GC_INIT_WITH_MASK)
     except cv2.error as exc:  # e.g. a colour model with too few distinct samples
         raise MattingInputError(
