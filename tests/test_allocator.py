@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from glibc_probe import MALLINFO2_PRELUDE, glibc_only
 from samplenet import allocator
 
 REPO = Path(__file__).resolve().parents[1]
@@ -16,16 +17,11 @@ REPO = Path(__file__).resolve().parents[1]
 #: Run in a fresh interpreter: allocate and free a 64 MB tensor and report
 #: how many of its bytes glibc kept for reuse (mallinfo2's free bytes in
 #: the heap) and how many megabytes of separately mapped blocks are left.
-HELD_PROBE = """
-import ctypes, json, sys
+HELD_PROBE = MALLINFO2_PRELUDE + """
+import json, sys
 import torch
 from samplenet.allocator import reuse_freed_memory
 applied = reuse_freed_memory() if sys.argv[1] == "reuse" else False
-libc = ctypes.CDLL("libc.so.6")
-class MallInfo2(ctypes.Structure):
-    _fields_ = [(name, ctypes.c_size_t) for name in
-                "arena ordblks smblks hblks hblkhd usmblks fsmblks uordblks fordblks keepcost".split()]
-libc.mallinfo2.restype = MallInfo2
 before = libc.mallinfo2().fordblks
 tensor = torch.ones(16 * 1024 * 1024)
 mapped_while_alive = libc.mallinfo2().hblkhd
@@ -45,21 +41,6 @@ def run_probe(mode: str, env_switch: str | None = None) -> dict:
         [sys.executable, "-c", HELD_PROBE, mode], env=env, capture_output=True, text=True, timeout=120, check=True
     )
     return json.loads(done.stdout.strip().splitlines()[-1])
-
-
-def _has_mallinfo2() -> bool:
-    try:
-        import ctypes
-
-        return hasattr(ctypes.CDLL("libc.so.6"), "mallinfo2")
-    except OSError:
-        return False
-
-
-glibc_only = pytest.mark.skipif(
-    not sys.platform.startswith("linux") or allocator._glibc_mallopt() is None or not _has_mallinfo2(),
-    reason="needs glibc >= 2.33 (mallopt, mallinfo2)",
-)
 
 
 @glibc_only

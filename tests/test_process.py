@@ -16,6 +16,7 @@ import pytest
 
 import samplenet
 from conftest import make_disc_example
+from glibc_probe import MALLINFO2_PRELUDE, glibc_only
 from models_helpers import seeded_samplenet
 from samplenet import allocator, process
 from samplenet.cli import main
@@ -28,8 +29,8 @@ REPO = Path(__file__).resolve().parents[1]
 #: engine on CPU, then report the thread count and how much of a new 64 MB
 #: tensor glibc mapped apart from its heap (all of it with glibc's defaults,
 #: whose mmap threshold stops at 32 MB; none once mallopt raised it).
-PROBE = """
-import ctypes, json, sys
+PROBE = MALLINFO2_PRELUDE + """
+import json, sys
 import numpy as np, torch
 import samplenet
 from samplenet.engines.samplenet_engine import SampleNetMatter
@@ -42,11 +43,6 @@ image = np.full((48, 64, 3), 120, np.uint8)
 trimap = np.zeros((48, 64), np.uint8); trimap[16:32, 16:48] = 128; trimap[20:28, 24:40] = 255
 matter(image, trimap, attention="dense")
 matter(image, trimap)
-libc = ctypes.CDLL("libc.so.6")
-class MallInfo2(ctypes.Structure):
-    _fields_ = [(name, ctypes.c_size_t) for name in
-                "arena ordblks smblks hblks hblkhd usmblks fsmblks uordblks fordblks keepcost".split()]
-libc.mallinfo2.restype = MallInfo2
 before = libc.mallinfo2().hblkhd
 tensor = torch.ones(16 * 1024 * 1024)
 mapped_apart = (libc.mallinfo2().hblkhd - before) / 2**20
@@ -63,21 +59,6 @@ def run_probe(mode: str) -> dict:
         [sys.executable, "-c", PROBE, mode], env=env, capture_output=True, text=True, timeout=300, check=True
     )
     return json.loads(done.stdout.strip().splitlines()[-1])
-
-
-def _has_mallinfo2() -> bool:
-    try:
-        import ctypes
-
-        return hasattr(ctypes.CDLL("libc.so.6"), "mallinfo2")
-    except OSError:
-        return False
-
-
-glibc_only = pytest.mark.skipif(
-    not sys.platform.startswith("linux") or allocator._glibc_mallopt() is None or not _has_mallinfo2(),
-    reason="needs glibc >= 2.33 (mallopt, mallinfo2)",
-)
 
 
 @glibc_only
