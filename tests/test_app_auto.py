@@ -18,6 +18,7 @@ from samplenet.app import EngineRegistry, actions, handlers  # noqa: E402
 from samplenet.app.page import Page  # noqa: E402
 from samplenet.app.pictures import CLICK_COLOURS  # noqa: E402
 from samplenet.engines.classical import ClassicalMatter  # noqa: E402
+from samplenet.segmentation import auto as segmentation_auto  # noqa: E402
 from samplenet.segmentation import cache as segmentation_cache  # noqa: E402
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
@@ -50,13 +51,13 @@ def page() -> Page:
 def segmentations(monkeypatch):
     """Count the segmentations really run, in a fresh process-wide cache."""
     calls = []
-    real = segmentation_cache.segment
+    real = segmentation_auto.segment
 
     def counting(*args, **kwargs):
         calls.append(args[1])
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(segmentation_cache, "segment", counting)
+    monkeypatch.setattr(segmentation_auto, "segment", counting)
     monkeypatch.setattr(segmentation_cache, "DEFAULT_CACHE", segmentation_cache.SegmentationCache())
     return calls
 

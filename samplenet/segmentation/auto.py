@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Literal, Sequence
+from typing import TYPE_CHECKING, Literal, Sequence
 
 import cv2
 import numpy as np
@@ -21,6 +21,9 @@ from .band import adaptive_trimap, check_band_width, check_sure_regions
 from .classical import ClassicalOptions, ClassicalSegmenter, Segmentation
 from .prompts import make_prompts
 from .refine import Working, trial_matte
+
+if TYPE_CHECKING:  # cache.py imports this module
+    from .cache import SegmentationCache
 
 logger = logging.getLogger("samplenet")
 
@@ -109,6 +112,7 @@ def auto_trimap(
     segmenter: SegmenterChoice = "auto",
     *,
     return_info: bool = False,
+    cache: "SegmentationCache | None" = None,
 ):
     """A trimap (``HxW uint8``, 0 / 128 / 255) for ``image`` from prompts.
 
@@ -128,6 +132,9 @@ def auto_trimap(
             (raise if it cannot be loaded) or ``"classical"``.
         return_info: also return an :class:`AutoTrimapInfo` saying which
             segmenter ran.
+        cache: a :class:`~samplenet.segmentation.cache.SegmentationCache`
+            to take the segmentation from when this photo and these prompts
+            were segmented recently (the band is always drawn anew).
 
     Returns:
         The trimap, or ``(trimap, info)`` with ``return_info=True``.
@@ -148,7 +155,10 @@ def auto_trimap(
     picture = load_image(image)
     height, width = picture.shape[:2]
     prompts = make_prompts((width, height), box, points, point_labels, fg_strokes, bg_strokes)
-    seg = segment(picture, prompts, segmenter)
+    if cache is None:
+        seg = segment(picture, prompts, segmenter)
+    else:
+        seg = cache.get_or_run(cache.key(picture, prompts, segmenter), lambda: segment(picture, prompts, segmenter))
     trimap = finish_trimap(picture, seg, prompts, width_px)
     if return_info:
         return trimap, AutoTrimapInfo(seg.segmenter, seg.note, width_px if width_px is not None else "adaptive")

@@ -11,14 +11,13 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import OrderedDict
-from typing import Callable, Sequence
+from typing import Callable
 
 import numpy as np
 
-from ..io import load_image
-from .auto import AutoTrimapInfo, SegmenterChoice, _check_band_width, finish_trimap, segment
+from .auto import AutoTrimapInfo, auto_trimap
 from .classical import Segmentation
-from .prompts import Prompts, make_prompts
+from .prompts import Prompts
 
 #: Segmentations kept by the default cache (a few visitors' current photos).
 DEFAULT_CACHE_SIZE = 8
@@ -75,25 +74,11 @@ DEFAULT_CACHE = SegmentationCache()
 
 
 def cached_auto_trimap(
-    image,
-    box: Sequence[float] | None = None,
-    points: Sequence[Sequence[float]] | None = None,
-    point_labels: Sequence[int] | None = None,
-    fg_strokes: np.ndarray | None = None,
-    bg_strokes: np.ndarray | None = None,
-    band_width: float | None = None,
-    segmenter: SegmenterChoice = "auto",
-    cache: SegmentationCache | None = None,
+    image, *, cache: SegmentationCache | None = None, **prompts
 ) -> tuple[np.ndarray, AutoTrimapInfo]:
-    """:func:`samplenet.auto_trimap` with the segmentation taken from
-    ``cache`` (default: the process-wide one) when this photo and these
-    prompts were segmented recently.  Returns ``(trimap, info)``; the band
-    width may change between calls without segmenting again."""
-    cache = DEFAULT_CACHE if cache is None else cache
-    width_px = _check_band_width(band_width)
-    picture = load_image(image)
-    height, width = picture.shape[:2]
-    prompts = make_prompts((width, height), box, points, point_labels, fg_strokes, bg_strokes)
-    seg = cache.get_or_run(cache.key(picture, prompts, segmenter), lambda: segment(picture, prompts, segmenter))
-    trimap = finish_trimap(picture, seg, prompts, width_px)
-    return trimap, AutoTrimapInfo(seg.segmenter, seg.note, width_px if width_px is not None else "adaptive")
+    """:func:`samplenet.auto_trimap` (its keyword arguments in ``prompts``)
+    with the segmentation taken from ``cache`` (default: the process-wide
+    one) when this photo and these prompts were segmented recently.  Returns
+    ``(trimap, info)``; the band width may change between calls without
+    segmenting again."""
+    return auto_trimap(image, **prompts, return_info=True, cache=DEFAULT_CACHE if cache is None else cache)
