@@ -68,18 +68,20 @@ def unknown_crop(unknown: np.ndarray, margin: int) -> Crop:
 
 @dataclass(frozen=True)
 class FlowWeights:
-    """Weights and neighbour counts of the energy's terms (see
-    :class:`~samplenet.classical.options.ClassicalOptions` for the reasons)."""
+    """Weights and neighbour counts of the energy's terms: the fields of
+    :class:`~samplenet.classical.options.ClassicalOptions` with the same
+    names, where their defaults and the reasons for them live (one
+    definition of each; the engine copies them over by name)."""
 
-    mixture_neighbours: int = 8
-    known_neighbours: int = 7
-    unknown_neighbours: int = 5
-    known_weight: float = 0.05
-    unknown_weight: float = 0.01
-    local_weight: float = 1.0
-    epsilon: float = 1e-7
-    radius: int = 1
-    position_scale: float = 1.0
+    mixture_neighbours: int
+    known_neighbours: int
+    unknown_neighbours: int
+    known_weight: float
+    unknown_weight: float
+    local_weight: float
+    epsilon: float
+    radius: int
+    position_scale: float
 
 
 def solve_alpha(
@@ -91,12 +93,12 @@ def solve_alpha(
     prior: np.ndarray | None = None,
     prior_weight: np.ndarray | None = None,
     *,
-    flows: FlowWeights = FlowWeights(),
+    flows: FlowWeights,
     known_band: np.ndarray | None = None,
-    preconditioner: str = "ichol",
-    iterations_per_side: float = 4.0,
-    max_iterations: int = 2000,
-    tolerance: float = 1e-6,
+    preconditioner: str,
+    iterations_per_side: float,
+    max_iterations: int,
+    tolerance: float,
 ) -> tuple[np.ndarray, dict]:
     """Solve for alpha at the ``unknown`` pixels.
 

@@ -21,7 +21,7 @@ with none a :class:`~samplenet.errors.MattingInputError` says what to paint.
 from __future__ import annotations
 
 import time
-from dataclasses import asdict
+from dataclasses import asdict, fields
 from typing import Any
 
 import cv2
@@ -167,17 +167,7 @@ class ClassicalMatter(Matter):
                 _known_sources(trimap == BACKGROUND, unknown, opts),
                 prior,
                 weight,
-                flows=FlowWeights(
-                    mixture_neighbours=opts.mixture_neighbours,
-                    known_neighbours=opts.known_neighbours,
-                    unknown_neighbours=opts.unknown_neighbours,
-                    known_weight=opts.known_weight,
-                    unknown_weight=opts.unknown_weight,
-                    local_weight=opts.local_weight,
-                    epsilon=opts.epsilon,
-                    radius=opts.radius,
-                    position_scale=opts.position_scale,
-                ),
+                flows=FlowWeights(**{field.name: getattr(opts, field.name) for field in fields(FlowWeights)}),
                 preconditioner=opts.preconditioner,
                 iterations_per_side=opts.iterations_per_side,
                 max_iterations=opts.max_iterations,
