@@ -3,7 +3,6 @@ dict keyed by the Page's components (stand-ins here, no server)."""
 from __future__ import annotations
 
 import os
-from dataclasses import fields
 from pathlib import Path
 
 import pytest
@@ -14,24 +13,15 @@ gr = pytest.importorskip("gradio")
 
 from samplenet.app import EngineRegistry, actions  # noqa: E402
 from samplenet.app.page import Page  # noqa: E402
+from page_stand_ins import stand_in_page  # noqa: E402
 from samplenet.engines.classical import ClassicalMatter  # noqa: E402
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
 
-class Stand:
-    """A component stand-in: only its identity matters to an action."""
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-
-    def __repr__(self) -> str:
-        return f"<{self.name}>"
-
-
 @pytest.fixture
 def page() -> Page:
-    return Page(**{f.name: Stand(f.name) for f in fields(Page)})
+    return stand_in_page()
 
 
 def _values(page: Page, **named) -> dict:

@@ -4,7 +4,6 @@ segmenter ran.  Actions are called with component stand-ins (no server)."""
 from __future__ import annotations
 
 import os
-from dataclasses import fields
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +15,7 @@ gr = pytest.importorskip("gradio")
 
 from samplenet.app import EngineRegistry, actions, handlers  # noqa: E402
 from samplenet.app.page import Page  # noqa: E402
+from page_stand_ins import stand_in_page  # noqa: E402
 from samplenet.app.pictures import CLICK_COLOURS  # noqa: E402
 from samplenet.engines.classical import ClassicalMatter  # noqa: E402
 from samplenet.segmentation import auto as segmentation_auto  # noqa: E402
@@ -32,19 +32,9 @@ def photo(tmp_path_factory) -> str:
     return str(path)
 
 
-class Stand:
-    """A component stand-in: only its identity matters to an action."""
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-
-    def __repr__(self) -> str:
-        return f"<{self.name}>"
-
-
 @pytest.fixture
 def page() -> Page:
-    return Page(**{f.name: Stand(f.name) for f in fields(Page)})
+    return stand_in_page()
 
 
 @pytest.fixture
