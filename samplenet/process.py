@@ -52,11 +52,9 @@ def check_threads(value: object, name: str = "threads") -> int:
     :class:`~samplenet.errors.MattingInputError` naming ``name``."""
     limit = max_threads()
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= limit:
-        shown = repr(value)
-        shown = shown if len(shown) <= 80 else shown[:77] + "..."
         raise MattingInputError(
             f"{name} must be a whole number from 1 to {limit} ({THREADS_PER_CPU_LIMIT} per CPU, "
-            f"{cpu_count()} CPU(s) here), got {shown}"
+            f"{cpu_count()} CPU(s) here), got {quoted(value)}"
         )
     return value
 
