@@ -1,5 +1,6 @@
-"""The app's trimap tools: mask -> trimap, strokes/box -> trimap (GrabCut),
-editor layers -> trimap, and the checks that refuse useless trimaps."""
+"""The app's trimap tools: mask -> trimap, editor layers -> trimap, and the
+checks that refuse useless trimaps; and the first Auto tool (strokes/box ->
+GrabCut -> trimap), now the baseline of bench auto-trimap."""
 from __future__ import annotations
 
 import numpy as np
@@ -11,10 +12,10 @@ from samplenet.app.trimap_tools import (
     check_trimap_usable,
     layers_to_trimap,
     mask_to_trimap,
-    strokes_to_trimap,
     trimap_to_layer,
 )
 from samplenet.errors import MattingInputError
+from samplenet.evaluation.previous_auto_tool import strokes_to_trimap
 from samplenet.segmentation.band import MAX_BAND_WIDTH
 
 

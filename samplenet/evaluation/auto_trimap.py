@@ -122,7 +122,7 @@ def score_auto(matter, case: dict[str, Any], mode: str, options: ClassicalOption
 
 def score_previous_tool(matter, case: dict[str, Any], band: int = 12) -> dict[str, Any]:
     """Yesterday's Auto tool: GrabCut from the box + a constant 12 px band."""
-    from ..app.trimap_tools import strokes_to_trimap
+    from .previous_auto_tool import strokes_to_trimap
 
     try:
         trimap = strokes_to_trimap(case["image"], None, None, band, box=benchmark_box(case["alpha"]))
