@@ -16,7 +16,7 @@ import cv2
 import numpy as np
 
 from ..errors import MattingInputError
-from ..io import BACKGROUND, FOREGROUND, load_image, quoted
+from ..io import BACKGROUND, FOREGROUND, UNKNOWN, load_image, quoted
 from .band import adaptive_trimap, check_band_width, check_sure_regions
 from .classical import ClassicalOptions, ClassicalSegmenter, Segmentation
 from .prompts import make_prompts
@@ -76,7 +76,8 @@ def trimap_from_segmentation(
 ) -> np.ndarray:
     """Full-size trimap from a segmentation: a constant band of
     ``band_width`` pixels, or (``None``) the adaptive band, computed from a
-    trial matte when the segmenter did not leave one."""
+    trial matte when the segmenter did not leave one, plus the regions the
+    segmenter left to matting (``seg.unknown``)."""
     height, width = image.shape[:2]
     defaults = options or ClassicalOptions()
     working = Working.of(image, defaults.work_side)
@@ -92,13 +93,16 @@ def trimap_from_segmentation(
             )
             seg.alpha = alpha  # kept with a cached segmentation: the next band needs no new matte
     full_alpha = None if alpha is None else working.up(alpha, (width, height))
-    return adaptive_trimap(
+    trimap = adaptive_trimap(
         seg.mask,
         full_alpha,
         defaults.min_band * to_full,
         defaults.fuzzy_reach * to_full,
         defaults.max_band * to_full,
     )
+    if seg.unknown is not None:  # mixed or disputed regions: the segmenter could not draw an outline there
+        trimap[seg.unknown] = UNKNOWN
+    return trimap
 
 
 def auto_trimap(

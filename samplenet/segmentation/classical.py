@@ -19,18 +19,34 @@
 4. Foreground specks are dropped: the pieces a subject click or stroke
    touches are kept, the largest one, and any piece at least
    ``keep_fraction`` of its size.
+5. GrabCut is a local method and colour alone confuses a subject with a
+   background of its colours, so graph cuts with a focus feature beside
+   colour (:mod:`.focus`, :mod:`.graph_cut`) run again from several
+   ``starts`` (the result above, and the box alone) and the segmentation
+   with the lowest GrabCut energy under the colour + focus models wins:
+   the energy is what every start tries to minimise, so comparing it picks
+   a start without any rule tuned to photos.
+6. Where subject-like and background-like pixels interleave finely (hair,
+   leaves against the sky), no outline is right: that region goes to the
+   trimap as unknown whatever the band, and a last trial matte sees it.
 """
 from __future__ import annotations
 
 import itertools
+import logging
 from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
 
 from ..errors import MattingInputError
+from .band import distance_to_outline
+from .focus import focus_map
+from .graph_cut import PixelGrid, energy, graph_cut, side_costs
 from .prompts import Prompts
 from .refine import Working, trial_matte
+
+logger = logging.getLogger("samplenet")
 
 
 @dataclass
@@ -44,6 +60,7 @@ class Segmentation:
     alpha: np.ndarray | None = None
     segmenter: str = ""
     note: str = ""
+    unknown: np.ndarray | None = None  # full-size: left to matting whatever the band (see mixed_region)
 
 
 @dataclass
@@ -65,6 +82,16 @@ class ClassicalOptions:
     select: bool = False  # with several runs: keep the one separating colours best (else: vote)
     doubt: bool = True  # where the runs disagree is unknown to the first trial matte
     regrab: bool = True  # each round re-runs GrabCut seeded by the matte (else: the matte's 0.5 level)
+    starts: tuple[str, ...] = ("grabcut", "grabcut+focus", "box+focus", "box")  # graph cuts compared by energy
+    focus_weight: float = 2.5  # the focus feature against RGB, in units of a colour channel's 0-255 range
+    focus_sigma: float = 4.0  # window of the focus map
+    components: int = 5  # Gaussians per side, as GrabCut
+    smoothness: float = 50.0  # GrabCut's gamma
+    refine_iterations: int = 3  # graph-cut rounds from the GrabCut result
+    box_iterations: int = 5  # ... and from the box
+    mixed_radius: int = 6
+    mixed_level: float = 0.1
+    mixed_reach: float = 40.0
     min_band: float = 3.0
     probe_band: float = 6.0  # band of the trial mattes: wider lets them find fuzz farther out
     fuzzy_reach: float = 3.0
@@ -222,6 +249,30 @@ class ClassicalSegmenter:
         base = grabcut_seeds(prompts, working, opts)
         hard_fg = base == cv2.GC_FGD
         hard_bg = base == cv2.GC_BGD
+        mask, alpha = self._grabcut_rounds(working, prompts, hard_fg, hard_bg)
+        unknown = None
+        if opts.starts:
+            mask, unknown = self._best_start(working, base, mask, hard_fg, hard_bg)
+            if mask.any() and not mask.all():
+                alpha, _ = trial_matte(
+                    working.image, mask, None, opts.probe_band, opts.fuzzy_reach, opts.max_band, extra_unknown=unknown
+                )
+        full = cv2.resize(mask.astype(np.float32), (width, height), interpolation=cv2.INTER_LINEAR) >= 0.5
+        if prompts.fg_strokes is not None:
+            full |= prompts.fg_strokes
+        if prompts.bg_strokes is not None:
+            full &= ~prompts.bg_strokes
+        full_unknown = None
+        if unknown is not None and unknown.any():
+            full_unknown = working.up(unknown.astype(np.float32), (width, height)) >= 0.5
+        return Segmentation(full, alpha, self.name, unknown=full_unknown)
+
+    def _grabcut_rounds(
+        self, working: Working, prompts: Prompts, hard_fg: np.ndarray, hard_bg: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        """Steps 1-3 of the module's recipe: GrabCuts from several starts
+        vote, then trial mattes correct the outline."""
+        opts = self.options
         masks = []
         for core, edge_ring in itertools.product(opts.cores or (opts.core,), opts.edge_rings or (opts.edge_ring,)):
             labels = grabcut_seeds(prompts, working, replace(opts, core=core, edge_ring=edge_ring))
@@ -256,9 +307,55 @@ class ClassicalSegmenter:
             mask = keep_subject_pieces(
                 _grabcut(working.image, labels, max(1, opts.grabcut_iterations // 2)), hard_fg, opts.keep_fraction
             )
-        full = cv2.resize(mask.astype(np.float32), (width, height), interpolation=cv2.INTER_LINEAR) >= 0.5
-        if prompts.fg_strokes is not None:
-            full |= prompts.fg_strokes
-        if prompts.bg_strokes is not None:
-            full &= ~prompts.bg_strokes
-        return Segmentation(full, alpha, self.name)
+        return mask, alpha
+
+    def _best_start(
+        self, working: Working, base: np.ndarray, grabcut_mask: np.ndarray, hard_fg: np.ndarray, hard_bg: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Steps 4-5: graph cuts with the focus feature from several starts;
+        the lowest energy wins.  Returns the mask and the region left to
+        matting (where both sides' pixels mix finely)."""
+        opts = self.options
+        grid = PixelGrid(working.image, opts.smoothness)
+        colour = working.image.astype(np.float32)
+        with_focus = np.dstack([colour, focus_map(working.image, opts.focus_sigma) * (255.0 * opts.focus_weight)])
+        box_core = ((base == cv2.GC_PR_FGD) | hard_fg) & ~hard_bg
+        candidates: dict[str, np.ndarray] = {}
+        for start in opts.starts:
+            if start == "grabcut":
+                found = grabcut_mask
+            elif start == "grabcut+focus":
+                found = graph_cut(with_focus, grid, grabcut_mask, hard_fg, hard_bg, opts.refine_iterations, opts.components)
+            elif start == "box+focus":
+                found = graph_cut(with_focus, grid, box_core, hard_fg, hard_bg, opts.box_iterations, opts.components)
+            elif start == "box":
+                found = graph_cut(colour, grid, box_core, hard_fg, hard_bg, opts.box_iterations, opts.components)
+            else:
+                raise ValueError(f"unknown start {start!r}; known: {', '.join(STARTS)}")
+            candidates[start] = keep_subject_pieces(found, hard_fg, opts.keep_fraction)
+        energies = {name: energy(with_focus, grid, found, opts.components) for name, found in candidates.items()}
+        best = min(energies, key=energies.get)
+        logger.debug("graph-cut energies %s; kept %s", {k: round(v, 3) for k, v in energies.items()}, best)
+        mask = candidates[best]
+        if not np.isfinite(energies[best]):
+            return mask, np.zeros_like(mask)
+        return mask, mixed_region(with_focus, mask, hard_bg, opts)
+
+
+#: The starts the graph cut can run from (see ClassicalOptions.starts).
+STARTS = ("grabcut", "grabcut+focus", "box+focus", "box")
+
+
+def mixed_region(features: np.ndarray, mask: np.ndarray, hard_bg: np.ndarray, opts: ClassicalOptions) -> np.ndarray:
+    """Where subject-like and background-like pixels interleave at a fine
+    scale (hair over a lawn, leaves with sky between them): no hard outline
+    is right there, so matting should decide.  Each pixel is classed by the
+    final mixtures alone (no smoothness), and a window of
+    ``mixed_radius`` pixels holding more than ``mixed_level`` of each class,
+    within ``mixed_reach`` of the outline, is mixed."""
+    fg_cost, bg_cost = side_costs(features, mask, opts.components)
+    subject_like = (fg_cost < bg_cost).astype(np.float32)
+    size = 2 * int(opts.mixed_radius) + 1
+    share = cv2.blur(subject_like, (size, size))
+    near = distance_to_outline(mask) <= opts.mixed_reach
+    return (share > opts.mixed_level) & (share < 1 - opts.mixed_level) & near & ~hard_bg

@@ -1,0 +1,108 @@
+"""The focus map, our graph cut and its energy, the mixed region, and the
+classical segmenter that compares graph cuts by energy."""
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from samplenet.segmentation.classical import ClassicalOptions, ClassicalSegmenter, mixed_region
+from samplenet.segmentation.focus import focus_map
+from samplenet.segmentation.graph_cut import PixelGrid, energy, graph_cut
+from samplenet.segmentation.prompts import make_prompts
+
+SIZE = 64
+
+
+def square_photo() -> tuple[np.ndarray, np.ndarray]:
+    """An orange square on a blue background, a little noise, and its mask."""
+    rng = np.random.default_rng(1)
+    truth = np.zeros((SIZE, SIZE), bool)
+    truth[16:48, 20:44] = True
+    photo = np.where(truth[..., None], (230, 150, 40), (40, 90, 200)).astype(np.float64)
+    photo += rng.normal(0, 5, photo.shape)
+    return np.clip(photo, 0, 255).astype(np.uint8), truth
+
+
+def sharp_on_blurred(size: int = 96) -> tuple[np.ndarray, np.ndarray]:
+    """Two colours everywhere: a fine pattern (the subject, a disc) on large
+    soft-edged blobs of the same two colours.  Only sharpness tells them apart."""
+    rng = np.random.default_rng(3)
+    yy, xx = np.mgrid[:size, :size]
+    truth = (xx - size / 2) ** 2 + (yy - size / 2) ** 2 <= (size * 0.28) ** 2
+    colours = np.array([(200, 60, 60), (60, 160, 80)], np.float64)
+    sharp = colours[(rng.random((size, size)) < 0.5).astype(int)]
+    blobs = cv2.resize((rng.random((size // 16, size // 16)) < 0.5).astype(np.uint8), (size, size), interpolation=cv2.INTER_NEAREST)
+    blurred = cv2.GaussianBlur(colours[blobs.astype(int)], (0, 0), 2)
+    photo = np.where(truth[..., None], sharp, blurred)
+    return np.clip(photo, 0, 255).astype(np.uint8), truth
+
+
+def iou(a: np.ndarray, b: np.ndarray) -> float:
+    return float((a & b).sum() / max(1, (a | b).sum()))
+
+
+def test_focus_map_is_high_where_the_photo_is_sharp() -> None:
+    photo, truth = sharp_on_blurred()
+    focus = focus_map(photo)
+    assert focus.shape == truth.shape and focus.dtype == np.float32
+    assert 0.0 <= focus.min() and focus.max() < 1.0
+    core = cv2.erode(truth.astype(np.uint8), np.ones((9, 9), np.uint8)).astype(bool)
+    far = cv2.erode((~truth).astype(np.uint8), np.ones((9, 9), np.uint8)).astype(bool)
+    assert focus[core].mean() > focus[far].mean() + 0.4
+
+
+def test_min_cut_follows_the_costs_and_keeps_hard_pixels() -> None:
+    photo, truth = square_photo()
+    grid = PixelGrid(photo, smoothness=5.0)
+    fg_cost = np.where(truth, 0.0, 4.0)
+    bg_cost = np.where(truth, 4.0, 0.0)
+    none = np.zeros_like(truth)
+    assert np.array_equal(grid.min_cut(fg_cost, bg_cost, none, none), truth)
+    hard_fg = none.copy()
+    hard_fg[2, 2] = True  # a background pixel forced to the subject's side
+    hard_bg = none.copy()
+    hard_bg[30, 30] = True
+    cut = grid.min_cut(fg_cost, bg_cost, hard_fg, hard_bg)
+    assert cut[2, 2] and not cut[30, 30]
+
+
+def test_graph_cut_from_a_loose_start_finds_the_square() -> None:
+    photo, truth = square_photo()
+    grid = PixelGrid(photo, smoothness=50.0)
+    features = photo.astype(np.float32)
+    start = np.zeros_like(truth)
+    start[8:56, 8:56] = True  # a box around it
+    outside = ~start
+    found = graph_cut(features, grid, start, np.zeros_like(truth), outside, iterations=5, components=2)
+    assert iou(found, truth) > 0.95
+
+
+def test_energy_prefers_the_true_outline() -> None:
+    photo, truth = square_photo()
+    grid = PixelGrid(photo, smoothness=50.0)
+    features = photo.astype(np.float32)
+    shifted = np.roll(truth, 6, axis=1)
+    assert energy(features, grid, truth, 2) < energy(features, grid, shifted, 2)
+    assert energy(features, grid, np.zeros_like(truth), 2) == float("inf")
+
+
+def test_mixed_region_covers_fine_mixtures_not_solid_parts() -> None:
+    photo, truth = square_photo()
+    # Stripes of subject and background colour right of the square: hair-like.
+    photo[16:48, 44:60:2] = (230, 150, 40)
+    mask = truth.copy()
+    # One Gaussian per side: each pixel is classed by the nearer side's colour.
+    options = ClassicalOptions(components=1, mixed_radius=2, mixed_reach=20.0)
+    mixed = mixed_region(photo.astype(np.float32), mask, np.zeros_like(mask), options)
+    assert mixed[20:44, 47:57].mean() > 0.9
+    assert not mixed[22:42, 24:38].any()  # deep inside the square
+    assert not mixed[2:10, 2:20].any()  # plain background
+
+
+def test_segmenter_finds_a_subject_among_its_own_colours() -> None:
+    photo, truth = sharp_on_blurred()
+    size = truth.shape[0]
+    prompts = make_prompts((size, size), box=(8, 8, size - 8, size - 8))
+    seg = ClassicalSegmenter(ClassicalOptions()).segment(photo, prompts)
+    assert iou(seg.mask, truth) > 0.85
+    assert seg.unknown is None or seg.unknown.shape == truth.shape
