@@ -37,10 +37,10 @@ BOX_MARGIN = 0.03
 
 #: Settings of the classical segmenter compared by ``--cv`` (changes from the defaults).
 CV_GRID: list[dict[str, Any]] = [
-    {"select": False, "regrab": True, "probe_band": 3.0},
-    {"select": False, "regrab": True, "probe_band": 6.0},
-    {"select": True, "regrab": False, "probe_band": 3.0},
-    {"select": True, "regrab": False, "probe_band": 6.0},
+    {"focus_weight": 0.0},
+    {"focus_weight": 1.5},
+    {"focus_weight": 2.5},
+    {"focus_weight": 4.0},
 ]
 
 MODES = ("box", "box+click")
