@@ -77,7 +77,8 @@ def trimap_from_segmentation(
     """Full-size trimap from a segmentation: a constant band of
     ``band_width`` pixels, or (``None``) the adaptive band, computed from a
     trial matte when the segmenter did not leave one, plus the regions the
-    segmenter left to matting (``seg.unknown``)."""
+    segmenter left to matting (``seg.unknown``; a constant band is exactly
+    what was asked for, so it gets none)."""
     height, width = image.shape[:2]
     defaults = options or ClassicalOptions()
     working = Working.of(image, defaults.work_side)
