@@ -213,3 +213,17 @@ def test_the_same_photo_and_prompts_give_the_same_trimap_every_time() -> None:
         cv2.setRNGSeed(seed)  # whatever ran before moved the generator somewhere else
         trimaps.append(auto_trimap(photo, box=box, segmenter="classical"))
     assert all(np.array_equal(trimap, trimaps[0]) for trimap in trimaps[1:])
+
+
+def test_regions_the_segmenter_leaves_to_matting_are_unknown_in_the_adaptive_band_only() -> None:
+    from samplenet.segmentation.auto import trimap_from_segmentation
+    from samplenet.segmentation.classical import Segmentation
+
+    photo, truth = disc_photo()
+    left_open = np.zeros_like(truth)
+    left_open[2:12, 2:20] = True  # far from the disc: no band would reach it
+    seg = Segmentation(truth.copy(), truth.astype(np.float32), "classical", unknown=left_open)
+    adaptive = trimap_from_segmentation(photo, seg)
+    assert np.all(adaptive[left_open] == 128)
+    constant = trimap_from_segmentation(photo, seg, band_width=3)
+    assert np.all(constant[left_open] == 0)
