@@ -42,7 +42,7 @@ import numpy as np
 from ..errors import MattingInputError
 from .band import distance_to_outline
 from .focus import focus_map
-from .graph_cut import PixelGrid, energy, graph_cut, side_costs
+from .graph_cut import RANDOM_SEED, PixelGrid, energy, graph_cut, side_costs
 from .prompts import Prompts
 from .refine import Working, trial_matte
 
@@ -63,11 +63,18 @@ class Segmentation:
     unknown: np.ndarray | None = None  # full-size: left to matting whatever the band (see mixed_region)
 
 
+#: The starts the graph cut can run from (see ClassicalOptions.starts): the
+#: GrabCut vote as it is, refined with focus, and the box alone with and
+#: without focus.
+STARTS = ("grabcut", "grabcut+focus", "box+focus", "box")
+
+
 @dataclass
 class ClassicalOptions:
     """Parameters of the classical segmenter, in working-size pixels where
-    they are lengths.  Defaults were chosen by two-fold cross-validation
-    (see README, "Automatic trimaps")."""
+    they are lengths.  ``focus_weight`` was chosen by two-fold
+    cross-validation, earlier ones (the GrabCut vote's) likewise; the rest
+    are GrabCut's own values or set once (see README, "Automatic trimaps")."""
 
     work_side: int = 400
     rounds: int = 1
@@ -82,21 +89,26 @@ class ClassicalOptions:
     select: bool = False  # with several runs: keep the one separating colours best (else: vote)
     doubt: bool = True  # where the runs disagree is unknown to the first trial matte
     regrab: bool = True  # each round re-runs GrabCut seeded by the matte (else: the matte's 0.5 level)
-    starts: tuple[str, ...] = ("grabcut", "grabcut+focus", "box+focus", "box")  # graph cuts compared by energy
+    starts: tuple[str, ...] = STARTS  # graph cuts compared by energy (empty: the GrabCut vote alone)
     focus_weight: float = 2.5  # the focus feature against RGB, in units of a colour channel's 0-255 range
     focus_sigma: float = 4.0  # window of the focus map
     components: int = 5  # Gaussians per side, as GrabCut
     smoothness: float = 50.0  # GrabCut's gamma
     refine_iterations: int = 3  # graph-cut rounds from the GrabCut result
     box_iterations: int = 5  # ... and from the box
-    mixed_radius: int = 6
-    mixed_level: float = 0.1
-    mixed_reach: float = 40.0
+    mixed_radius: int = 6  # window (2r+1 pixels) in which a mixed region is looked for
+    mixed_level: float = 0.1  # share of pixels against the cut's side that makes a window mixed
+    mixed_reach: float = 40.0  # mixed regions count up to this far from the outline
     min_band: float = 3.0
     probe_band: float = 6.0  # band of the trial mattes: wider lets them find fuzz farther out
     fuzzy_reach: float = 3.0
     max_band: float = 20.0
     keep_fraction: float = 0.2
+
+    def __post_init__(self) -> None:
+        unknown = [start for start in self.starts if start not in STARTS]
+        if unknown:
+            raise ValueError(f"unknown graph-cut start(s) {unknown}; known: {', '.join(STARTS)}")
 
 
 def grabcut_seeds(prompts: Prompts, working: Working, options: ClassicalOptions) -> np.ndarray:
@@ -181,13 +193,6 @@ def _start_by_colour(image: np.ndarray, labels: np.ndarray, options: ClassicalOp
     flat[unmarked[near_fg < near_bg]] = cv2.GC_PR_FGD
 
 
-#: OpenCV's k-means (inside GrabCut's colour models, and our own colour
-#: start) draws from the calling thread's random generator, which every call
-#: advances: without a fixed seed the same photo and prompts could give a
-#: different trimap on each Preview, and benchmark runs did not repeat.
-RANDOM_SEED = 2019
-
-
 def _grabcut(image: np.ndarray, labels: np.ndarray, iterations: int) -> np.ndarray:
     if not np.any((labels == cv2.GC_FGD) | (labels == cv2.GC_PR_FGD)):
         raise MattingInputError("The prompts mark no subject; click on the subject or draw a box around it.")
@@ -270,7 +275,7 @@ class ClassicalSegmenter:
     def _grabcut_rounds(
         self, working: Working, prompts: Prompts, hard_fg: np.ndarray, hard_bg: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray | None]:
-        """Steps 1-3 of the module's recipe: GrabCuts from several starts
+        """Steps 1-4 of the module's recipe: GrabCuts from several starts
         vote, then trial mattes correct the outline."""
         opts = self.options
         masks = []
@@ -312,7 +317,7 @@ class ClassicalSegmenter:
     def _best_start(
         self, working: Working, base: np.ndarray, grabcut_mask: np.ndarray, hard_fg: np.ndarray, hard_bg: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Steps 4-5: graph cuts with the focus feature from several starts;
+        """Steps 5-6: graph cuts with the focus feature from several starts;
         the lowest energy wins.  Returns the mask and the region left to
         matting (where both sides' pixels mix finely)."""
         opts = self.options
@@ -328,10 +333,8 @@ class ClassicalSegmenter:
                 found = graph_cut(with_focus, grid, grabcut_mask, hard_fg, hard_bg, opts.refine_iterations, opts.components)
             elif start == "box+focus":
                 found = graph_cut(with_focus, grid, box_core, hard_fg, hard_bg, opts.box_iterations, opts.components)
-            elif start == "box":
+            else:  # "box" (ClassicalOptions checks the names)
                 found = graph_cut(colour, grid, box_core, hard_fg, hard_bg, opts.box_iterations, opts.components)
-            else:
-                raise ValueError(f"unknown start {start!r}; known: {', '.join(STARTS)}")
             candidates[start] = keep_subject_pieces(found, hard_fg, opts.keep_fraction)
         energies = {name: energy(with_focus, grid, found, opts.components) for name, found in candidates.items()}
         best = min(energies, key=energies.get)
@@ -342,20 +345,18 @@ class ClassicalSegmenter:
         return mask, mixed_region(with_focus, mask, hard_bg, opts)
 
 
-#: The starts the graph cut can run from (see ClassicalOptions.starts).
-STARTS = ("grabcut", "grabcut+focus", "box+focus", "box")
-
-
 def mixed_region(features: np.ndarray, mask: np.ndarray, hard_bg: np.ndarray, opts: ClassicalOptions) -> np.ndarray:
     """Where subject-like and background-like pixels interleave at a fine
     scale (hair over a lawn, leaves with sky between them): no hard outline
     is right there, so matting should decide.  Each pixel is classed by the
-    final mixtures alone (no smoothness), and a window of
-    ``mixed_radius`` pixels holding more than ``mixed_level`` of each class,
-    within ``mixed_reach`` of the outline, is mixed."""
+    final mixtures alone (no smoothness); a window of ``2 * mixed_radius +
+    1`` pixels in which more than ``mixed_level`` of the pixels are classed
+    against the side the cut gave them, within ``mixed_reach`` of the
+    outline, is mixed.  A clean edge has no such pixels on either side of
+    it, so it keeps its thin band."""
     fg_cost, bg_cost = side_costs(features, mask, opts.components)
-    subject_like = (fg_cost < bg_cost).astype(np.float32)
+    against = ((fg_cost < bg_cost) != mask).astype(np.float32)
     size = 2 * int(opts.mixed_radius) + 1
-    share = cv2.blur(subject_like, (size, size))
+    share = cv2.blur(against, (size, size))
     near = distance_to_outline(mask) <= opts.mixed_reach
-    return (share > opts.mixed_level) & (share < 1 - opts.mixed_level) & near & ~hard_bg
+    return (share > opts.mixed_level) & near & ~hard_bg

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
+from scipy.stats import rankdata
 
 
 def focus_map(image: np.ndarray, sigma: float = 4.0) -> np.ndarray:
@@ -28,7 +29,7 @@ def focus_map(image: np.ndarray, sigma: float = 4.0) -> np.ndarray:
     grey = cv2.cvtColor(np.ascontiguousarray(image), cv2.COLOR_RGB2GRAY).astype(np.float32)
     detail = np.abs(cv2.Laplacian(grey, cv2.CV_32F, ksize=3))
     energy = np.log1p(cv2.GaussianBlur(detail, (0, 0), sigma))
-    order = np.argsort(energy, axis=None, kind="stable")
-    ranks = np.empty(energy.size, np.float32)
-    ranks[order] = np.arange(energy.size, dtype=np.float32) / energy.size
-    return ranks.reshape(energy.shape)
+    # Equal values share their average rank: a flat studio backdrop is one
+    # value, not a ramp that would act as a position feature.
+    ranks = rankdata(energy, method="average").astype(np.float32)
+    return ((ranks - 1.0) / energy.size).reshape(energy.shape)

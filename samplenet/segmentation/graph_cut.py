@@ -27,14 +27,28 @@ from scipy.sparse.csgraph import breadth_first_order, maximum_flow
 #: GrabCut's costs are of order 1-100, so rounding changes them by <0.5%.
 COST_SCALE = 100
 
-#: Capacity tying a pixel to its side when a prompt fixes it.
+#: Capacity tying a pixel to its side when a prompt fixes it; more than
+#: all its smoothness edges together can pull (8 x smoothness x COST_SCALE).
 _HARD = 10**8
+
+#: Largest scaled pixel cost: SciPy's max-flow takes int32 capacities, and a
+#: colour far outside a tight mixture can cost more than 2**31 / COST_SCALE
+#: (the covariance floor is GrabCut's 0.01).  A cost this high already
+#: decides the pixel's side against any smoothness, so clipping changes nothing.
+_MAX_COST = 10**9
 
 #: The four forward neighbour offsets (dy, dx) of an 8-connected grid.
 _OFFSETS = ((0, 1), (1, 0), (1, 1), (1, -1))
 
-#: See classical.RANDOM_SEED: k-means draws from OpenCV's generator.
-_SEED = 2019
+#: OpenCV's k-means (inside GrabCut's colour models, our mixtures, and the
+#: classical segmenter's colour start) draws from the calling thread's random
+#: generator, which every call advances: without a fixed seed the same photo
+#: and prompts could give a different trimap on each Preview, and benchmark
+#: runs did not repeat.
+RANDOM_SEED = 2019
+
+#: A graph-cut round that moves fewer than this share of the pixels ends the alternation.
+SETTLED = 0.002
 
 
 @dataclass(frozen=True)
@@ -53,7 +67,7 @@ class Mixture:
         count, dims = samples.shape
         k = max(1, min(components, count))
         criteria = (cv2.TERM_CRITERIA_EPS + cv2.TERM_CRITERIA_MAX_ITER, 10, 1.0)
-        cv2.setRNGSeed(_SEED)
+        cv2.setRNGSeed(RANDOM_SEED)
         _, labels, _ = cv2.kmeans(np.ascontiguousarray(samples, np.float32), k, None, criteria, 1, cv2.KMEANS_PP_CENTERS)
         labels = labels.ravel()
         weights, means, inverses, log_norms = [], [], [], []
@@ -95,6 +109,8 @@ class PixelGrid:
 
     def __init__(self, image: np.ndarray, smoothness: float) -> None:
         height, width = image.shape[:2]
+        if height * width < 2:
+            raise ValueError("a graph cut needs at least two pixels")
         self.shape = (height, width)
         colours = image.astype(np.float32)
         index = np.arange(height * width).reshape(height, width)
@@ -125,8 +141,8 @@ class PixelGrid:
         n = fg_cost.size
         source, sink = n, n + 1
         floor = np.minimum(fg_cost, bg_cost)  # a per-pixel constant does not move the cut
-        to_fg = np.rint((bg_cost - floor).ravel() * COST_SCALE).astype(np.int64)  # cut if the pixel goes to bg
-        to_bg = np.rint((fg_cost - floor).ravel() * COST_SCALE).astype(np.int64)
+        to_fg = np.rint(np.minimum((bg_cost - floor).ravel() * COST_SCALE, _MAX_COST)).astype(np.int64)  # paid if bg
+        to_bg = np.rint(np.minimum((fg_cost - floor).ravel() * COST_SCALE, _MAX_COST)).astype(np.int64)
         to_fg[hard_fg.ravel()], to_bg[hard_fg.ravel()] = _HARD, 0
         to_fg[hard_bg.ravel()], to_bg[hard_bg.ravel()] = 0, _HARD
         pair = np.rint(self.weights * COST_SCALE).astype(np.int64)
@@ -138,10 +154,9 @@ class PixelGrid:
         graph = sparse.csr_matrix(
             (caps[keep].astype(np.int32), (rows[keep], cols[keep])), shape=(n + 2, n + 2)
         )
-        graph.sum_duplicates()
         flow = maximum_flow(graph, source, sink, method="dinic").flow
+        # Residual capacity; on a reverse edge it is the flow that may be sent back.
         residual = (graph - flow).tocsr()
-        residual.data[residual.data < 0] = 0
         residual.eliminate_zeros()
         reached = breadth_first_order(residual, source, directed=True, return_predecessors=False)
         subject = np.zeros(n + 2, bool)
@@ -184,10 +199,6 @@ def graph_cut(
         if moved < SETTLED:
             break
     return mask
-
-
-#: A graph-cut round that moves fewer than this share of the pixels ends the alternation.
-SETTLED = 0.002
 
 
 def energy(features: np.ndarray, grid: PixelGrid, mask: np.ndarray, components: int) -> float:
