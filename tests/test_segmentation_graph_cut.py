@@ -144,18 +144,3 @@ def test_huge_pixel_costs_do_not_wrap_around() -> None:
     none = np.zeros((1, 3), bool)
     cut = grid.min_cut(np.array([[0.0, 0.0, 3e7]]), np.array([[3e7, 0.0, 0.0]]), none, none)
     assert cut[0, 0] and not cut[0, 2]
-
-
-def test_a_result_stopping_short_of_a_box_side_does_not_fill_the_box() -> None:
-    from samplenet.segmentation.classical import fills_box
-
-    mask = np.zeros((100, 100), bool)
-    mask[10:90, 10:90] = True
-    box = (5, 5, 95, 95)
-    assert fills_box(mask, box, 1.0, 0.15)
-    cut_short = mask.copy()
-    cut_short[55:, :] = False  # the lower part lost: 35 of the box's 90 rows short of its bottom
-    assert not fills_box(cut_short, box, 1.0, 0.15)
-    assert fills_box(cut_short, None, 1.0, 0.15)  # no box, no prior
-    assert fills_box(mask[::2, ::2], box, 0.5, 0.15)  # the box is in full-size pixels
-    assert not fills_box(np.zeros_like(mask), box, 1.0, 0.15)

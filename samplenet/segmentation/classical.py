@@ -96,7 +96,6 @@ class ClassicalOptions:
     smoothness: float = 50.0  # GrabCut's gamma
     refine_iterations: int = 3  # graph-cut rounds from the GrabCut result
     box_iterations: int = 5  # ... and from the box
-    box_slack: float = 0.15  # a start whose result stops short of a box side by more than this share of the box is set aside
     mixed_radius: int = 6  # window (2r+1 pixels) in which a mixed region is looked for
     mixed_level: float = 0.1  # share of pixels against the cut's side that makes a window mixed
     mixed_reach: float = 40.0  # mixed regions count up to this far from the outline
@@ -258,7 +257,7 @@ class ClassicalSegmenter:
         mask, alpha = self._grabcut_rounds(working, prompts, hard_fg, hard_bg)
         unknown = None
         if opts.starts:
-            mask, unknown = self._best_start(working, base, mask, hard_fg, hard_bg, prompts.box)
+            mask, unknown = self._best_start(working, base, mask, hard_fg, hard_bg)
             if mask.any() and not mask.all():
                 alpha, _ = trial_matte(
                     working.image, mask, None, opts.probe_band, opts.fuzzy_reach, opts.max_band, extra_unknown=unknown
@@ -316,13 +315,7 @@ class ClassicalSegmenter:
         return mask, alpha
 
     def _best_start(
-        self,
-        working: Working,
-        base: np.ndarray,
-        grabcut_mask: np.ndarray,
-        hard_fg: np.ndarray,
-        hard_bg: np.ndarray,
-        box: tuple[float, float, float, float] | None,
+        self, working: Working, base: np.ndarray, grabcut_mask: np.ndarray, hard_fg: np.ndarray, hard_bg: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
         """Steps 5-6: graph cuts with the focus feature from several starts;
         the lowest energy wins.  Returns the mask and the region left to
@@ -344,33 +337,12 @@ class ClassicalSegmenter:
                 found = graph_cut(colour, grid, box_core, hard_fg, hard_bg, opts.box_iterations, opts.components)
             candidates[start] = keep_subject_pieces(found, hard_fg, opts.keep_fraction)
         energies = {name: energy(with_focus, grid, found, opts.components) for name, found in candidates.items()}
-        # A box is drawn around the subject: a result that stops well short of
-        # one of its sides has lost a part (a plain pot under a plant), however
-        # low its energy.  Only when every start does so does the energy alone decide.
-        fitting = [name for name, found in candidates.items() if fills_box(found, box, working.scale, opts.box_slack)]
-        best = min(fitting or energies, key=energies.get)
-        logger.debug(
-            "graph-cut energies %s; filling the box: %s; kept %s",
-            {k: round(v, 3) for k, v in energies.items()}, fitting, best,
-        )
+        best = min(energies, key=energies.get)
+        logger.debug("graph-cut energies %s; kept %s", {k: round(v, 3) for k, v in energies.items()}, best)
         mask = candidates[best]
         if not np.isfinite(energies[best]):
             return mask, np.zeros_like(mask)
         return mask, mixed_region(with_focus, mask, hard_bg, opts)
-
-
-def fills_box(mask: np.ndarray, box: tuple[float, float, float, float] | None, scale: float, slack: float) -> bool:
-    """Whether ``mask`` (working size) reaches within ``slack`` of the box's
-    width / height of each of the box's four sides (``box`` in full-size
-    pixels; ``None`` passes).  The tightness prior of box prompts: whoever
-    draws a box draws it around the whole subject."""
-    if box is None or not mask.any():
-        return box is None
-    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
-    x0, y0, x1, y1 = (value * scale for value in box)
-    width, height = max(1.0, x1 - x0), max(1.0, y1 - y0)
-    gaps = (cols[0] - x0) / width, (rows[0] - y0) / height, (x1 - 1 - cols[-1]) / width, (y1 - 1 - rows[-1]) / height
-    return max(gaps) <= slack
 
 
 def mixed_region(features: np.ndarray, mask: np.ndarray, hard_bg: np.ndarray, opts: ClassicalOptions) -> np.ndarray:
