@@ -7,7 +7,7 @@ import numpy as np
 
 from samplenet.segmentation.classical import ClassicalOptions, ClassicalSegmenter, mixed_region
 from samplenet.segmentation.focus import focus_map
-from samplenet.segmentation.graph_cut import PixelGrid, energy, graph_cut
+from samplenet.segmentation.graph_cut import PixelGrid, energy, graph_cut, side_costs
 from samplenet.segmentation.prompts import make_prompts
 
 SIZE = 64
@@ -93,7 +93,8 @@ def test_mixed_region_covers_fine_mixtures_not_solid_parts() -> None:
     mask = truth.copy()
     # One Gaussian per side: each pixel is classed by the nearer side's colour.
     options = ClassicalOptions(components=1, mixed_radius=2, mixed_reach=20.0)
-    mixed = mixed_region(photo.astype(np.float32), mask, np.zeros_like(mask), options)
+    costs = side_costs(photo.astype(np.float32), mask, options.components)
+    mixed = mixed_region(costs, mask, np.zeros_like(mask), options)
     assert mixed[20:44, 47:57].mean() > 0.9
     assert not mixed[22:42, 24:38].any()  # deep inside the square
     assert not mixed[2:10, 2:20].any()  # plain background
@@ -144,3 +145,10 @@ def test_huge_pixel_costs_do_not_wrap_around() -> None:
     none = np.zeros((1, 3), bool)
     cut = grid.min_cut(np.array([[0.0, 0.0, 3e7]]), np.array([[3e7, 0.0, 0.0]]), none, none)
     assert cut[0, 0] and not cut[0, 2]
+
+
+def test_an_unknown_start_is_refused_by_name_when_the_options_are_made() -> None:
+    import pytest
+
+    with pytest.raises(ValueError, match="nope"):
+        ClassicalOptions(starts=("box", "nope"))

@@ -42,7 +42,7 @@ import numpy as np
 from ..errors import MattingInputError
 from .band import distance_to_outline
 from .focus import focus_map
-from .graph_cut import RANDOM_SEED, PixelGrid, energy, graph_cut, side_costs
+from .graph_cut import RANDOM_SEED, PixelGrid, energy_of_costs, graph_cut, side_costs
 from .prompts import Prompts
 from .refine import Working, trial_matte
 
@@ -336,16 +336,27 @@ class ClassicalSegmenter:
             else:  # "box" (ClassicalOptions checks the names)
                 found = graph_cut(colour, grid, box_core, hard_fg, hard_bg, opts.box_iterations, opts.components)
             candidates[start] = keep_subject_pieces(found, hard_fg, opts.keep_fraction)
-        energies = {name: energy(with_focus, grid, found, opts.components) for name, found in candidates.items()}
+        # Each result's side costs serve its energy, and the winner's the mixed region.
+        costs = {
+            name: side_costs(with_focus, found, opts.components)
+            for name, found in candidates.items()
+            if found.any() and not found.all()
+        }
+        energies = {
+            name: energy_of_costs(grid, found, *costs[name]) if name in costs else float("inf")
+            for name, found in candidates.items()
+        }
         best = min(energies, key=energies.get)
         logger.debug("graph-cut energies %s; kept %s", {k: round(v, 3) for k, v in energies.items()}, best)
         mask = candidates[best]
-        if not np.isfinite(energies[best]):
+        if best not in costs:
             return mask, np.zeros_like(mask)
-        return mask, mixed_region(with_focus, mask, hard_bg, opts)
+        return mask, mixed_region(costs[best], mask, hard_bg, opts)
 
 
-def mixed_region(features: np.ndarray, mask: np.ndarray, hard_bg: np.ndarray, opts: ClassicalOptions) -> np.ndarray:
+def mixed_region(
+    costs: tuple[np.ndarray, np.ndarray], mask: np.ndarray, hard_bg: np.ndarray, opts: ClassicalOptions
+) -> np.ndarray:
     """Where subject-like and background-like pixels interleave at a fine
     scale (hair over a lawn, leaves with sky between them): no hard outline
     is right there, so matting should decide.  Each pixel is classed by the
@@ -353,8 +364,10 @@ def mixed_region(features: np.ndarray, mask: np.ndarray, hard_bg: np.ndarray, op
     1`` pixels in which more than ``mixed_level`` of the pixels are classed
     against the side the cut gave them, within ``mixed_reach`` of the
     outline, is mixed.  A clean edge has no such pixels on either side of
-    it, so it keeps its thin band."""
-    fg_cost, bg_cost = side_costs(features, mask, opts.components)
+    it, so it keeps its thin band.  ``costs`` are the subject's and the
+    background's per-pixel costs under mixtures fitted to ``mask``'s sides
+    (:func:`.graph_cut.side_costs`)."""
+    fg_cost, bg_cost = costs
     against = ((fg_cost < bg_cost) != mask).astype(np.float32)
     size = 2 * int(opts.mixed_radius) + 1
     share = cv2.blur(against, (size, size))

@@ -207,6 +207,11 @@ def energy(features: np.ndarray, grid: PixelGrid, mask: np.ndarray, components: 
     a cheaper outline.  ``inf`` for a mask with an empty side."""
     if not mask.any() or mask.all():
         return float("inf")
-    fg_cost, bg_cost = side_costs(features, mask, components)
+    return energy_of_costs(grid, mask, *side_costs(features, mask, components))
+
+
+def energy_of_costs(grid: PixelGrid, mask: np.ndarray, fg_cost: np.ndarray, bg_cost: np.ndarray) -> float:
+    """:func:`energy` from side costs already fitted to ``mask`` (see
+    :func:`side_costs`), for callers that use those costs again."""
     pixels = float(np.where(mask, fg_cost, bg_cost).sum())
     return (pixels + grid.boundary_cost(mask)) / mask.size
