@@ -27,14 +27,27 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--previous", action="store_true", help="also score the previous Auto tool (GrabCut + 12 px band)"
     )
     parser.add_argument("--limit", type=int, default=None, help="only the first N photos")
+    parser.add_argument(
+        "--backgrounds",
+        default=None,
+        metavar="DIR",
+        help="lay every subject over a photo of DIR first (name order, cycled; every other one blurred "
+        "as if out of focus): the same protocol on backgrounds no setting was chosen on",
+    )
     parser.add_argument("--json", default=None, help="also save every score to this JSON file")
     parser.set_defaults(func=_run)
 
 
 def _run(args: argparse.Namespace) -> int:
     tune_process()  # as the other benchmarks do: the command line owns its process
-    result = run_benchmark(Path(args.data), cv=args.cv, previous=args.previous, limit=args.limit,
-                           progress=lambda line: logger.info(line))
+    result = run_benchmark(
+        Path(args.data),
+        cv=args.cv,
+        previous=args.previous,
+        limit=args.limit,
+        progress=lambda line: logger.info(line),
+        backgrounds=Path(args.backgrounds) if args.backgrounds else None,
+    )
     print(summarise(result))
     if args.json:
         Path(args.json).write_text(json.dumps(result, indent=1))

@@ -3,14 +3,19 @@
 Protocol (issue 11): for each photo of an alphamatting.com-style folder the
 box is the subject's bounds in the ground-truth alpha plus 3% of the photo's
 width (left, right) and height (top, bottom), clipped to the photo; the
-click is the subject pixel farthest from the subject's outline.  Each
-trimap is matted with the weight-free engine at full size and scored by the
+click is the opaque subject pixel farthest from the subject's outline and
+from the photo's edges (where a visitor would click).  Each trimap is
+matted with the weight-free engine at full size and scored by the
 whole-image SAD (/1000) against the ground truth; the reference is the same
 engine with the folder's hand-made trimaps (mean over the trimap sets).
 
 ``--cv`` evaluates a small grid of segmenter parameters and picks one by
 two-fold cross-validation: fit on the first half of the photos (GT01-06),
 score on the rest, then the other way round; both folds are printed.
+
+``--backgrounds DIR`` runs the same protocol with every subject laid over
+another photo (:mod:`.new_backgrounds`), a check on backgrounds that no
+setting was chosen on.
 """
 from __future__ import annotations
 
@@ -62,11 +67,15 @@ def benchmark_box(alpha: np.ndarray, margin: float = BOX_MARGIN) -> tuple[int, i
 
 
 def benchmark_click(alpha: np.ndarray) -> tuple[float, float]:
-    """The opaque subject pixel farthest from the subject's outline."""
+    """The opaque subject pixel farthest from the subject's outline and from
+    the photo's edges: where a visitor clicks, well inside the part of the
+    subject they can see.  (Counting only the outline put the click on the
+    photo's last row for a subject cut off by the frame.)"""
     opaque = (alpha >= 0.99).astype(np.uint8)
     if not opaque.any():
         opaque = (alpha >= 0.5).astype(np.uint8)
-    depth = cv2.distanceTransform(opaque, cv2.DIST_L2, 5)
+    framed = cv2.copyMakeBorder(opaque, 1, 1, 1, 1, cv2.BORDER_CONSTANT, value=0)
+    depth = cv2.distanceTransform(framed, cv2.DIST_L2, 5)[1:-1, 1:-1]
     y, x = np.unravel_index(int(depth.argmax()), depth.shape)
     return float(x), float(y)
 
@@ -149,13 +158,22 @@ def run_benchmark(
     previous: bool = False,
     limit: int | None = None,
     progress: Callable[[str], None] = print,
+    backgrounds: Path | None = None,
 ) -> dict[str, Any]:
     """Score the hand trimaps, (``previous``) the old Auto tool and the automatic
-    trimaps; with ``cv`` every option set of :data:`CV_GRID`, else the defaults."""
+    trimaps; with ``cv`` every option set of :data:`CV_GRID`, else the defaults.
+    With ``backgrounds`` (a folder of photos) every subject is first laid over
+    one of them (:mod:`.new_backgrounds`): the same protocol on backgrounds
+    that no setting was chosen on."""
     from ..engines import load
 
     matter = load(engine="classical")
     cases = load_cases(data, limit)
+    if backgrounds is not None:
+        from .new_backgrounds import load_backgrounds, over_new_backgrounds
+
+        cases = over_new_backgrounds(cases, load_backgrounds(backgrounds))
+        progress(f"subjects laid over the photos of {backgrounds}")
     hand: dict[str, float] = {}
     for case in cases:
         sads = [whole_sad(matter(case["image"], tri).alpha, case["alpha"]) for tri in case["hand"].values()]
