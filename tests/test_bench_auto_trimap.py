@@ -1,7 +1,9 @@
 """`samplenet bench auto-trimap` on a tiny folder in the alphamatting.com layout."""
 from __future__ import annotations
 
+import cv2
 import numpy as np
+import pytest
 from PIL import Image
 
 from samplenet.cli import main
@@ -75,7 +77,7 @@ def test_subjects_laid_over_new_backgrounds_keep_their_truth() -> None:
         cases.append({"name": f"c{shift}", "image": photo, "alpha": alpha, "hand": {"trimap1": np.zeros((60, 80))}})
     checker = (np.indices((30, 40)).sum(0) % 2 * 255).astype(np.uint8)
     background = np.dstack([checker] * 3)
-    moved = over_new_backgrounds(cases, [background])
+    moved = over_new_backgrounds(cases, {"checker.png": background})
     sharp = cover(background, (60, 80))
     assert sharp.shape == (60, 80, 3)
     for case, new in zip(cases, moved):
@@ -86,19 +88,85 @@ def test_subjects_laid_over_new_backgrounds_keep_their_truth() -> None:
     assert np.array_equal(moved[1]["image"][outside], sharp[outside])
     corner = (slice(0, 10), slice(0, 15))  # background only in both
     assert moved[0]["image"][corner].std() < 0.5 * moved[1]["image"][corner].std()
+    assert [m["background"] for m in moved] == ["checker.png, blurred", "checker.png"]
+
+
+def test_new_backgrounds_are_cycled_in_name_order() -> None:
+    from samplenet.evaluation.new_backgrounds import over_new_backgrounds
+
+    alpha = np.zeros((20, 30))
+    alpha[8:12, 12:18] = 1.0
+    cases = [{"name": f"c{i}", "image": np.zeros((20, 30, 3), np.uint8), "alpha": alpha, "hand": {}} for i in range(3)]
+    red = np.zeros((10, 10, 3), np.uint8)
+    red[..., 0] = 200
+    blue = np.zeros((10, 10, 3), np.uint8)
+    blue[..., 2] = 200
+    moved = over_new_backgrounds(cases, {"b_blue.png": blue, "a_red.png": red})
+    corners = [m["image"][0, 0] for m in moved]
+    assert corners[0][0] > 150 and corners[1][2] > 150 and corners[2][0] > 150
+    assert [m["background"] for m in moved] == ["a_red.png, blurred", "b_blue.png", "a_red.png, blurred"]
+
+
+def test_a_background_of_another_shape_is_cropped_not_stretched() -> None:
+    from samplenet.evaluation.new_backgrounds import cover
+
+    wide = np.zeros((41, 201, 3), np.uint8)
+    cv2.circle(wide, (100, 20), 15, (255, 255, 255), -1)
+    square = cover(wide, (101, 99))
+    assert square.shape == (101, 99, 3)
+    ys, xs = np.nonzero(square[..., 0] > 127)
+    height, width = ys.max() - ys.min() + 1, xs.max() - xs.min() + 1
+    assert abs(height - width) <= 2 and height > 60  # a round disc, scaled up, still round
 
 
 def test_bench_auto_trimap_over_new_backgrounds(tmp_path, capsys) -> None:
+    import json
+
     data, photos = tmp_path / "data", tmp_path / "photos"
     data.mkdir()
     photos.mkdir()
     for index, name in enumerate(("GT01", "GT02")):
         write_case(data, name, 4 * index)
     rng = np.random.default_rng(3)
-    Image.fromarray(rng.integers(60, 200, (30, 40, 3), dtype=np.uint8)).save(photos / "field.png")
-    assert main(["bench", "auto-trimap", "--data", str(data), "--backgrounds", str(photos)]) == 0
-    assert "| auto, box |" in capsys.readouterr().out
-    empty = tmp_path / "empty"
-    empty.mkdir()
-    assert main(["bench", "auto-trimap", "--data", str(data), "--backgrounds", str(empty)]) != 0
-    assert "'" + str(empty) + "' holds no photo" in capsys.readouterr().err
+    Image.fromarray(rng.integers(0, 256, (30, 40, 3), dtype=np.uint8)).save(photos / "field.png")
+    assert main(["bench", "auto-trimap", "--data", str(data), "--json", str(tmp_path / "own.json")]) == 0
+    capsys.readouterr()
+    args = ["bench", "auto-trimap", "--data", str(data), "--backgrounds", str(photos), "--json", str(tmp_path / "new.json")]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "| auto, box |" in out and "GT01: field.png, blurred; GT02: field.png" in out
+    own = json.loads((tmp_path / "own.json").read_text())
+    new = json.loads((tmp_path / "new.json").read_text())
+    assert new["backgrounds"] == {"GT01": "field.png, blurred", "GT02": "field.png"} and own["backgrounds"] == {}
+    assert new["hand"]["GT02"] != own["hand"]["GT02"]  # scored on the composite, not the original photo
+
+
+@pytest.mark.parametrize("problem", ["empty folder", "a file", "unreadable photo", "empty name"])
+def test_bad_backgrounds_are_refused_by_name(tmp_path, capsys, problem) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    write_case(data, "GT01", 0)
+    target = tmp_path / "photos"
+    if problem == "empty folder":
+        target.mkdir()
+        expected = "holds no photo"
+    elif problem == "a file":
+        target = tmp_path / "one.png"
+        Image.fromarray(np.zeros((4, 4, 3), np.uint8)).save(target)
+        expected = "is a file"
+    elif problem == "unreadable photo":
+        target.mkdir()
+        (target / "broken.png").write_bytes(b"not a png")
+        expected = "Background photo '" + str(target / "broken.png") + "'"
+    else:
+        target = ""
+        expected = "--backgrounds needs a folder"
+    assert main(["bench", "auto-trimap", "--data", str(data), "--backgrounds", str(target)]) == 2
+    assert expected in capsys.readouterr().err
+
+
+def test_a_photo_and_its_alpha_of_different_sizes_are_refused(tmp_path, capsys) -> None:
+    write_case(tmp_path, "GT01", 0)
+    Image.fromarray(np.zeros((40, 64, 3), np.uint8)).save(tmp_path / "alpha" / "GT01.png")
+    assert main(["bench", "auto-trimap", "--data", str(tmp_path)]) == 2
+    assert "'GT01.png' is 64x48 but its alpha" in capsys.readouterr().err

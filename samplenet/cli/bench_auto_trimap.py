@@ -6,6 +6,7 @@ import json
 import logging
 from pathlib import Path
 
+from ..errors import MattingInputError
 from ..evaluation.auto_trimap import run_benchmark, summarise
 from ..process import tune_process
 
@@ -16,8 +17,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "auto-trimap",
         help="automatic trimaps (box, box + click) against hand-made ones",
-        description="Box = the subject's bounds in the ground truth + 3% of the side on each edge; "
-        "each trimap is matted with the weight-free engine; whole-image SAD against the hand trimaps.",
+        description="Box = the subject's bounds in the ground truth + 3% of the side on each edge; click = "
+        "the opaque pixel deepest inside the visible subject. Each trimap is matted with the weight-free "
+        "engine and scored by the whole-image SAD against the ground truth, next to the same engine with "
+        "the folder's hand-made trimaps.",
     )
     parser.add_argument(
         "--data", required=True, help="folder with image/, alpha/ and trimap*/ (alphamatting.com layout)"
@@ -31,8 +34,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--backgrounds",
         default=None,
         metavar="DIR",
-        help="lay every subject over a photo of DIR first (name order, cycled; every other one blurred "
-        "as if out of focus): the same protocol on backgrounds no setting was chosen on",
+        help="first lay every subject over a photo of DIR (photos in name order, cycled; the 1st, 3rd, ... "
+        "subject's photo blurred as if out of focus) and score it there, hand trimaps included: a check on "
+        "backgrounds that the segmenter's settings were not chosen on",
     )
     parser.add_argument("--json", default=None, help="also save every score to this JSON file")
     parser.set_defaults(func=_run)
@@ -46,9 +50,17 @@ def _run(args: argparse.Namespace) -> int:
         previous=args.previous,
         limit=args.limit,
         progress=lambda line: logger.info(line),
-        backgrounds=Path(args.backgrounds) if args.backgrounds else None,
+        backgrounds=_backgrounds_folder(args.backgrounds),
     )
     print(summarise(result))
     if args.json:
         Path(args.json).write_text(json.dumps(result, indent=1))
     return 0
+
+
+def _backgrounds_folder(value: str | None) -> Path | None:
+    if value is None:
+        return None
+    if not value.strip():
+        raise MattingInputError("--backgrounds needs a folder of photos, got an empty name.")
+    return Path(value)

@@ -96,8 +96,14 @@ def load_cases(data: Path, limit: int | None = None) -> list[dict[str, Any]]:
         if not alpha_path.is_file():
             raise MattingInputError(f"'{path.name}' has no ground-truth alpha in '{data / 'alpha'}'.")
         truth = load_image(alpha_path)[..., 0].astype(np.float64) / 255.0
+        image = load_image(path)
+        if image.shape[:2] != truth.shape:
+            raise MattingInputError(
+                f"'{path.name}' is {image.shape[1]}x{image.shape[0]} but its alpha in '{data / 'alpha'}' is "
+                f"{truth.shape[1]}x{truth.shape[0]}; a photo and its ground truth must be the same size."
+            )
         hand = {name: load_trimap(data / name / path.name) for name in sets if (data / name / path.name).is_file()}
-        cases.append({"name": path.stem, "image": load_image(path), "alpha": truth, "hand": hand})
+        cases.append({"name": path.stem, "image": image, "alpha": truth, "hand": hand})
     if not cases:
         raise MattingInputError(f"'{data / 'image'}' holds no photo.")
     return cases
@@ -169,11 +175,13 @@ def run_benchmark(
 
     matter = load(engine="classical")
     cases = load_cases(data, limit)
+    laid_over: dict[str, str] = {}
     if backgrounds is not None:
         from .new_backgrounds import load_backgrounds, over_new_backgrounds
 
         cases = over_new_backgrounds(cases, load_backgrounds(backgrounds))
-        progress(f"subjects laid over the photos of {backgrounds}")
+        laid_over = {case["name"]: case["background"] for case in cases}
+        progress(f"subjects laid over the photos of {backgrounds}: {laid_over}")
     hand: dict[str, float] = {}
     for case in cases:
         sads = [whole_sad(matter(case["image"], tri).alpha, case["alpha"]) for tri in case["hand"].values()]
@@ -199,6 +207,7 @@ def run_benchmark(
         "options": [asdict(o) for o in option_sets],
         "rows": scores,
         "previous": old,
+        "backgrounds": laid_over,  # per image: the photo it was laid over (empty: its own)
     }
 
 
@@ -218,6 +227,11 @@ def summarise(result: dict[str, Any]) -> str:
         return float(np.mean([hand[n] for n in names]))
 
     lines = []
+    if result.get("backgrounds"):
+        lines.append("Subjects laid over new backgrounds (image: background photo):")
+        lines.append("")
+        lines.append("; ".join(f"{name}: {photo}" for name, photo in result["backgrounds"].items()))
+        lines.append("")
     lines.append("| trimap | mean whole-image SAD | × hand | refused |")
     lines.append("|---|---|---|---|")
     lines.append(f"| hand-made (mean of the trimap sets) | {hand_mean(images):.2f} | 1.00 | 0 |")

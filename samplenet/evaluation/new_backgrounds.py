@@ -35,21 +35,31 @@ DEFOCUS_SIGMA = 4.0
 PHOTO_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp")
 
 
-def load_backgrounds(folder: Path) -> list[np.ndarray]:
-    """The photos of ``folder`` in name order, as ``HxWx3 uint8`` RGB.
+def load_backgrounds(folder: Path) -> dict[str, np.ndarray]:
+    """The photos of ``folder`` in name order, by file name, as ``HxWx3
+    uint8`` RGB.
 
     Raises:
-        MattingInputError: the folder is missing or holds no photo.
+        MattingInputError: the folder is missing, is a file, holds no photo,
+            or one of its photos cannot be read.
     """
     folder = Path(folder)
-    if not folder.is_dir():
+    if not folder.exists():
         raise MattingInputError(f"The backgrounds folder '{folder}' does not exist.")
-    paths = sorted(p for p in folder.iterdir() if p.suffix.lower() in PHOTO_SUFFIXES)
+    if not folder.is_dir():
+        raise MattingInputError(f"'{folder}' is a file; --backgrounds takes a folder of photos.")
+    paths = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in PHOTO_SUFFIXES)
     if not paths:
         raise MattingInputError(
             f"The backgrounds folder '{folder}' holds no photo ({', '.join(PHOTO_SUFFIXES)})."
         )
-    return [load_image(p) for p in paths]
+    photos = {}
+    for path in paths:
+        try:
+            photos[path.name] = load_image(path)
+        except ValueError as exc:
+            raise MattingInputError(f"Background photo '{path}': {exc}") from None
+    return photos
 
 
 def cover(background: np.ndarray, size: tuple[int, int]) -> np.ndarray:
@@ -81,17 +91,27 @@ def composite(image: np.ndarray, alpha: np.ndarray, background: np.ndarray) -> n
     return (np.clip(mixed, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
 
 
-def over_new_backgrounds(cases: list[dict[str, Any]], backgrounds: list[np.ndarray]) -> list[dict[str, Any]]:
+def over_new_backgrounds(cases: list[dict[str, Any]], backgrounds: dict[str, np.ndarray]) -> list[dict[str, Any]]:
     """The benchmark ``cases`` (see :func:`.auto_trimap.load_cases`) with each
-    photo replaced by its subject over a background of ``backgrounds``, by
-    the fixed rule of this module; alpha and hand trimaps are kept."""
+    photo replaced by its subject over one of ``backgrounds`` (file name ->
+    RGB photo, in name order), by the fixed rule of this module; alpha and
+    hand trimaps are kept, and ``"background"`` names the photo used (with
+    ", blurred" where it was).  The rule depends on a case's position, so
+    split a run by image only after this call, never before."""
     if not backgrounds:
         raise MattingInputError("No background photo was given to composite the subjects over.")
+    names = sorted(backgrounds)
     moved = []
     for index, case in enumerate(cases):
         height, width = case["alpha"].shape
-        background = cover(backgrounds[index % len(backgrounds)], (height, width))
-        if index % 2 == 0:
+        name = names[index % len(names)]
+        background = cover(backgrounds[name], (height, width))
+        blurred = index % 2 == 0
+        if blurred:
             background = cv2.GaussianBlur(background, (0, 0), DEFOCUS_SIGMA)
-        moved.append({**case, "image": composite(case["image"], case["alpha"], background)})
+        moved.append({
+            **case,
+            "image": composite(case["image"], case["alpha"], background),
+            "background": name + (", blurred" if blurred else ""),
+        })
     return moved
