@@ -23,6 +23,13 @@ def test_protocol_box_and_click() -> None:
     assert benchmark_box(edge) == (0, 0, 126, 100)
 
 
+def test_protocol_click_on_a_faint_subject_is_on_it() -> None:
+    alpha = np.zeros((50, 60))
+    alpha[20:30, 40:55] = 0.3  # a veil, nowhere half opaque
+    x, y = benchmark_click(alpha)
+    assert alpha[int(y), int(x)] > 0
+
+
 def test_protocol_click_stays_off_the_photo_edge() -> None:
     """A subject cut off by the frame: the click goes well inside what is
     visible, not onto the photo's last row where a visitor would not click."""

@@ -72,8 +72,10 @@ def benchmark_click(alpha: np.ndarray) -> tuple[float, float]:
     subject they can see.  (Counting only the outline put the click on the
     photo's last row for a subject cut off by the frame.)"""
     opaque = (alpha >= 0.99).astype(np.uint8)
-    if not opaque.any():
+    if not opaque.any():  # no opaque pixel: the half-opaque part, else any of the subject
         opaque = (alpha >= 0.5).astype(np.uint8)
+    if not opaque.any():
+        opaque = (alpha > 0).astype(np.uint8)
     framed = cv2.copyMakeBorder(opaque, 1, 1, 1, 1, cv2.BORDER_CONSTANT, value=0)
     depth = cv2.distanceTransform(framed, cv2.DIST_L2, 5)[1:-1, 1:-1]
     y, x = np.unravel_index(int(depth.argmax()), depth.shape)
