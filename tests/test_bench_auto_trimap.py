@@ -156,11 +156,11 @@ def test_bad_backgrounds_are_refused_by_name(tmp_path, capsys, problem) -> None:
     target = tmp_path / "photos"
     if problem == "empty folder":
         target.mkdir()
-        expected = "holds no photo"
+        expected = "The backgrounds folder '" + str(target) + "' holds no image files"
     elif problem == "a file":
         target = tmp_path / "one.png"
         Image.fromarray(np.zeros((4, 4, 3), np.uint8)).save(target)
-        expected = "is a file"
+        expected = "The backgrounds path '" + str(target) + "' is not a folder"
     elif problem == "unreadable photo":
         target.mkdir()
         (target / "broken.png").write_bytes(b"not a png")

@@ -27,34 +27,21 @@ import numpy as np
 
 from ..errors import MattingInputError
 from ..io import load_image
+from .folders import image_files
 
 #: Blur of the "out of focus" backgrounds, in pixels of the photo.
 DEFOCUS_SIGMA = 4.0
 
-#: File types read from a backgrounds folder.
-PHOTO_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp")
-
 
 def load_backgrounds(folder: Path) -> dict[str, np.ndarray]:
-    """The photos of ``folder`` in name order, by file name, as ``HxWx3
-    uint8`` RGB.
+    """The photos of ``folder`` by file name, as ``HxWx3 uint8`` RGB.
 
     Raises:
         MattingInputError: the folder is missing, is a file, holds no photo,
             or one of its photos cannot be read.
     """
-    folder = Path(folder)
-    if not folder.exists():
-        raise MattingInputError(f"The backgrounds folder '{folder}' does not exist.")
-    if not folder.is_dir():
-        raise MattingInputError(f"'{folder}' is a file; --backgrounds takes a folder of photos.")
-    paths = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in PHOTO_SUFFIXES)
-    if not paths:
-        raise MattingInputError(
-            f"The backgrounds folder '{folder}' holds no photo ({', '.join(PHOTO_SUFFIXES)})."
-        )
     photos = {}
-    for path in paths:
+    for path in image_files(folder, "backgrounds").values():
         try:
             photos[path.name] = load_image(path)
         except ValueError as exc:
