@@ -262,7 +262,7 @@ class ClassicalSegmenter:
                 alpha, _ = trial_matte(
                     working.image, mask, None, opts.probe_band, opts.fuzzy_reach, opts.max_band, extra_unknown=unknown
                 )
-        full = cv2.resize(mask.astype(np.float32), (width, height), interpolation=cv2.INTER_LINEAR) >= 0.5
+        full = working.up(mask, (width, height)) >= 0.5
         if prompts.fg_strokes is not None:
             full |= prompts.fg_strokes
         if prompts.bg_strokes is not None:
