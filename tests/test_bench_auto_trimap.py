@@ -172,6 +172,19 @@ def test_bad_backgrounds_are_refused_by_name(tmp_path, capsys, problem) -> None:
     assert expected in capsys.readouterr().err
 
 
+def test_compositing_refuses_what_it_cannot_lay_over() -> None:
+    from samplenet.errors import MattingInputError
+    from samplenet.evaluation.new_backgrounds import composite, over_new_backgrounds
+
+    photo, alpha = np.zeros((10, 12, 3), np.uint8), np.ones((10, 12))
+    with pytest.raises(MattingInputError, match="No background photo"):
+        over_new_backgrounds([{"name": "a", "image": photo, "alpha": alpha, "hand": {}}], {})
+    with pytest.raises(MattingInputError, match=r"one size; got \(10, 12\), \(10, 12\) and \(10, 12\)"):
+        composite(photo, alpha, np.zeros((10, 12), np.uint8))  # a grey background, not RGB
+    with pytest.raises(MattingInputError, match=r"\(9, 12, 3\)"):
+        composite(photo, alpha, np.zeros((9, 12, 3), np.uint8))
+
+
 def test_a_photo_and_its_alpha_of_different_sizes_are_refused(tmp_path, capsys) -> None:
     write_case(tmp_path, "GT01", 0)
     Image.fromarray(np.zeros((40, 64, 3), np.uint8)).save(tmp_path / "alpha" / "GT01.png")

@@ -67,6 +67,11 @@ def composite(image: np.ndarray, alpha: np.ndarray, background: np.ndarray) -> n
     ``background`` of the same size, as ``uint8`` RGB."""
     from pymatting import estimate_foreground_ml
 
+    if not (image.shape[:2] == alpha.shape == background.shape[:2] and background.ndim == 3):
+        raise MattingInputError(
+            f"A composite needs a photo, an alpha and an RGB background of one size; got {image.shape[:2]}, "
+            f"{alpha.shape} and {background.shape}."
+        )
     photo = image.astype(np.float64) / 255.0
     foreground = estimate_foreground_ml(photo, alpha)
     # Where the subject is opaque the photo is its colour; the estimate is
