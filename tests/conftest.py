@@ -31,3 +31,21 @@ def make_disc_example(height: int = 48, width: int = 64, seed: int = 0):
 @pytest.fixture
 def disc_example():
     return make_disc_example()
+
+
+def look_alike_patch() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A small photo: an L-shaped warm subject on blue and, inside the L's box,
+    a background patch of the subject's own warm colour."""
+    import cv2
+
+    rng = np.random.default_rng(3)
+    truth = np.zeros((120, 160), np.float32)
+    truth[10:110, 10:40] = 1.0
+    truth[80:110, 10:150] = 1.0
+    truth = cv2.GaussianBlur(truth, (5, 5), 1.0)
+    patch = np.zeros((120, 160), bool)
+    patch[15:60, 80:140] = True
+    warm, blue = np.array([220, 160, 60]), np.array([40, 120, 160])
+    colours = truth[..., None] * warm + (1 - truth[..., None]) * np.where(patch[..., None], warm, blue)
+    photo = np.clip(colours + rng.normal(0, 6, colours.shape), 0, 255).astype(np.uint8)
+    return photo, truth, patch

@@ -9,6 +9,7 @@ from PIL import Image
 import samplenet
 from samplenet import MattingInputError, auto_trimap
 from samplenet.cli import main
+from tests.conftest import look_alike_patch
 
 HEIGHT, WIDTH = 60, 80
 CENTRE, RADIUS = (40, 30), 18
@@ -227,3 +228,12 @@ def test_regions_the_segmenter_leaves_to_matting_are_unknown_in_the_adaptive_ban
     assert np.all(adaptive[left_open] == 128)
     constant = trimap_from_segmentation(photo, seg, band_width=3)
     assert np.all(constant[left_open] == 0)
+
+
+def test_a_box_and_a_background_click_on_a_small_photo_are_accepted() -> None:
+    """On a small photo the first trial matte's band can swallow every sure
+    subject pixel; that once made a box plus a background click fail with
+    'The prompts mark no subject'."""
+    photo, truth, patch = look_alike_patch()
+    trimap = auto_trimap(photo, box=(5, 6, 155, 114), points=[(113, 37)], point_labels=[0])
+    assert trimap[95, 25] == 255 and trimap[37, 113] == 0

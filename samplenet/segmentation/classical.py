@@ -299,6 +299,13 @@ class ClassicalSegmenter:
                 working.image, mask, alpha, opts.probe_band, opts.fuzzy_reach, opts.max_band, extra_unknown=uncertain
             )
             uncertain = None
+            if not (alpha >= 0.5).any():
+                # The band and the doubtful region left the matte no sure
+                # subject pixel (a small or thin subject), so it could only
+                # say "background": it knows less than the GrabCuts, whose
+                # mask stays.
+                alpha = None
+                break
             if not opts.regrab:
                 mask = keep_subject_pieces((alpha >= 0.5) | hard_fg, hard_fg, opts.keep_fraction)
                 continue
