@@ -7,7 +7,8 @@ import pytest
 from PIL import Image
 
 from samplenet.cli import main
-from samplenet.evaluation.auto_trimap import benchmark_box, benchmark_click
+from samplenet.evaluation.auto_trimap import benchmark_box, benchmark_click, corrective_click, score_corrections
+from tests.conftest import look_alike_patch
 
 
 def test_protocol_box_and_click() -> None:
@@ -190,3 +191,52 @@ def test_a_photo_and_its_alpha_of_different_sizes_are_refused(tmp_path, capsys) 
     Image.fromarray(np.zeros((40, 64, 3), np.uint8)).save(tmp_path / "alpha" / "GT01.png")
     assert main(["bench", "auto-trimap", "--data", str(tmp_path)]) == 2
     assert "'GT01.png' is 64x48 but its alpha" in capsys.readouterr().err
+
+
+def test_corrective_click_goes_where_the_trimap_is_most_surely_wrong() -> None:
+    truth = np.zeros((100, 120))
+    truth[20:60, 20:60] = 1.0
+    trimap = np.where(truth == 1.0, 255, 0).astype(np.uint8)
+    trimap[70:96, 70:110] = 255  # kept a 26x40 background chunk as subject
+    trimap[25:35, 25:35] = 0  # and dropped a 10x10 piece of the subject
+    (x, y), label = corrective_click(trimap, truth)
+    assert label == 0 and 80 <= x <= 100 and 78 <= y <= 88  # on the chunk's midline, 13 px inside
+    trimap[70:96, 70:110] = 0
+    trimap[22:58, 22:58] = 0  # now the dropped piece is the larger mistake
+    (x, y), label = corrective_click(trimap, truth)
+    assert label == 1 and 35 <= x <= 45 and 35 <= y <= 45
+
+
+def test_no_corrective_click_on_a_right_trimap_or_a_sliver() -> None:
+    truth = np.zeros((60, 60))
+    truth[10:50, 10:50] = 1.0
+    trimap = np.where(truth == 1.0, 255, 0).astype(np.uint8)
+    assert corrective_click(trimap, truth) is None
+    trimap[10:50, 50:53] = 255  # a 3 px sliver of background kept along the outline
+    assert corrective_click(trimap, truth) is None
+
+
+def test_a_corrective_click_goes_on_a_background_chunk_of_the_subjects_colour() -> None:
+    """An L-shaped subject and, inside its box, a background patch of its own
+    colour: the box alone keeps the patch; the simulated visitor's first
+    click is a background click on it, and the trimap is scored again with it."""
+    from samplenet.engines import load
+
+    photo, truth, patch = look_alike_patch()
+    rows = score_corrections(load(engine="classical"), {"image": photo, "alpha": truth.astype(np.float64)}, 1)
+    assert [row["clicks"] for row in rows] == [0, 1]
+    (x, y), = rows[1]["points"]
+    assert rows[1]["labels"] == [0] and patch[int(y), int(x)]
+    assert rows[0]["sad"] > 1.0  # the box alone keeps the patch
+    assert rows[1]["sad"] < rows[0]["sad"]  # the click's sure disc at least is right now
+
+
+def test_bench_auto_trimap_with_corrective_clicks(tmp_path, capsys) -> None:
+    for index, name in enumerate(("GT01", "GT02")):
+        write_case(tmp_path, name, 4 * index)
+    assert main(["bench", "auto-trimap", "--data", str(tmp_path), "--corrections", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "Box, then corrective clicks" in out and "| 0 | " in out and "| 1 | " in out
+    assert "| GT02 | " in out and "1 clicks |" in out
+    assert main(["bench", "auto-trimap", "--data", str(tmp_path), "--corrections", "-1"]) == 2
+    assert "corrective clicks must be 0 or more, got -1" in capsys.readouterr().err

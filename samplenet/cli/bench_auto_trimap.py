@@ -38,6 +38,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "subject's photo blurred as if out of focus) and score it there, hand trimaps included: a check on "
         "backgrounds that the segmenter's settings were not chosen on",
     )
+    parser.add_argument(
+        "--corrections",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also follow a simulated visitor who adds up to N clicks to the box, each at the deepest point of "
+        "the largest region the trimap got surely wrong (background click where it kept background, subject "
+        "click where it dropped subject), and print the SAD after each click",
+    )
     parser.add_argument("--json", default=None, help="also save every score to this JSON file")
     parser.set_defaults(func=_run)
 
@@ -51,6 +60,7 @@ def _run(args: argparse.Namespace) -> int:
         limit=args.limit,
         progress=lambda line: logger.info(line),
         backgrounds=_backgrounds_folder(args.backgrounds),
+        corrections=args.corrections,
     )
     print(summarise(result))
     if args.json:

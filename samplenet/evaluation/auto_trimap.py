@@ -16,6 +16,11 @@ score on the rest, then the other way round; both folds are printed.
 ``--backgrounds DIR`` runs the same protocol with every subject laid over
 another photo (:mod:`.new_backgrounds`), a check on backgrounds that no
 setting was chosen on.
+
+``--corrections N`` follows a simulated visitor who, after the box alone,
+adds up to ``N`` clicks, each where the trimap is most surely wrong
+(:func:`corrective_click`, the usual protocol of interactive-segmentation
+benchmarks): what a box needs besides itself on a given photo.
 """
 from __future__ import annotations
 
@@ -80,6 +85,70 @@ def benchmark_click(alpha: np.ndarray) -> tuple[float, float]:
     depth = cv2.distanceTransform(framed, cv2.DIST_L2, 5)[1:-1, 1:-1]
     y, x = np.unravel_index(int(depth.argmax()), depth.shape)
     return float(x), float(y)
+
+
+def corrective_click(
+    trimap: np.ndarray, truth: np.ndarray, min_depth: float = 3.0
+) -> tuple[tuple[float, float], int] | None:
+    """Where a visitor looking at the cut-out clicks next, and with which label.
+
+    The trimap is surely wrong where it says subject (255) and the truth is
+    background (alpha <= 0.01), or background (0) where the truth is opaque
+    (>= 0.99).  The click goes to the deepest point (farthest from the
+    region's outline and the photo's edges) of the largest such region:
+    label 0 (background) in the first case, 1 (subject) in the second.
+    ``None`` when no region is deeper than ``min_depth`` pixels: slivers along
+    an outline are the band's business, not a click's."""
+    best: tuple[int, tuple[float, float], int] | None = None
+    for wrong, label in (((trimap == 255) & (truth <= 0.01), 0), ((trimap == 0) & (truth >= 0.99), 1)):
+        count, regions = cv2.connectedComponents(wrong.astype(np.uint8))
+        if count < 2:
+            continue
+        sizes = np.bincount(regions.ravel())[1:]
+        largest = 1 + int(np.argmax(sizes))
+        framed = cv2.copyMakeBorder((regions == largest).astype(np.uint8), 1, 1, 1, 1, cv2.BORDER_CONSTANT, value=0)
+        depth = cv2.distanceTransform(framed, cv2.DIST_L2, 5)[1:-1, 1:-1]
+        if depth.max() <= min_depth:
+            continue
+        if best is None or sizes[largest - 1] > best[0]:
+            y, x = np.unravel_index(int(depth.argmax()), depth.shape)
+            best = (int(sizes[largest - 1]), (float(x), float(y)), label)
+    return None if best is None else (best[1], best[2])
+
+
+def score_corrections(
+    matter, case: dict[str, Any], clicks: int, options: ClassicalOptions | None = None
+) -> list[dict[str, Any]]:
+    """The box alone, then up to ``clicks`` corrective clicks one after the
+    other (:func:`corrective_click`), each trimap matted and scored.  Row
+    ``k`` is the state after ``k`` clicks; once no click is left to make the
+    visitor stops and later rows repeat the last score."""
+    options = options or ClassicalOptions()
+    image, truth = case["image"], case["alpha"]
+    height, width = image.shape[:2]
+    box = benchmark_box(truth)
+    points: list[tuple[float, float]] = []
+    labels: list[int] = []
+    rows: list[dict[str, Any]] = []
+    for _ in range(clicks + 1):
+        try:
+            prompts = make_prompts((width, height), box=box, points=points or None, point_labels=labels or None)
+            trimap = finish_trimap(image, segment(image, prompts, "classical", options), prompts, None, options)
+            sad = whole_sad(matter(image, trimap).alpha, truth)
+        except (MattingInputError, ValueError) as exc:  # recorded, as score_auto does
+            rows.append({"clicks": len(points), "refused": str(exc)})
+            break
+        rows.append({"clicks": len(points), "sad": sad, "points": list(points), "labels": list(labels)})
+        if len(rows) > clicks:
+            break
+        nxt = corrective_click(trimap, truth)
+        if nxt is None:
+            break
+        points.append(nxt[0])
+        labels.append(nxt[1])
+    while len(rows) < clicks + 1:  # nothing left to click (or refused): the visitor keeps what they have
+        rows.append({**rows[-1], "clicks": len(rows)})
+    return rows
 
 
 def whole_sad(alpha: np.ndarray, truth: np.ndarray) -> float:
@@ -167,12 +236,17 @@ def run_benchmark(
     limit: int | None = None,
     progress: Callable[[str], None] = print,
     backgrounds: Path | None = None,
+    corrections: int = 0,
 ) -> dict[str, Any]:
     """Score the hand trimaps, (``previous``) the old Auto tool and the automatic
     trimaps; with ``cv`` every option set of :data:`CV_GRID`, else the defaults.
     With ``backgrounds`` (a folder of photos) every subject is first laid over
     one of them (:mod:`.new_backgrounds`): the same protocol on backgrounds
-    that no setting was chosen on."""
+    that no setting was chosen on.  With ``corrections`` > 0 a simulated
+    visitor also adds up to that many corrective clicks to the box
+    (:func:`score_corrections`, default settings)."""
+    if corrections < 0:
+        raise MattingInputError(f"The number of corrective clicks must be 0 or more, got {corrections}.")
     from ..engines import load
 
     matter = load(engine="classical")
@@ -198,6 +272,12 @@ def run_benchmark(
                 scores.append(row)
                 outcome = f"SAD {row['sad']:.2f}" if "sad" in row else "refused"
                 progress(f"options {index} {mode} {case['name']}: {outcome}")
+    corrected: dict[str, list[dict[str, Any]]] = {}
+    if corrections:
+        for case in cases:
+            corrected[case["name"]] = score_corrections(matter, case, corrections)
+            steps = ", ".join(f"{r['sad']:.2f}" if "sad" in r else "refused" for r in corrected[case["name"]])
+            progress(f"corrective clicks {case['name']}: SAD after 0..{corrections} clicks {steps}")
     old = {}
     if previous:
         for case in cases:
@@ -210,6 +290,7 @@ def run_benchmark(
         "rows": scores,
         "previous": old,
         "backgrounds": laid_over,  # per image: the photo it was laid over (empty: its own)
+        "corrections": corrected,  # per image: one row per number of corrective clicks (0 = box alone)
     }
 
 
@@ -267,6 +348,8 @@ def summarise(result: dict[str, Any]) -> str:
                     f"| {fit[0]}-{fit[-1]} → {test[0]}-{test[-1]} | {fit[0]}-{fit[-1]} | {chosen} | {mode} | "
                     f"{test[0]}-{test[-1]} | {auto:.2f} | {hand_mean(test):.2f} | {auto / hand_mean(test):.2f} |"
                 )
+    if result.get("corrections"):
+        lines.extend(["", *_corrections_table(result["corrections"], images, hand)])
     lines.append("")
     previous_column = " | previous tool SAD |" if result["previous"] else " |"
     lines.append("Per image, the default settings" + (" (options %d):" % _default_index(result) if n_sets > 1 else ":"))
@@ -283,6 +366,32 @@ def summarise(result: dict[str, Any]) -> str:
             cells.append(f"{prev['sad']:.2f}" if "sad" in prev else "refused")
         lines.append(f"| {name} | {hand[name]:.2f} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
+
+
+def _corrections_table(corrected: dict[str, list[dict[str, Any]]], images: list[str], hand: dict[str, float]) -> list[str]:
+    """Mean SAD after each number of corrective clicks, then per image (with
+    each click's label: + subject, - background)."""
+    steps = len(next(iter(corrected.values())))
+    hand_mean = float(np.mean([hand[n] for n in images]))
+    lines = ["Box, then corrective clicks where the trimap is most surely wrong (default settings):", ""]
+    lines.append("| clicks | mean whole-image SAD | × hand | photos within 2× of their hand SAD |")
+    lines.append("|---|---|---|---|")
+    for k in range(steps):
+        rows = [corrected[n][k] for n in images]
+        within = sum(r.get("sad", np.inf) <= 2 * hand[n] for r, n in zip(rows, images))
+        lines.append(f"| {k} | {mean_sad(rows):.2f} | {mean_sad(rows) / hand_mean:.2f} | {within} of {len(images)} |")
+    lines.extend(["", "| image | hand SAD | " + " | ".join(f"{k} clicks" for k in range(steps)) + " |"])
+    lines.append("|---|---|" + "---|" * steps)
+    for name in images:
+        cells = []
+        for row in corrected[name]:
+            if "sad" not in row:
+                cells.append("refused")
+                continue
+            signs = "".join("+" if label else "-" for label in row["labels"])
+            cells.append(f"{row['sad']:.2f}" + (f" ({signs})" if signs else ""))
+        lines.append(f"| {name} | {hand[name]:.2f} | " + " | ".join(cells) + " |")
+    return lines
 
 
 def _default_index(result: dict[str, Any]) -> int:
