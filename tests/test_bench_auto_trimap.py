@@ -237,6 +237,6 @@ def test_bench_auto_trimap_with_corrective_clicks(tmp_path, capsys) -> None:
     assert main(["bench", "auto-trimap", "--data", str(tmp_path), "--corrections", "1"]) == 0
     out = capsys.readouterr().out
     assert "Box, then corrective clicks" in out and "| 0 | " in out and "| 1 | " in out
-    assert "| GT02 | " in out and "1 clicks |" in out
+    assert "| GT02 | " in out and "| box alone | +1 click |" in out
     assert main(["bench", "auto-trimap", "--data", str(tmp_path), "--corrections", "-1"]) == 2
     assert "corrective clicks must be 0 or more, got -1" in capsys.readouterr().err

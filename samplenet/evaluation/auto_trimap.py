@@ -373,14 +373,19 @@ def _corrections_table(corrected: dict[str, list[dict[str, Any]]], images: list[
     each click's label: + subject, - background)."""
     steps = len(next(iter(corrected.values())))
     hand_mean = float(np.mean([hand[n] for n in images]))
-    lines = ["Box, then corrective clicks where the trimap is most surely wrong (default settings):", ""]
+    lines = [
+        "Box, then corrective clicks where the trimap is most surely wrong (default settings; "
+        "per image, each click's label: + subject, - background):",
+        "",
+    ]
     lines.append("| clicks | mean whole-image SAD | × hand | photos within 2× of their hand SAD |")
     lines.append("|---|---|---|---|")
     for k in range(steps):
         rows = [corrected[n][k] for n in images]
         within = sum(r.get("sad", np.inf) <= 2 * hand[n] for r, n in zip(rows, images))
         lines.append(f"| {k} | {mean_sad(rows):.2f} | {mean_sad(rows) / hand_mean:.2f} | {within} of {len(images)} |")
-    lines.extend(["", "| image | hand SAD | " + " | ".join(f"{k} clicks" for k in range(steps)) + " |"])
+    heads = ["box alone"] + [f"+{k} click" + ("s" if k > 1 else "") for k in range(1, steps)]
+    lines.extend(["", "| image | hand SAD | " + " | ".join(heads) + " |"])
     lines.append("|---|---|" + "---|" * steps)
     for name in images:
         cells = []
