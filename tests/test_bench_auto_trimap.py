@@ -201,10 +201,22 @@ def test_corrective_click_goes_where_the_trimap_is_most_surely_wrong() -> None:
     trimap[25:35, 25:35] = 0  # and dropped a 10x10 piece of the subject
     (x, y), label = corrective_click(trimap, truth)
     assert label == 0 and 80 <= x <= 100 and 78 <= y <= 88  # on the chunk's midline, 13 px inside
-    trimap[70:96, 70:110] = 0
-    trimap[22:58, 22:58] = 0  # now the dropped piece is the larger mistake
+    trimap[80:96, 70:90] = 0  # the kept chunk shrinks to 10x20 ...
+    trimap[22:58, 22:58] = 0  # ... and the dropped piece, 36x36, is now the larger mistake
     (x, y), label = corrective_click(trimap, truth)
     assert label == 1 and 35 <= x <= 45 and 35 <= y <= 45
+
+
+def test_a_wide_sliver_does_not_hide_a_deep_mistake() -> None:
+    """The largest surely wrong region is a long 3 px sliver along the
+    outline, too thin for a click; the smaller but deep one still gets it."""
+    truth = np.zeros((100, 200))
+    truth[20:60, 20:180] = 1.0
+    trimap = np.where(truth == 1.0, 255, 0).astype(np.uint8)
+    trimap[60:63, 10:190] = 255  # 540 px of sliver kept below the subject
+    trimap[75:95, 100:120] = 255  # a 20x20 chunk kept, 400 px
+    (x, y), label = corrective_click(trimap, truth)
+    assert label == 0 and 100 <= x < 120 and 75 <= y < 95
 
 
 def test_no_corrective_click_on_a_right_trimap_or_a_sliver() -> None:
@@ -231,12 +243,47 @@ def test_a_corrective_click_goes_on_a_background_chunk_of_the_subjects_colour() 
     assert rows[1]["sad"] < rows[0]["sad"]  # the click's sure disc at least is right now
 
 
+def test_a_refused_click_leaves_the_visitor_with_what_they_had() -> None:
+    """If the prompts of a click are refused (here: the matting fails on
+    the second trimap), the step records it and keeps the last score."""
+    from samplenet.engines import load
+
+    photo, truth, patch = look_alike_patch()
+    engine = load(engine="classical")
+    calls = []
+
+    def failing_second_time(image, trimap):
+        calls.append(1)
+        if len(calls) == 2:
+            raise ValueError("solver gave up")
+        return engine(image, trimap)
+
+    rows = score_corrections(failing_second_time, {"image": photo, "alpha": truth.astype(np.float64)}, 2)
+    assert [row["step"] for row in rows] == [0, 1, 2]
+    assert rows[1]["sad"] == rows[0]["sad"] == rows[2]["sad"] and rows[1]["clicks"] == 0
+    assert rows[1]["refused_click"]["label"] == 0 and "solver gave up" in rows[1]["refused_click"]["refused"]
+    assert "refused_click" not in rows[2]
+
+
 def test_bench_auto_trimap_with_corrective_clicks(tmp_path, capsys) -> None:
+    import json
+
     for index, name in enumerate(("GT01", "GT02")):
         write_case(tmp_path, name, 4 * index)
-    assert main(["bench", "auto-trimap", "--data", str(tmp_path), "--corrections", "1"]) == 0
+    saved = tmp_path / "r.json"
+    assert main(["bench", "auto-trimap", "--data", str(tmp_path), "--corrections", "1", "--json", str(saved)]) == 0
     out = capsys.readouterr().out
-    assert "Box, then corrective clicks" in out and "| 0 | " in out and "| 1 | " in out
-    assert "| GT02 | " in out and "| box alone | +1 click |" in out
+    assert "Box, then corrective clicks" in out and "| GT02 | " in out and "| box alone | +1 click |" in out
+    result = json.loads(saved.read_text())
+    rows = result["corrections"]
+    assert sorted(rows) == ["GT01", "GT02"] and all(len(r) == 2 for r in rows.values())
+    hand, box = result["hand"], {r["image"]: r["sad"] for r in result["rows"] if r["mode"] == "box"}
+    for name, steps in rows.items():
+        assert steps[0]["sad"] == pytest.approx(box[name])  # step 0 is the box alone, as scored above
+    # each line of the summary agrees with the saved scores
+    mean0 = np.mean([r[0]["sad"] for r in rows.values()])
+    within = sum(r[0]["sad"] <= 2 * hand[n] for n, r in rows.items())
+    ratio = mean0 / np.mean(list(hand.values()))
+    assert f"| 0 | {mean0:.2f} | {ratio:.2f} | {within} of 2 |" in out
     assert main(["bench", "auto-trimap", "--data", str(tmp_path), "--corrections", "-1"]) == 2
     assert "corrective clicks must be 0 or more, got -1" in capsys.readouterr().err

@@ -81,10 +81,16 @@ def benchmark_click(alpha: np.ndarray) -> tuple[float, float]:
         opaque = (alpha >= 0.5).astype(np.uint8)
     if not opaque.any():
         opaque = (alpha > 0).astype(np.uint8)
-    framed = cv2.copyMakeBorder(opaque, 1, 1, 1, 1, cv2.BORDER_CONSTANT, value=0)
-    depth = cv2.distanceTransform(framed, cv2.DIST_L2, 5)[1:-1, 1:-1]
+    depth = _depth(opaque)
     y, x = np.unravel_index(int(depth.argmax()), depth.shape)
     return float(x), float(y)
+
+
+def _depth(mask: np.ndarray) -> np.ndarray:
+    """Each pixel's distance to the nearest pixel outside ``mask``, the
+    photo's edges counting as outside (a visitor clicks inside what they see)."""
+    framed = cv2.copyMakeBorder(mask.astype(np.uint8), 1, 1, 1, 1, cv2.BORDER_CONSTANT, value=0)
+    return cv2.distanceTransform(framed, cv2.DIST_L2, 5)[1:-1, 1:-1]
 
 
 def corrective_click(
@@ -94,26 +100,50 @@ def corrective_click(
 
     The trimap is surely wrong where it says subject (255) and the truth is
     background (alpha <= 0.01), or background (0) where the truth is opaque
-    (>= 0.99).  The click goes to the deepest point (farthest from the
-    region's outline and the photo's edges) of the largest such region:
-    label 0 (background) in the first case, 1 (subject) in the second.
-    ``None`` when no region is deeper than ``min_depth`` pixels: slivers along
-    an outline are the band's business, not a click's."""
+    (>= 0.99).  Of those regions deeper than ``min_depth`` pixels (slivers
+    along an outline are the band's business, not a click's), the click goes
+    to the largest, at its deepest point (farthest from the region's outline
+    and the photo's edges): label 0 (background) in the first case, 1
+    (subject) in the second.  ``None`` when no region is that deep."""
     best: tuple[int, tuple[float, float], int] | None = None
     for wrong, label in (((trimap == 255) & (truth <= 0.01), 0), ((trimap == 0) & (truth >= 0.99), 1)):
         count, regions = cv2.connectedComponents(wrong.astype(np.uint8))
         if count < 2:
             continue
-        sizes = np.bincount(regions.ravel())[1:]
-        largest = 1 + int(np.argmax(sizes))
-        framed = cv2.copyMakeBorder((regions == largest).astype(np.uint8), 1, 1, 1, 1, cv2.BORDER_CONSTANT, value=0)
-        depth = cv2.distanceTransform(framed, cv2.DIST_L2, 5)[1:-1, 1:-1]
-        if depth.max() <= min_depth:
-            continue
-        if best is None or sizes[largest - 1] > best[0]:
-            y, x = np.unravel_index(int(depth.argmax()), depth.shape)
-            best = (int(sizes[largest - 1]), (float(x), float(y)), label)
+        # Regions are apart, so one distance transform gives every region's own depths.
+        depth = _depth(wrong)
+        sizes = np.bincount(regions.ravel(), minlength=count)
+        deepest = np.zeros(count)
+        np.maximum.at(deepest, regions.ravel(), depth.ravel())
+        for region in range(1, count):
+            if deepest[region] > min_depth and (best is None or sizes[region] > best[0]):
+                inside = np.where(regions == region, depth, -1.0)
+                y, x = np.unravel_index(int(inside.argmax()), inside.shape)
+                best = (int(sizes[region]), (float(x), float(y)), label)
     return None if best is None else (best[1], best[2])
+
+
+def _score_prompts(
+    matter, case: dict[str, Any], prompt_args: dict[str, Any], options: ClassicalOptions
+) -> tuple[dict[str, Any], np.ndarray | None]:
+    """One automatic trimap from ``prompt_args``, matted and scored, and the
+    trimap itself; a refusal is recorded in the row, not raised."""
+    image = case["image"]
+    height, width = image.shape[:2]
+    start = time.process_time()
+    try:
+        prompts = make_prompts((width, height), **prompt_args)
+        seg = segment(image, prompts, "classical", options)
+        trimap = finish_trimap(image, seg, prompts, None, options)
+    except MattingInputError as exc:
+        return {"refused": str(exc)}, None
+    seconds = time.process_time() - start
+    try:
+        alpha = matter(image, trimap).alpha
+    except ValueError as exc:  # the engine's solver gave up: reported, not a crash
+        return {"refused": f"matting failed: {exc}"}, trimap
+    row = {"sad": whole_sad(alpha, case["alpha"]), "trimap_cpu_s": seconds, "unknown": float((trimap == 128).mean())}
+    return row, trimap
 
 
 def score_corrections(
@@ -121,33 +151,33 @@ def score_corrections(
 ) -> list[dict[str, Any]]:
     """The box alone, then up to ``clicks`` corrective clicks one after the
     other (:func:`corrective_click`), each trimap matted and scored.  Row
-    ``k`` is the state after ``k`` clicks; once no click is left to make the
-    visitor stops and later rows repeat the last score."""
+    ``k`` (``"step"``) is what the visitor has after ``k`` chances to click:
+    once there is nothing left to click they stop, and a click whose prompts
+    are refused is recorded (``"refused_click"``) while they keep the last
+    trimap, as on the page.  ``"clicks"`` counts the clicks actually made."""
+    if clicks < 0:
+        raise MattingInputError(f"The number of corrective clicks must be 0 or more, got {clicks}.")
     options = options or ClassicalOptions()
-    image, truth = case["image"], case["alpha"]
-    height, width = image.shape[:2]
-    box = benchmark_box(truth)
+    box = benchmark_box(case["alpha"])
     points: list[tuple[float, float]] = []
     labels: list[int] = []
-    rows: list[dict[str, Any]] = []
-    for _ in range(clicks + 1):
-        try:
-            prompts = make_prompts((width, height), box=box, points=points or None, point_labels=labels or None)
-            trimap = finish_trimap(image, segment(image, prompts, "classical", options), prompts, None, options)
-            sad = whole_sad(matter(image, trimap).alpha, truth)
-        except (MattingInputError, ValueError) as exc:  # recorded, as score_auto does
-            rows.append({"clicks": len(points), "refused": str(exc)})
+    row, trimap = _score_prompts(matter, case, {"box": box}, options)
+    rows = [{**row, "step": 0, "clicks": 0, "points": [], "labels": []}]
+    while len(rows) <= clicks:
+        nxt = None if trimap is None or "sad" not in rows[-1] else corrective_click(trimap, case["alpha"])
+        if nxt is None:  # nothing left to click, or nothing to click on: the visitor keeps what they have
+            rows.append({**rows[-1], "step": len(rows)})
+            continue
+        tried = {"box": box, "points": points + [nxt[0]], "point_labels": labels + [nxt[1]]}
+        row, found = _score_prompts(matter, case, tried, options)
+        if "sad" not in row:
+            rows.append({**rows[-1], "step": len(rows), "refused_click": {"point": nxt[0], "label": nxt[1], **row}})
             break
-        rows.append({"clicks": len(points), "sad": sad, "points": list(points), "labels": list(labels)})
-        if len(rows) > clicks:
-            break
-        nxt = corrective_click(trimap, truth)
-        if nxt is None:
-            break
-        points.append(nxt[0])
-        labels.append(nxt[1])
-    while len(rows) < clicks + 1:  # nothing left to click (or refused): the visitor keeps what they have
-        rows.append({**rows[-1], "clicks": len(rows)})
+        points, labels, trimap = tried["points"], tried["point_labels"], found
+        rows.append({**row, "step": len(rows), "clicks": len(points), "points": list(points), "labels": list(labels)})
+    while len(rows) <= clicks:  # after a refused click the visitor stops too
+        kept = {key: value for key, value in rows[-1].items() if key != "refused_click"}
+        rows.append({**kept, "step": len(rows)})
     return rows
 
 
@@ -189,21 +219,7 @@ def prompts_for(case: dict[str, Any], mode: str) -> dict[str, Any]:
 
 def score_auto(matter, case: dict[str, Any], mode: str, options: ClassicalOptions) -> dict[str, Any]:
     """One automatic trimap, matted and scored; a refusal is recorded, not raised."""
-    image = case["image"]
-    height, width = image.shape[:2]
-    start = time.process_time()
-    try:
-        prompts = make_prompts((width, height), **prompts_for(case, mode))
-        seg = segment(image, prompts, "classical", options)
-        trimap = finish_trimap(image, seg, prompts, None, options)
-    except MattingInputError as exc:
-        return {"refused": str(exc)}
-    seconds = time.process_time() - start
-    try:
-        alpha = matter(image, trimap).alpha
-    except ValueError as exc:  # the engine's solver gave up: reported, not a crash
-        return {"refused": f"matting failed: {exc}"}
-    return {"sad": whole_sad(alpha, case["alpha"]), "trimap_cpu_s": seconds, "unknown": float((trimap == 128).mean())}
+    return _score_prompts(matter, case, prompts_for(case, mode), options)[0]
 
 
 def score_previous_tool(matter, case: dict[str, Any], band: int = 12) -> dict[str, Any]:
@@ -368,7 +384,9 @@ def summarise(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def _corrections_table(corrected: dict[str, list[dict[str, Any]]], images: list[str], hand: dict[str, float]) -> list[str]:
+def _corrections_table(
+    corrected: dict[str, list[dict[str, Any]]], images: list[str], hand: dict[str, float]
+) -> list[str]:
     """Mean SAD after each number of corrective clicks, then per image (with
     each click's label: + subject, - background)."""
     steps = len(next(iter(corrected.values())))
@@ -394,7 +412,8 @@ def _corrections_table(corrected: dict[str, list[dict[str, Any]]], images: list[
                 cells.append("refused")
                 continue
             signs = "".join("+" if label else "-" for label in row["labels"])
-            cells.append(f"{row['sad']:.2f}" + (f" ({signs})" if signs else ""))
+            refused = " [click refused]" if "refused_click" in row else ""
+            cells.append(f"{row['sad']:.2f}" + (f" ({signs})" if signs else "") + refused)
         lines.append(f"| {name} | {hand[name]:.2f} | " + " | ".join(cells) + " |")
     return lines
 
