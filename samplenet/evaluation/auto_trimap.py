@@ -146,6 +146,11 @@ def _score_prompts(
     return row, trimap
 
 
+def _check_click_count(clicks: int) -> None:
+    if clicks < 0:
+        raise MattingInputError(f"The number of corrective clicks must be 0 or more, got {clicks}.")
+
+
 def score_corrections(
     matter, case: dict[str, Any], clicks: int, options: ClassicalOptions | None = None
 ) -> list[dict[str, Any]]:
@@ -155,8 +160,7 @@ def score_corrections(
     once there is nothing left to click they stop, and a click whose prompts
     are refused is recorded (``"refused_click"``) while they keep the last
     trimap, as on the page.  ``"clicks"`` counts the clicks actually made."""
-    if clicks < 0:
-        raise MattingInputError(f"The number of corrective clicks must be 0 or more, got {clicks}.")
+    _check_click_count(clicks)
     options = options or ClassicalOptions()
     box = benchmark_box(case["alpha"])
     points: list[tuple[float, float]] = []
@@ -261,8 +265,7 @@ def run_benchmark(
     that no setting was chosen on.  With ``corrections`` > 0 a simulated
     visitor also adds up to that many corrective clicks to the box
     (:func:`score_corrections`, default settings)."""
-    if corrections < 0:
-        raise MattingInputError(f"The number of corrective clicks must be 0 or more, got {corrections}.")
+    _check_click_count(corrections)  # before any photo is read or matted
     from ..engines import load
 
     matter = load(engine="classical")
@@ -279,21 +282,27 @@ def run_benchmark(
         sads = [whole_sad(matter(case["image"], tri).alpha, case["alpha"]) for tri in case["hand"].values()]
         hand[case["name"]] = float(np.mean(sads)) if sads else float("nan")
         progress(f"{case['name']}: hand trimaps SAD {hand[case['name']]:.2f}")
-    option_sets = grid_options(CV_GRID) if cv else [ClassicalOptions()]
-    scores: list[dict[str, Any]] = []
-    for index, options in enumerate(option_sets):
-        for mode in MODES:
-            for case in cases:
-                row = {"options": index, "mode": mode, "image": case["name"], **score_auto(matter, case, mode, options)}
-                scores.append(row)
-                outcome = f"SAD {row['sad']:.2f}" if "sad" in row else "refused"
-                progress(f"options {index} {mode} {case['name']}: {outcome}")
     corrected: dict[str, list[dict[str, Any]]] = {}
     if corrections:
         for case in cases:
             corrected[case["name"]] = score_corrections(matter, case, corrections)
             steps = ", ".join(f"{r['sad']:.2f}" if "sad" in r else "refused" for r in corrected[case["name"]])
             progress(f"corrective clicks {case['name']}: SAD after 0..{corrections} clicks {steps}")
+    option_sets = grid_options(CV_GRID) if cv else [ClassicalOptions()]
+    scores: list[dict[str, Any]] = []
+    for index, options in enumerate(option_sets):
+        for mode in MODES:
+            for case in cases:
+                if corrected and mode == "box" and options == ClassicalOptions():
+                    # The visitor's step 0 is this very trimap (same prompts, same settings, seeded).
+                    first = corrected[case["name"]][0]
+                    scored = {key: first[key] for key in ("sad", "refused", "trimap_cpu_s", "unknown") if key in first}
+                else:
+                    scored = score_auto(matter, case, mode, options)
+                row = {"options": index, "mode": mode, "image": case["name"], **scored}
+                scores.append(row)
+                outcome = f"SAD {row['sad']:.2f}" if "sad" in row else "refused"
+                progress(f"options {index} {mode} {case['name']}: {outcome}")
     old = {}
     if previous:
         for case in cases:
