@@ -287,3 +287,11 @@ def test_bench_auto_trimap_with_corrective_clicks(tmp_path, capsys) -> None:
     assert f"| 0 | {mean0:.2f} | {ratio:.2f} | {within} of 2 |" in out
     assert main(["bench", "auto-trimap", "--data", str(tmp_path), "--corrections", "-1"]) == 2
     assert "corrective clicks must be 0 or more, got -1" in capsys.readouterr().err
+
+
+def test_a_negative_number_of_corrective_clicks_is_refused_by_name() -> None:
+    from samplenet import MattingInputError
+
+    photo, truth, _ = look_alike_patch()
+    with pytest.raises(MattingInputError, match="corrective clicks must be 0 or more, got -2"):
+        score_corrections(None, {"image": photo, "alpha": truth.astype(np.float64)}, -2)
