@@ -9,6 +9,8 @@ from PIL import Image
 import samplenet
 from samplenet import MattingInputError, auto_trimap
 from samplenet.cli import main
+from samplenet.segmentation import classical
+from samplenet.segmentation.prompts import make_prompts
 from tests.conftest import look_alike_patch
 
 HEIGHT, WIDTH = 60, 80
@@ -237,3 +239,20 @@ def test_a_box_and_a_background_click_on_a_small_photo_are_accepted() -> None:
     photo, truth, patch = look_alike_patch()
     trimap = auto_trimap(photo, box=(5, 6, 155, 114), points=[(113, 37)], point_labels=[0])
     assert trimap[95, 25] == 255 and trimap[37, 113] == 0
+
+
+def test_a_trial_matte_that_calls_every_pixel_subject_keeps_the_grabcut_mask(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A subject that fills the frame (alphamatting.com's GT27: threads
+    across the whole photo, boxed edge to edge) once got a trial matte with
+    no background pixel; the next GrabCut then had no background sample and
+    the box was refused with OpenCV's assertion text."""
+    def all_subject(image, mask, *args, **kwargs):
+        height, width = mask.shape
+        return np.ones((height, width), np.float32), np.ones((height, width), bool)
+
+    monkeypatch.setattr(classical, "trial_matte", all_subject)
+    photo, truth = disc_photo(radius=24)
+    box = (0, 0, WIDTH, HEIGHT)
+    seg = classical.ClassicalSegmenter().segment(photo, make_prompts((WIDTH, HEIGHT), box=box))
+    assert seg.mask[CENTRE[1], CENTRE[0]] and not seg.mask[0, 0]
+    assert (seg.mask == truth).mean() > 0.9

@@ -316,6 +316,13 @@ class ClassicalSegmenter:
             labels[band & (alpha < 0.03)] = cv2.GC_BGD
             labels[hard_bg] = cv2.GC_BGD
             labels[hard_fg] = cv2.GC_FGD
+            if not np.isin(labels, (cv2.GC_BGD, cv2.GC_PR_BGD)).any():
+                # The matte calls every pixel subject (a subject that fills
+                # the frame, such as threads hanging across the whole photo,
+                # inside a box that covers it): GrabCut cannot start without
+                # a background sample, and the matte adds nothing the
+                # GrabCuts' mask did not say, so that mask stays.
+                break
             mask = keep_subject_pieces(
                 _grabcut(working.image, labels, max(1, opts.grabcut_iterations // 2)), hard_fg, opts.keep_fraction
             )
