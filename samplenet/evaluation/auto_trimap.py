@@ -169,9 +169,8 @@ def score_corrections(
     rows = [{**row, "step": 0, "clicks": 0, "points": [], "labels": []}]
     while len(rows) <= clicks:
         nxt = None if trimap is None or "sad" not in rows[-1] else corrective_click(trimap, case["alpha"])
-        if nxt is None:  # nothing left to click, or nothing to click on: the visitor keeps what they have
-            rows.append({**rows[-1], "step": len(rows)})
-            continue
+        if nxt is None:  # nothing left to click, or nothing to click on
+            break
         tried = {"box": box, "points": points + [nxt[0]], "point_labels": labels + [nxt[1]]}
         row, found = _score_prompts(matter, case, tried, options)
         if "sad" not in row:
@@ -179,7 +178,7 @@ def score_corrections(
             break
         points, labels, trimap = tried["points"], tried["point_labels"], found
         rows.append({**row, "step": len(rows), "clicks": len(points), "points": list(points), "labels": list(labels)})
-    while len(rows) <= clicks:  # after a refused click the visitor stops too
+    while len(rows) <= clicks:  # the visitor stopped: they keep what they have
         kept = {key: value for key, value in rows[-1].items() if key != "refused_click"}
         rows.append({**kept, "step": len(rows)})
     return rows
