@@ -132,3 +132,48 @@ def test_nothing_configured_says_how_to_configure(monkeypatch: pytest.MonkeyPatc
     monkeypatch.delenv(SEGMENTER_ENV, raising=False)
     with pytest.raises(SegmenterUnavailable, match=SEGMENTER_ENV):
         load_sam_segmenter()
+
+
+def test_bench_measures_sam_when_asked(tiny_sam_folder, tmp_path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    """`samplenet bench auto-trimap --segmenter sam`: the same protocol with
+    the learned segmenter, so a machine that reaches the Hub measures it with
+    one command; the table and every row say that SAM made the trimaps."""
+    import json
+
+    from samplenet.cli import main
+    from tests.test_bench_auto_trimap import write_case
+
+    for index, name in enumerate(("GT01", "GT02")):
+        write_case(tmp_path, name, 4 * index)
+    monkeypatch.setenv(SEGMENTER_ENV, str(tiny_sam_folder))
+    saved = tmp_path / "r.json"
+    code = main(["bench", "auto-trimap", "--data", str(tmp_path), "--segmenter", "sam", "--corrections", "1",
+                 "--json", str(saved)])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert f"Segmenter asked for: sam; ran: sam ({tiny_sam_folder}): 4 trimaps." in out
+    result = json.loads(saved.read_text())
+    assert {row["segmenter"] for row in result["rows"]} == {"sam"}
+    assert {row["segmenter"] for steps in result["corrections"].values() for row in steps} == {"sam"}
+    assert result["segmenter"] == {"asked": "sam", "sam_model": str(tiny_sam_folder)}
+
+
+def test_bench_without_a_model_fails_at_once_or_falls_back(tmp_path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    """`--segmenter sam` with no model stops before any photo is read, with
+    a message that says how to configure one; `auto` falls back to the
+    classical segmenter and the table says so; `--cv` (a grid of classical
+    settings) is refused with any other segmenter."""
+    from samplenet.cli import main
+    from tests.test_bench_auto_trimap import write_case
+
+    monkeypatch.delenv(SEGMENTER_ENV, raising=False)
+    missing = tmp_path / "no-such-folder"
+    assert main(["bench", "auto-trimap", "--data", str(missing), "--segmenter", "sam"]) == 2
+    err = capsys.readouterr().err
+    assert SEGMENTER_ENV in err and "no-such-folder" not in err
+    assert main(["bench", "auto-trimap", "--data", str(missing), "--segmenter", "auto", "--cv"]) == 2
+    assert "--cv compares settings of the classical segmenter" in capsys.readouterr().err
+
+    write_case(tmp_path, "GT01", 0)
+    assert main(["bench", "auto-trimap", "--data", str(tmp_path), "--segmenter", "auto"]) == 0
+    assert "Segmenter asked for: auto; ran: classical: 2 trimaps." in capsys.readouterr().out

@@ -47,6 +47,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "the largest region the trimap got surely wrong (background click where it kept background, subject "
         "click where it dropped subject), and print the SAD after each click",
     )
+    parser.add_argument(
+        "--segmenter",
+        choices=("classical", "sam", "auto"),
+        default="classical",
+        help="who segments: the classical segmenter (default; what the issue's target measures), SAM from "
+        "$SAMPLENET_SEGMENTER (a Hub repo id such as facebook/sam-vit-base or a folder; needs samplenet[segment], "
+        "fails at once when it cannot be loaded) or auto (SAM when it loads, else classical; the table says "
+        "which ran)",
+    )
     parser.add_argument("--json", default=None, help="also save every score to this JSON file")
     parser.set_defaults(func=_run)
 
@@ -61,6 +70,7 @@ def _run(args: argparse.Namespace) -> int:
         progress=lambda line: logger.info(line),
         backgrounds=_backgrounds_folder(args.backgrounds),
         corrections=args.corrections,
+        segmenter=args.segmenter,
     )
     print(summarise(result))
     if args.json:

@@ -17,6 +17,11 @@ score on the rest, then the other way round; both folds are printed.
 another photo (:mod:`.new_backgrounds`), a check on backgrounds that no
 setting was chosen on.
 
+``--segmenter sam`` (or ``auto``) runs the same protocol with the learned
+segmenter of :mod:`..segmentation.sam` (``$SAMPLENET_SEGMENTER``), so that
+a machine that reaches the Hub measures it with one command; the table
+says which segmenter made each trimap.
+
 ``--corrections N`` follows a simulated visitor who, after the box alone,
 adds up to ``N`` clicks, each where the trimap is most surely wrong
 (:func:`corrective_click`, the usual protocol of interactive-segmentation
@@ -36,7 +41,7 @@ import numpy as np
 
 from ..errors import MattingInputError
 from ..io import load_image, load_trimap
-from ..segmentation.auto import finish_trimap, segment
+from ..segmentation.auto import SegmenterChoice, finish_trimap, segment
 from ..segmentation.classical import ClassicalOptions
 from ..segmentation.prompts import make_prompts
 
@@ -54,6 +59,9 @@ CV_GRID: list[dict[str, Any]] = [
 ]
 
 MODES = ("box", "box+click")
+
+#: What ``--segmenter`` accepts (see :func:`samplenet.segmentation.auto.segment`).
+SEGMENTERS = ("classical", "sam", "auto")
 
 
 def benchmark_box(alpha: np.ndarray, margin: float = BOX_MARGIN) -> tuple[int, int, int, int]:
@@ -124,25 +132,36 @@ def corrective_click(
 
 
 def _score_prompts(
-    matter, case: dict[str, Any], prompt_args: dict[str, Any], options: ClassicalOptions
+    matter,
+    case: dict[str, Any],
+    prompt_args: dict[str, Any],
+    options: ClassicalOptions,
+    segmenter: SegmenterChoice = "classical",
 ) -> tuple[dict[str, Any], np.ndarray | None]:
     """One automatic trimap from ``prompt_args``, matted and scored, and the
-    trimap itself; a refusal is recorded in the row, not raised."""
+    trimap itself; a refusal is recorded in the row, not raised.  The row
+    names the segmenter that ran (``"auto"`` may fall back)."""
     image = case["image"]
     height, width = image.shape[:2]
     start = time.process_time()
+    seg = None
     try:
         prompts = make_prompts((width, height), **prompt_args)
-        seg = segment(image, prompts, "classical", options)
+        seg = segment(image, prompts, segmenter, options)
         trimap = finish_trimap(image, seg, prompts, None, options)
     except MattingInputError as exc:
-        return {"refused": str(exc)}, None
+        return {"refused": str(exc), **({"segmenter": seg.segmenter} if seg is not None else {})}, None
     seconds = time.process_time() - start
     try:
         alpha = matter(image, trimap).alpha
     except ValueError as exc:  # the engine's solver gave up: reported, not a crash
-        return {"refused": f"matting failed: {exc}"}, trimap
-    row = {"sad": whole_sad(alpha, case["alpha"]), "trimap_cpu_s": seconds, "unknown": float((trimap == 128).mean())}
+        return {"refused": f"matting failed: {exc}", "segmenter": seg.segmenter}, trimap
+    row = {
+        "sad": whole_sad(alpha, case["alpha"]),
+        "trimap_cpu_s": seconds,
+        "unknown": float((trimap == 128).mean()),
+        "segmenter": seg.segmenter,
+    }
     return row, trimap
 
 
@@ -152,7 +171,11 @@ def _check_click_count(clicks: int) -> None:
 
 
 def score_corrections(
-    matter, case: dict[str, Any], clicks: int, options: ClassicalOptions | None = None
+    matter,
+    case: dict[str, Any],
+    clicks: int,
+    options: ClassicalOptions | None = None,
+    segmenter: SegmenterChoice = "classical",
 ) -> list[dict[str, Any]]:
     """The box alone, then up to ``clicks`` corrective clicks one after the
     other (:func:`corrective_click`), each trimap matted and scored.  Row
@@ -165,14 +188,14 @@ def score_corrections(
     box = benchmark_box(case["alpha"])
     points: list[tuple[float, float]] = []
     labels: list[int] = []
-    row, trimap = _score_prompts(matter, case, {"box": box}, options)
+    row, trimap = _score_prompts(matter, case, {"box": box}, options, segmenter)
     rows = [{**row, "step": 0, "clicks": 0, "points": [], "labels": []}]
     while len(rows) <= clicks:
         nxt = None if trimap is None or "sad" not in rows[-1] else corrective_click(trimap, case["alpha"])
         if nxt is None:  # nothing left to click, or nothing to click on
             break
         tried = {"box": box, "points": points + [nxt[0]], "point_labels": labels + [nxt[1]]}
-        row, found = _score_prompts(matter, case, tried, options)
+        row, found = _score_prompts(matter, case, tried, options, segmenter)
         if "sad" not in row:
             rows.append({**rows[-1], "step": len(rows), "refused_click": {"point": nxt[0], "label": nxt[1], **row}})
             break
@@ -220,9 +243,11 @@ def prompts_for(case: dict[str, Any], mode: str) -> dict[str, Any]:
     return {"box": box, "points": [benchmark_click(case["alpha"])], "point_labels": [1]}
 
 
-def score_auto(matter, case: dict[str, Any], mode: str, options: ClassicalOptions) -> dict[str, Any]:
+def score_auto(
+    matter, case: dict[str, Any], mode: str, options: ClassicalOptions, segmenter: SegmenterChoice = "classical"
+) -> dict[str, Any]:
     """One automatic trimap, matted and scored; a refusal is recorded, not raised."""
-    return _score_prompts(matter, case, prompts_for(case, mode), options)[0]
+    return _score_prompts(matter, case, prompts_for(case, mode), options, segmenter)[0]
 
 
 def score_previous_tool(matter, case: dict[str, Any], band: int = 12) -> dict[str, Any]:
@@ -256,6 +281,7 @@ def run_benchmark(
     progress: Callable[[str], None] = print,
     backgrounds: Path | None = None,
     corrections: int = 0,
+    segmenter: SegmenterChoice = "classical",
 ) -> dict[str, Any]:
     """Score the hand trimaps, (``previous``) the old Auto tool and the automatic
     trimaps; with ``cv`` every option set of :data:`CV_GRID`, else the defaults.
@@ -263,8 +289,11 @@ def run_benchmark(
     one of them (:mod:`.new_backgrounds`): the same protocol on backgrounds
     that no setting was chosen on.  With ``corrections`` > 0 a simulated
     visitor also adds up to that many corrective clicks to the box
-    (:func:`score_corrections`, default settings)."""
+    (:func:`score_corrections`, default settings).  ``segmenter`` picks who
+    segments (:func:`samplenet.segmentation.auto.segment`); ``"sam"`` is
+    loaded before any photo is read, so a missing model fails at once."""
     _check_click_count(corrections)  # before any photo is read or matted
+    sam_source = _check_segmenter(segmenter, cv)
     from ..engines import load
 
     matter = load(engine="classical")
@@ -284,7 +313,7 @@ def run_benchmark(
     corrected: dict[str, list[dict[str, Any]]] = {}
     if corrections:
         for case in cases:
-            corrected[case["name"]] = score_corrections(matter, case, corrections)
+            corrected[case["name"]] = score_corrections(matter, case, corrections, segmenter=segmenter)
             steps = ", ".join(f"{r['sad']:.2f}" if "sad" in r else "refused" for r in corrected[case["name"]])
             progress(f"corrective clicks {case['name']}: SAD after 0..{corrections} clicks {steps}")
     option_sets = grid_options(CV_GRID) if cv else [ClassicalOptions()]
@@ -295,9 +324,10 @@ def run_benchmark(
                 if corrected and mode == "box" and options == ClassicalOptions():
                     # The visitor's step 0 is this very trimap (same prompts, same settings, seeded).
                     first = corrected[case["name"]][0]
-                    scored = {key: first[key] for key in ("sad", "refused", "trimap_cpu_s", "unknown") if key in first}
+                    kept = ("sad", "refused", "trimap_cpu_s", "unknown", "segmenter")
+                    scored = {key: first[key] for key in kept if key in first}
                 else:
-                    scored = score_auto(matter, case, mode, options)
+                    scored = score_auto(matter, case, mode, options, segmenter)
                 row = {"options": index, "mode": mode, "image": case["name"], **scored}
                 scores.append(row)
                 outcome = f"SAD {row['sad']:.2f}" if "sad" in row else "refused"
@@ -315,7 +345,46 @@ def run_benchmark(
         "previous": old,
         "backgrounds": laid_over,  # per image: the photo it was laid over (empty: its own)
         "corrections": corrected,  # per image: one row per number of corrective clicks (0 = box alone)
+        "segmenter": {"asked": segmenter, "sam_model": sam_source},
     }
+
+
+def _check_segmenter(segmenter: str, cv: bool) -> str | None:
+    """Refuse what cannot be measured before any work; return the SAM
+    model's name when SAM is asked for (``"sam"`` must load, ``"auto"``
+    may fall back and the rows say so)."""
+    if segmenter not in SEGMENTERS:
+        raise MattingInputError(f"The segmenter must be one of {', '.join(SEGMENTERS)}, not '{segmenter}'.")
+    if cv and segmenter != "classical":
+        raise MattingInputError(
+            "--cv compares settings of the classical segmenter; run it with --segmenter classical."
+        )
+    if segmenter == "classical":
+        return None
+    from ..segmentation.sam import SegmenterUnavailable, load_sam_segmenter
+
+    try:
+        return load_sam_segmenter().source
+    except SegmenterUnavailable:
+        if segmenter == "sam":
+            raise
+        return None
+
+
+def _segmenter_line(result: dict[str, Any]) -> str:
+    """Which segmenter made the automatic trimaps, counted over the rows."""
+    ran: dict[str, int] = {}
+    for row in result["rows"]:
+        if "sad" in row or "segmenter" in row:  # a result saved before rows named it: "not recorded"
+            name = row.get("segmenter", "not recorded")
+            ran[name] = ran.get(name, 0) + 1
+    asked = result.get("segmenter", {}).get("asked", "classical")
+    model = result.get("segmenter", {}).get("sam_model")
+    names = ", ".join(
+        f"{name}" + (f" ({model})" if name == "sam" and model else "") + f": {count} trimaps"
+        for name, count in sorted(ran.items())
+    )
+    return f"Segmenter asked for: {asked}; ran: {names or 'none (every prompt refused)'}."
 
 
 def summarise(result: dict[str, Any]) -> str:
@@ -333,7 +402,7 @@ def summarise(result: dict[str, Any]) -> str:
     def hand_mean(names: list[str]) -> float:
         return float(np.mean([hand[n] for n in names]))
 
-    lines = []
+    lines = [_segmenter_line(result), ""]
     if result.get("backgrounds"):
         lines.append("Subjects laid over new backgrounds (image: background photo):")
         lines.append("")
