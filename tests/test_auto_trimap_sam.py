@@ -157,6 +157,16 @@ def test_bench_measures_sam_when_asked(tiny_sam_folder, tmp_path, monkeypatch: p
     assert {row["segmenter"] for steps in result["corrections"].values() for row in steps} == {"sam"}
     assert result["segmenter"] == {"asked": "sam", "sam_model": str(tiny_sam_folder)}
 
+    # SAM failing on a photo (out of GPU memory, say) costs that photo, not the whole measurement.
+    def out_of_memory(*args, **kwargs):
+        raise RuntimeError("CUDA out of memory (simulated)")
+
+    monkeypatch.setattr(type(load_sam_segmenter()), "segment", out_of_memory)
+    assert main(["bench", "auto-trimap", "--data", str(tmp_path), "--segmenter", "sam", "--json", str(saved)]) == 0
+    assert "| auto, box | inf | inf | 2 |" in capsys.readouterr().out
+    rows = json.loads(saved.read_text())["rows"]
+    assert all("segmenter failed: RuntimeError: CUDA out of memory" in row["refused"] for row in rows)
+
 
 def test_bench_without_a_model_fails_at_once_or_falls_back(tmp_path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
     """`--segmenter sam` with no model stops before any photo is read, with

@@ -151,6 +151,8 @@ def _score_prompts(
         trimap = finish_trimap(image, seg, prompts, None, options)
     except MattingInputError as exc:
         return {"refused": str(exc), **({"segmenter": seg.segmenter} if seg is not None else {})}, None
+    except RuntimeError as exc:  # SAM failing on one photo (e.g. out of GPU memory) costs that photo, not the run
+        return {"refused": f"the segmenter failed: {type(exc).__name__}: {exc}"}, None
     seconds = time.process_time() - start
     try:
         alpha = matter(image, trimap).alpha
