@@ -184,6 +184,12 @@ def test_bench_without_a_model_fails_at_once_or_falls_back(tmp_path, monkeypatch
     assert main(["bench", "auto-trimap", "--data", str(missing), "--segmenter", "auto", "--cv"]) == 2
     assert "--cv compares settings of the classical segmenter" in capsys.readouterr().err
 
+    from samplenet import MattingInputError
+    from samplenet.evaluation.auto_trimap import run_benchmark
+
+    with pytest.raises(MattingInputError, match="segmenter must be one of auto, classical, sam, not 'grabcut'"):
+        run_benchmark(missing, segmenter="grabcut")
+
     write_case(tmp_path, "GT01", 0)
     assert main(["bench", "auto-trimap", "--data", str(tmp_path), "--segmenter", "auto"]) == 0
     assert "Segmenter asked for: auto; ran: classical: 2 trimaps." in capsys.readouterr().out

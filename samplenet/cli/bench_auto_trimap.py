@@ -7,7 +7,7 @@ import logging
 from pathlib import Path
 
 from ..errors import MattingInputError
-from ..evaluation.auto_trimap import run_benchmark, summarise
+from ..evaluation.auto_trimap import SEGMENTERS, run_benchmark, summarise
 from ..process import tune_process
 
 logger = logging.getLogger("samplenet")
@@ -49,7 +49,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument(
         "--segmenter",
-        choices=("classical", "sam", "auto"),
+        choices=SEGMENTERS,
         default="classical",
         help="who segments: the classical segmenter (default; what the issue's target measures), SAM from "
         "$SAMPLENET_SEGMENTER (a Hub repo id such as facebook/sam-vit-base or a folder; needs samplenet[segment], "

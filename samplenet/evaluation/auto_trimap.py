@@ -34,7 +34,7 @@ import logging
 import time
 from dataclasses import asdict, replace
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, get_args
 
 import cv2
 import numpy as np
@@ -60,8 +60,8 @@ CV_GRID: list[dict[str, Any]] = [
 
 MODES = ("box", "box+click")
 
-#: What ``--segmenter`` accepts (see :func:`samplenet.segmentation.auto.segment`).
-SEGMENTERS = ("classical", "sam", "auto")
+#: What ``--segmenter`` accepts: the names :func:`samplenet.segmentation.auto.segment` knows.
+SEGMENTERS: tuple[str, ...] = get_args(SegmenterChoice)
 
 
 def benchmark_box(alpha: np.ndarray, margin: float = BOX_MARGIN) -> tuple[int, int, int, int]:
@@ -151,7 +151,10 @@ def _score_prompts(
         trimap = finish_trimap(image, seg, prompts, None, options)
     except MattingInputError as exc:
         return {"refused": str(exc), **({"segmenter": seg.segmenter} if seg is not None else {})}, None
-    except RuntimeError as exc:  # SAM failing on one photo (e.g. out of GPU memory) costs that photo, not the run
+    except RuntimeError as exc:
+        if segmenter != "sam":  # "auto" already falls back; a classical failure is a bug to see
+            raise
+        # SAM failing on one photo (e.g. out of GPU memory) costs that photo, not the run.
         return {"refused": f"the segmenter failed: {type(exc).__name__}: {exc}"}, None
     seconds = time.process_time() - start
     try:
