@@ -172,6 +172,13 @@ def test_a_band_width_that_is_no_usable_number_is_refused_by_name(band) -> None:
         auto_trimap(photo, box=(15, 5, 65, 55), band_width=band, segmenter="classical")
 
 
+@pytest.mark.parametrize("name", ["grabcut", "SAM", "", None])
+def test_an_unknown_segmenter_is_refused_naming_the_known_ones(name) -> None:
+    photo, _ = disc_photo()
+    with pytest.raises(MattingInputError, match="segmenter must be one of auto, classical, sam, not"):
+        auto_trimap(photo, box=(15, 5, 65, 55), segmenter=name)
+
+
 def test_a_band_that_leaves_no_sure_subject_is_refused_before_matting() -> None:
     """A 40 px band around an 18 px disc would leave an all-unknown subject,
     which the matting step could only refuse later, less helpfully."""

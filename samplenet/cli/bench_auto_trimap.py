@@ -7,7 +7,8 @@ import logging
 from pathlib import Path
 
 from ..errors import MattingInputError
-from ..evaluation.auto_trimap import SEGMENTERS, run_benchmark, summarise
+from ..evaluation.auto_trimap import run_benchmark, summarise
+from ..segmentation.auto import SEGMENTERS
 from ..process import tune_process
 
 logger = logging.getLogger("samplenet")

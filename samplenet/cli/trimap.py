@@ -9,6 +9,7 @@ from PIL import Image
 from ..errors import MattingInputError
 from ..io import load_image, quoted
 from ..segmentation import auto_trimap
+from ..segmentation.auto import SEGMENTERS
 from ..segmentation.prompts import parse_box_text, parse_point_text
 
 
@@ -33,7 +34,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--band-width", type=float, default=None, help="unknown band in pixels each side (default: adaptive)"
     )
     parser.add_argument(
-        "--segmenter", choices=("auto", "classical", "sam"), default="auto",
+        "--segmenter", choices=SEGMENTERS, default="auto",
         help="'sam' (needs transformers and $SAMPLENET_SEGMENTER), 'classical' (weight-free) or "
         "'auto' (SAM when it loads, else classical; default)",
     )

@@ -34,14 +34,14 @@ import logging
 import time
 from dataclasses import asdict, replace
 from pathlib import Path
-from typing import Any, Callable, get_args
+from typing import Any, Callable
 
 import cv2
 import numpy as np
 
 from ..errors import MattingInputError
 from ..io import load_image, load_trimap
-from ..segmentation.auto import SegmenterChoice, finish_trimap, segment
+from ..segmentation.auto import SegmenterChoice, check_segmenter, finish_trimap, segment
 from ..segmentation.classical import ClassicalOptions
 from ..segmentation.prompts import make_prompts
 
@@ -59,10 +59,6 @@ CV_GRID: list[dict[str, Any]] = [
 ]
 
 MODES = ("box", "box+click")
-
-#: What ``--segmenter`` accepts: the names :func:`samplenet.segmentation.auto.segment` knows.
-SEGMENTERS: tuple[str, ...] = get_args(SegmenterChoice)
-
 
 def benchmark_box(alpha: np.ndarray, margin: float = BOX_MARGIN) -> tuple[int, int, int, int]:
     """Subject bounds of a ground-truth ``alpha`` plus ``margin`` of the side, clipped."""
@@ -358,8 +354,7 @@ def _check_segmenter(segmenter: str, cv: bool) -> str | None:
     """Refuse what cannot be measured before any work; return the SAM
     model's name when SAM is asked for (``"sam"`` must load, ``"auto"``
     may fall back and the rows say so)."""
-    if segmenter not in SEGMENTERS:
-        raise MattingInputError(f"The segmenter must be one of {', '.join(SEGMENTERS)}, not '{segmenter}'.")
+    check_segmenter(segmenter)
     if cv and segmenter != "classical":
         raise MattingInputError(
             "--cv compares settings of the classical segmenter; run it with --segmenter classical."

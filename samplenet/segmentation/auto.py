@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal, Sequence
+from typing import TYPE_CHECKING, Literal, Sequence, get_args
 
 import cv2
 import numpy as np
@@ -28,6 +28,17 @@ if TYPE_CHECKING:  # cache.py imports this module
 logger = logging.getLogger("samplenet")
 
 SegmenterChoice = Literal["auto", "classical", "sam"]
+
+#: The segmenter names every entry point accepts (library, CLI, benchmark).
+SEGMENTERS: tuple[str, ...] = get_args(SegmenterChoice)
+
+
+def check_segmenter(segmenter: object) -> None:
+    """Refuse a segmenter name :func:`segment` does not know, naming the
+    ones it does (the benchmark calls this before any photo is read)."""
+    if segmenter not in SEGMENTERS:
+        raise MattingInputError(f"The segmenter must be one of {', '.join(SEGMENTERS)}, not {quoted(segmenter)}.")
+
 
 @dataclass(frozen=True)
 class AutoTrimapInfo:
@@ -49,8 +60,7 @@ def segment(
 ) -> Segmentation:
     """Run the chosen segmenter on checked prompts.  ``"auto"`` tries SAM
     (see :mod:`.sam`) and falls back to the classical segmenter, noting why."""
-    if segmenter not in ("auto", "classical", "sam"):
-        raise MattingInputError(f"The segmenter must be 'auto', 'classical' or 'sam', not {quoted(segmenter)}.")
+    check_segmenter(segmenter)
     note = ""
     if segmenter in ("auto", "sam"):
         from .sam import SegmenterUnavailable, load_sam_segmenter
