@@ -60,6 +60,7 @@ CV_GRID: list[dict[str, Any]] = [
 
 MODES = ("box", "box+click")
 
+
 def benchmark_box(alpha: np.ndarray, margin: float = BOX_MARGIN) -> tuple[int, int, int, int]:
     """Subject bounds of a ground-truth ``alpha`` plus ``margin`` of the side, clipped."""
     ys, xs = np.nonzero(alpha > 0)
@@ -378,8 +379,8 @@ def _segmenter_line(result: dict[str, Any]) -> str:
         if "sad" in row or "segmenter" in row:  # a result saved before rows named it: "not recorded"
             name = row.get("segmenter", "not recorded")
             ran[name] = ran.get(name, 0) + 1
-    asked = result.get("segmenter", {}).get("asked", "classical")
-    model = result.get("segmenter", {}).get("sam_model")
+    info = result.get("segmenter", {})  # absent in a result saved before the benchmark named it
+    asked, model = info.get("asked", "classical"), info.get("sam_model")
     names = ", ".join(
         f"{name}" + (f" ({model})" if name == "sam" and model else "") + f": {count} trimaps"
         for name, count in sorted(ran.items())
