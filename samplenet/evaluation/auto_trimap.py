@@ -32,6 +32,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections import Counter
 from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any, Callable
@@ -374,15 +375,13 @@ def _check_segmenter(segmenter: str, cv: bool) -> str | None:
 
 def _segmenter_line(result: dict[str, Any]) -> str:
     """Which segmenter made the automatic trimaps, counted over the rows."""
-    ran: dict[str, int] = {}
-    for row in result["rows"]:
-        if "sad" in row or "segmenter" in row:  # a result saved before rows named it: "not recorded"
-            name = row.get("segmenter", "not recorded")
-            ran[name] = ran.get(name, 0) + 1
+    ran = Counter(  # a result saved before rows named it: "not recorded"
+        row.get("segmenter", "not recorded") for row in result["rows"] if "sad" in row or "segmenter" in row
+    )
     info = result.get("segmenter", {})  # absent in a result saved before the benchmark named it
     asked, model = info.get("asked", "classical"), info.get("sam_model")
     names = ", ".join(
-        f"{name}" + (f" ({model})" if name == "sam" and model else "") + f": {count} trimaps"
+        name + (f" ({model})" if name == "sam" and model else "") + f": {count} trimaps"
         for name, count in sorted(ran.items())
     )
     return f"Segmenter asked for: {asked}; ran: {names or 'none (every prompt refused)'}."
