@@ -193,3 +193,43 @@ def test_bench_without_a_model_fails_at_once_or_falls_back(tmp_path, monkeypatch
     write_case(tmp_path, "GT01", 0)
     assert main(["bench", "auto-trimap", "--data", str(tmp_path), "--segmenter", "auto"]) == 0
     assert "Segmenter asked for: auto; ran: classical: 2 trimaps." in capsys.readouterr().out
+
+
+def test_a_failed_hub_load_is_remembered_for_a_while(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without the Hub one load attempt waits ~25 s on retries: it is made
+    once, and later calls (every Preview, every photo of a folder) fail at
+    once with the same reason until RETRY_AFTER_S has passed."""
+    from transformers import SamModel
+
+    from samplenet.segmentation import sam
+
+    attempts = []
+
+    def offline(source, **kwargs):
+        attempts.append(source)
+        raise OSError("We couldn't connect to 'https://huggingface.co' to load the files")
+
+    monkeypatch.setattr(SamModel, "from_pretrained", offline)
+    monkeypatch.setenv(SEGMENTER_ENV, "someone/sam-remembered")
+    for _ in range(3):
+        trimap, info = auto_trimap(photo(), box=BOX, return_info=True)
+        assert info.segmenter == "classical" and "couldn't connect" in info.note
+    with pytest.raises(SegmenterUnavailable, match=r"couldn't connect.*retried after 300 s"):
+        load_sam_segmenter(device="cpu")
+    assert attempts == ["someone/sam-remembered"]
+    monkeypatch.setattr(sam, "RETRY_AFTER_S", 0.0, raising=False)  # as if that time had passed
+    with pytest.raises(SegmenterUnavailable, match="couldn't connect"):
+        load_sam_segmenter(device="cpu")
+    assert len(attempts) == 2
+
+
+def test_a_local_folder_fixed_after_a_failure_loads_at_once(tiny_sam_folder, tmp_path) -> None:
+    """A local folder fails without waiting, so its failures are not
+    remembered: copying the files in makes the very next call work."""
+    folder = tmp_path / "sam"
+    folder.mkdir()
+    with pytest.raises(SegmenterUnavailable, match="could not be loaded"):
+        load_sam_segmenter(folder, "cpu")
+    for path in tiny_sam_folder.iterdir():
+        (folder / path.name).write_bytes(path.read_bytes())
+    assert load_sam_segmenter(folder, "cpu").source == str(folder)

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import os
 import threading
+import time
+from pathlib import Path
 
 import numpy as np
 
@@ -35,7 +37,16 @@ class SegmenterUnavailable(OSError):
     reports it as one line."""
 
 
+#: Seconds a failed download of a Hub model is remembered before it is tried
+#: again.  Without the Hub, one attempt waits about 25 s on huggingface_hub's
+#: retries; remembering it keeps every later Preview, API call or photo of a
+#: folder from waiting as long again (and requests queued behind the lock
+#: from waiting in turn).  Local folders fail at once and are never remembered,
+#: so fixing a folder takes effect on the next call.
+RETRY_AFTER_S = 300.0
+
 _LOADED: dict[tuple[str, str], "SamSegmenter"] = {}
+_FAILED: dict[tuple[str, str], tuple[float, str]] = {}
 _LOCK = threading.Lock()
 
 
@@ -49,7 +60,9 @@ def _device(requested: str | None) -> str:
 
 def load_sam_segmenter(source: str | os.PathLike | None = None, device: str | None = None) -> "SamSegmenter":
     """The SAM segmenter for ``source`` (default ``$SAMPLENET_SEGMENTER``),
-    loaded once per process and device.
+    loaded once per process and device.  A failed load of anything but an
+    existing local folder (a Hub id, typically, with the Hub out of reach) is
+    remembered for :data:`RETRY_AFTER_S` and raised again at once meanwhile.
 
     Raises:
         SegmenterUnavailable: nothing configured, ``transformers`` missing,
@@ -71,14 +84,25 @@ def load_sam_segmenter(source: str | os.PathLike | None = None, device: str | No
     device = _device(device)
     key = (source, device)
     with _LOCK:
-        if key not in _LOADED:
-            try:
-                model = SamModel.from_pretrained(source, use_safetensors=True)
-                processor = SamProcessor.from_pretrained(source)
-            except Exception as exc:  # noqa: BLE001 - any loading failure means "not available here"
-                first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-                raise SegmenterUnavailable(f"the SAM model '{source}' could not be loaded ({first})") from None
-            _LOADED[key] = SamSegmenter(model.to(device).eval(), processor, device, source)
+        if key in _LOADED:
+            return _LOADED[key]
+        failed = _FAILED.get(key)
+        age = time.monotonic() - failed[0] if failed is not None else None
+        if age is not None and age < RETRY_AFTER_S:
+            raise SegmenterUnavailable(
+                f"{failed[1]}; that was {age:.0f} s ago, and a failed load is retried after {RETRY_AFTER_S:.0f} s"
+            )
+        try:
+            model = SamModel.from_pretrained(source, use_safetensors=True)
+            processor = SamProcessor.from_pretrained(source)
+        except Exception as exc:  # noqa: BLE001 - any loading failure means "not available here"
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            message = f"the SAM model '{source}' could not be loaded ({first})"
+            if not Path(source).is_dir():
+                _FAILED[key] = (time.monotonic(), message)
+            raise SegmenterUnavailable(message) from None
+        _FAILED.pop(key, None)
+        _LOADED[key] = SamSegmenter(model.to(device).eval(), processor, device, source)
         return _LOADED[key]
 
 
