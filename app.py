@@ -2,7 +2,10 @@
 
 Engines are loaded once, here: SampleNet from ``SAMPLENET_WEIGHTS`` (a Hub repo
 id or a folder) when it can be, the weight-free engine always.  Without
-weights the page says so and how to enable SampleNet.  Gradio's usual
+weights the page says so and how to enable SampleNet.  SAM (for the Auto
+tab's segmentation, from ``SAMPLENET_SEGMENTER``) starts loading in the
+background while the server starts, so the first visitor does not wait for
+it.  Gradio's usual
 variables apply (``GRADIO_SERVER_NAME``, ``GRADIO_SERVER_PORT``, ...).
 """
 from __future__ import annotations
@@ -12,6 +15,8 @@ import os
 
 import samplenet
 from samplenet.app import LAUNCH_OPTIONS, EngineRegistry, build_demo
+from samplenet.app.gpu import ON_ZERO_GPU
+from samplenet.segmentation.sam import load_in_background
 
 logging.basicConfig(level=os.environ.get("SAMPLENET_LOG_LEVEL", "INFO"))
 
@@ -20,5 +25,7 @@ registry = EngineRegistry.from_environment()
 demo = build_demo(registry)
 
 if __name__ == "__main__":
+    if not ON_ZERO_GPU:  # ZeroGPU lends CUDA only inside @spaces.GPU calls: there SAM loads on first use
+        load_in_background()  # SAM from $SAMPLENET_SEGMENTER, if set, while the server starts
     # Uploads larger than this are refused by the server before any decoding.
     demo.launch(max_file_size=os.environ.get("SAMPLENET_MAX_UPLOAD", "100mb"), **LAUNCH_OPTIONS)

@@ -233,3 +233,38 @@ def test_a_local_folder_fixed_after_a_failure_loads_at_once(tiny_sam_folder, tmp
     for path in tiny_sam_folder.iterdir():
         (folder / path.name).write_bytes(path.read_bytes())
     assert load_sam_segmenter(folder, "cpu").source == str(folder)
+
+
+def test_load_in_background_leaves_the_model_ready(tiny_sam_folder, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The server starts loading SAM at once; the first visitor's call then
+    finds it loaded instead of loading it again."""
+    from transformers import SamModel
+
+    from samplenet.segmentation.sam import load_in_background
+
+    monkeypatch.delenv(SEGMENTER_ENV, raising=False)
+    assert load_in_background() is None  # nothing configured, nothing started
+    folder_copy = tiny_sam_folder.parent / "tiny-sam-background"
+    folder_copy.mkdir(exist_ok=True)
+    for path in tiny_sam_folder.iterdir():
+        (folder_copy / path.name).write_bytes(path.read_bytes())
+    monkeypatch.setenv(SEGMENTER_ENV, str(folder_copy))
+    thread = load_in_background()
+    thread.join(timeout=60)
+    assert not thread.is_alive()
+
+    def not_again(*args, **kwargs):
+        raise AssertionError("SAM loaded a second time")
+
+    monkeypatch.setattr(SamModel, "from_pretrained", not_again)
+    trimap, info = auto_trimap(photo(), box=BOX, points=[(40, 30)], return_info=True)
+    assert info.segmenter == "sam"
+
+
+def test_load_in_background_logs_a_failure(tmp_path, monkeypatch: pytest.MonkeyPatch, caplog) -> None:
+    from samplenet.segmentation.sam import load_in_background
+
+    monkeypatch.setenv(SEGMENTER_ENV, str(tmp_path / "no-sam-here"))
+    with caplog.at_level("WARNING", logger="samplenet"):
+        load_in_background().join(timeout=60)
+    assert "SAM segmenter not loaded" in caplog.text and "no-sam-here" in caplog.text

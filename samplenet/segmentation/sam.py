@@ -14,6 +14,7 @@ box, and cleaned of specks like the classical one.
 """
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import time
@@ -23,6 +24,8 @@ import numpy as np
 
 from .classical import Segmentation, keep_subject_pieces
 from .prompts import NEGATIVE, POSITIVE, Prompts
+
+logger = logging.getLogger("samplenet")
 
 #: Environment variable naming the SAM model (Hub repo id or local folder).
 SEGMENTER_ENV = "SAMPLENET_SEGMENTER"
@@ -104,6 +107,31 @@ def load_sam_segmenter(source: str | os.PathLike | None = None, device: str | No
         _FAILED.pop(key, None)
         _LOADED[key] = SamSegmenter(model.to(device).eval(), processor, device, source)
         return _LOADED[key]
+
+
+def load_in_background() -> threading.Thread | None:
+    """Start loading ``$SAMPLENET_SEGMENTER`` in a daemon thread, so that a
+    server's first visitor does not wait for the download and load (a first
+    ``auto`` call meanwhile waits for this load instead of starting its own).
+    The outcome is logged; a failure is remembered like any other.
+
+    Returns:
+        the thread, or ``None`` when no SAM model is configured.
+    """
+    if not os.environ.get(SEGMENTER_ENV, "").strip():
+        return None
+
+    def load() -> None:
+        try:
+            segmenter = load_sam_segmenter()
+        except SegmenterUnavailable as exc:
+            logger.warning("SAM segmenter not loaded (the classical one will run): %s", exc)
+        else:
+            logger.info("SAM segmenter loaded from %s on %s", segmenter.source, segmenter.device)
+
+    thread = threading.Thread(target=load, name="load-sam-segmenter", daemon=True)
+    thread.start()
+    return thread
 
 
 def stroke_clicks(strokes: np.ndarray | None, count: int = CLICKS_PER_STROKE_KIND) -> list[tuple[float, float]]:
