@@ -2,11 +2,11 @@
 
 Engines are loaded once, here: SampleNet from ``SAMPLENET_WEIGHTS`` (a Hub repo
 id or a folder) when it can be, the weight-free engine always.  Without
-weights the page says so and how to enable SampleNet.  SAM (for the Auto
-tab's segmentation, from ``SAMPLENET_SEGMENTER``) starts loading in the
-background while the server starts, so the first visitor does not wait for
-it.  Gradio's usual
-variables apply (``GRADIO_SERVER_NAME``, ``GRADIO_SERVER_PORT``, ...).
+weights the page says so and how to enable SampleNet.  SAM (the Auto tab's
+segmenter, from ``SAMPLENET_SEGMENTER``) starts loading in the background
+while the server starts, so the first visitor need not wait for it (except
+on ZeroGPU, see below).  Gradio's usual variables apply
+(``GRADIO_SERVER_NAME``, ``GRADIO_SERVER_PORT``, ...).
 """
 from __future__ import annotations
 
@@ -25,7 +25,10 @@ registry = EngineRegistry.from_environment()
 demo = build_demo(registry)
 
 if __name__ == "__main__":
-    if not ON_ZERO_GPU:  # ZeroGPU lends CUDA only inside @spaces.GPU calls: there SAM loads on first use
+    # ZeroGPU emulates CUDA in this process and expects models placed on it at
+    # import time; a load racing the launch is untested there, so SAM keeps
+    # loading on first use as before.
+    if not ON_ZERO_GPU:
         load_in_background()  # SAM from $SAMPLENET_SEGMENTER, if set, while the server starts
     # Uploads larger than this are refused by the server before any decoding.
     demo.launch(max_file_size=os.environ.get("SAMPLENET_MAX_UPLOAD", "100mb"), **LAUNCH_OPTIONS)

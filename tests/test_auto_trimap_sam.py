@@ -195,14 +195,24 @@ def test_bench_without_a_model_fails_at_once_or_falls_back(tmp_path, monkeypatch
     assert "Segmenter asked for: auto; ran: classical: 2 trimaps." in capsys.readouterr().out
 
 
-def test_a_failed_hub_load_is_remembered_for_a_while(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Without the Hub one load attempt waits ~25 s on retries: it is made
-    once, and later calls (every Preview, every photo of a folder) fail at
-    once with the same reason until RETRY_AFTER_S has passed."""
-    from transformers import SamModel
-
+@pytest.fixture
+def fresh_loader(monkeypatch: pytest.MonkeyPatch):
+    """The loader's per-process memory (models loaded, failures remembered),
+    empty for this test and restored after it."""
     from samplenet.segmentation import sam
 
+    monkeypatch.setattr(sam, "_LOADED", {})
+    monkeypatch.setattr(sam, "_FAILED", {})
+    return sam
+
+
+def test_a_slow_failed_load_is_remembered_for_a_while(fresh_loader, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without the Hub one load attempt waits ~25 s on retries: it is made
+    once, and later calls (every Preview, every photo of a folder, on any
+    device) fail at once with the same reason until RETRY_AFTER_S has passed."""
+    from transformers import SamModel
+
+    sam = fresh_loader
     attempts = []
 
     def offline(source, **kwargs):
@@ -210,23 +220,30 @@ def test_a_failed_hub_load_is_remembered_for_a_while(monkeypatch: pytest.MonkeyP
         raise OSError("We couldn't connect to 'https://huggingface.co' to load the files")
 
     monkeypatch.setattr(SamModel, "from_pretrained", offline)
+    monkeypatch.setattr(sam, "SLOW_FAILURE_S", 0.0)  # as if the attempt had waited on the network
     monkeypatch.setenv(SEGMENTER_ENV, "someone/sam-remembered")
     for _ in range(3):
         trimap, info = auto_trimap(photo(), box=BOX, return_info=True)
         assert info.segmenter == "classical" and "couldn't connect" in info.note
-    with pytest.raises(SegmenterUnavailable, match=r"couldn't connect.*retried after 300 s"):
-        load_sam_segmenter(device="cpu")
+    for device in ("cpu", "cuda"):
+        with pytest.raises(SegmenterUnavailable, match=r"couldn't connect.*not tried again for another 30\d s"):
+            load_sam_segmenter(device=device)
     assert attempts == ["someone/sam-remembered"]
-    monkeypatch.setattr(sam, "RETRY_AFTER_S", 0.0, raising=False)  # as if that time had passed
+    monkeypatch.setattr(sam, "RETRY_AFTER_S", 0.0)  # as if that time had passed
     with pytest.raises(SegmenterUnavailable, match="couldn't connect"):
-        load_sam_segmenter(device="cpu")
+        load_sam_segmenter()
     assert len(attempts) == 2
 
 
-def test_a_local_folder_fixed_after_a_failure_loads_at_once(tiny_sam_folder, tmp_path) -> None:
-    """A local folder fails without waiting, so its failures are not
-    remembered: copying the files in makes the very next call work."""
+def test_a_quick_failure_is_tried_again_so_a_fixed_folder_loads_at_once(
+    fresh_loader, tiny_sam_folder, tmp_path
+) -> None:
+    """A folder without the files, or no folder yet, fails without waiting:
+    such failures are not remembered, so the files arriving (a copy, a
+    mounted volume) make the very next call work."""
     folder = tmp_path / "sam"
+    with pytest.raises(SegmenterUnavailable, match=r"could not be loaded \(no such folder"):
+        load_sam_segmenter(folder, "cpu")
     folder.mkdir()
     with pytest.raises(SegmenterUnavailable, match="could not be loaded"):
         load_sam_segmenter(folder, "cpu")
@@ -235,21 +252,33 @@ def test_a_local_folder_fixed_after_a_failure_loads_at_once(tiny_sam_folder, tmp
     assert load_sam_segmenter(folder, "cpu").source == str(folder)
 
 
-def test_load_in_background_leaves_the_model_ready(tiny_sam_folder, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failure_while_moving_to_the_device_is_reported_like_any_other(
+    fresh_loader, tiny_sam_folder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Out of GPU memory while the model moves to the GPU: "auto" falls back
+    with the reason, instead of an error escaping as if the photo had failed."""
+    from transformers import SamModel
+
+    def out_of_memory(self, *args, **kwargs):
+        raise RuntimeError("CUDA out of memory (simulated)")
+
+    monkeypatch.setattr(SamModel, "to", out_of_memory)
+    monkeypatch.setenv(SEGMENTER_ENV, str(tiny_sam_folder))
+    trimap, info = auto_trimap(photo(), box=BOX, return_info=True)
+    assert info.segmenter == "classical" and "could not be loaded (CUDA out of memory" in info.note
+
+
+def test_load_in_background_leaves_the_model_ready(
+    fresh_loader, tiny_sam_folder, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The server starts loading SAM at once; the first visitor's call then
     finds it loaded instead of loading it again."""
     from transformers import SamModel
 
-    from samplenet.segmentation.sam import load_in_background
-
     monkeypatch.delenv(SEGMENTER_ENV, raising=False)
-    assert load_in_background() is None  # nothing configured, nothing started
-    folder_copy = tiny_sam_folder.parent / "tiny-sam-background"
-    folder_copy.mkdir(exist_ok=True)
-    for path in tiny_sam_folder.iterdir():
-        (folder_copy / path.name).write_bytes(path.read_bytes())
-    monkeypatch.setenv(SEGMENTER_ENV, str(folder_copy))
-    thread = load_in_background()
+    assert fresh_loader.load_in_background() is None  # nothing configured, nothing started
+    monkeypatch.setenv(SEGMENTER_ENV, str(tiny_sam_folder))
+    thread = fresh_loader.load_in_background()
     thread.join(timeout=60)
     assert not thread.is_alive()
 
@@ -261,10 +290,39 @@ def test_load_in_background_leaves_the_model_ready(tiny_sam_folder, monkeypatch:
     assert info.segmenter == "sam"
 
 
-def test_load_in_background_logs_a_failure(tmp_path, monkeypatch: pytest.MonkeyPatch, caplog) -> None:
-    from samplenet.segmentation.sam import load_in_background
+def test_a_call_during_the_background_load_waits_for_it(fresh_loader, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A visitor arriving while the server still loads SAM gets that load's
+    outcome; the model is not fetched twice."""
+    import threading
 
+    from transformers import SamModel
+
+    sam = fresh_loader
+    attempts, release = [], threading.Event()
+
+    def slow_offline(source, **kwargs):
+        attempts.append(source)
+        release.wait(timeout=30)
+        raise OSError("We couldn't connect to 'https://huggingface.co'")
+
+    monkeypatch.setattr(SamModel, "from_pretrained", slow_offline)
+    monkeypatch.setattr(sam, "SLOW_FAILURE_S", 0.0)
+    monkeypatch.setenv(SEGMENTER_ENV, "someone/sam-slow")
+    background = sam.load_in_background()
+    while not attempts:  # the background load has started and holds the loader
+        background.join(timeout=0.01)
+    outcome = []
+    visitor = threading.Thread(target=lambda: outcome.append(auto_trimap(photo(), box=BOX, return_info=True)[1]))
+    visitor.start()
+    release.set()
+    visitor.join(timeout=60)
+    background.join(timeout=60)
+    assert attempts == ["someone/sam-slow"]
+    assert outcome[0].segmenter == "classical" and "couldn't connect" in outcome[0].note
+
+
+def test_load_in_background_logs_a_failure(fresh_loader, tmp_path, monkeypatch: pytest.MonkeyPatch, caplog) -> None:
     monkeypatch.setenv(SEGMENTER_ENV, str(tmp_path / "no-sam-here"))
     with caplog.at_level("WARNING", logger="samplenet"):
-        load_in_background().join(timeout=60)
+        fresh_loader.load_in_background().join(timeout=60)
     assert "SAM segmenter not loaded" in caplog.text and "no-sam-here" in caplog.text

@@ -40,16 +40,21 @@ class SegmenterUnavailable(OSError):
     reports it as one line."""
 
 
-#: Seconds a failed download of a Hub model is remembered before it is tried
-#: again.  Without the Hub, one attempt waits about 25 s on huggingface_hub's
-#: retries; remembering it keeps every later Preview, API call or photo of a
-#: folder from waiting as long again (and requests queued behind the lock
-#: from waiting in turn).  Local folders fail at once and are never remembered,
-#: so fixing a folder takes effect on the next call.
+#: Seconds a slow failure to load (see :data:`SLOW_FAILURE_S`) is remembered
+#: before the source is tried again.  Without the Hub, one attempt at a Hub id
+#: waits about 25 s on huggingface_hub's retries; remembering it keeps every
+#: later Preview, API call or photo of a folder from waiting as long again
+#: (and requests queued behind the lock from waiting in turn).
 RETRY_AFTER_S = 300.0
 
+#: A failed load that took at least this long is remembered.  Failures that
+#: cost nothing to repeat (a local folder with a missing file, a path that
+#: does not exist, ``HF_HUB_OFFLINE=1``) are tried again on the next call,
+#: so a folder fixed or mounted meanwhile is used at once.
+SLOW_FAILURE_S = 1.0
+
 _LOADED: dict[tuple[str, str], "SamSegmenter"] = {}
-_FAILED: dict[tuple[str, str], tuple[float, str]] = {}
+_FAILED: dict[str, tuple[float, str]] = {}  # source -> (when, why): reaching the Hub has nothing to do with the device
 _LOCK = threading.Lock()
 
 
@@ -63,9 +68,9 @@ def _device(requested: str | None) -> str:
 
 def load_sam_segmenter(source: str | os.PathLike | None = None, device: str | None = None) -> "SamSegmenter":
     """The SAM segmenter for ``source`` (default ``$SAMPLENET_SEGMENTER``),
-    loaded once per process and device.  A failed load of anything but an
-    existing local folder (a Hub id, typically, with the Hub out of reach) is
-    remembered for :data:`RETRY_AFTER_S` and raised again at once meanwhile.
+    loaded once per process and device.  A failed load that was slow (a Hub
+    id with the Hub out of reach, typically) is remembered for
+    :data:`RETRY_AFTER_S` and raised again at once meanwhile.
 
     Raises:
         SegmenterUnavailable: nothing configured, ``transformers`` missing,
@@ -84,29 +89,35 @@ def load_sam_segmenter(source: str | os.PathLike | None = None, device: str | No
         raise SegmenterUnavailable(
             "SAM needs the 'transformers' package: pip install samplenet[segment]"
         ) from None
+    looks_local = Path(source).expanduser().is_absolute() or source.startswith((".", "~"))
+    if looks_local and not Path(source).expanduser().exists():
+        raise SegmenterUnavailable(
+            f"the SAM model '{source}' could not be loaded (no such folder; {SEGMENTER_ENV} names a local "
+            "folder or a Hub repo id such as facebook/sam-vit-base)"
+        )
     device = _device(device)
     key = (source, device)
     with _LOCK:
         if key in _LOADED:
             return _LOADED[key]
-        failed = _FAILED.get(key)
-        age = time.monotonic() - failed[0] if failed is not None else None
-        if age is not None and age < RETRY_AFTER_S:
-            raise SegmenterUnavailable(
-                f"{failed[1]}; that was {age:.0f} s ago, and a failed load is retried after {RETRY_AFTER_S:.0f} s"
-            )
+        if source in _FAILED:
+            when, why = _FAILED[source]
+            wait = RETRY_AFTER_S - (time.monotonic() - when)
+            if wait > 0:
+                raise SegmenterUnavailable(f"{why}; not tried again for another {wait:.0f} s")
+        started = time.monotonic()
         try:
             model = SamModel.from_pretrained(source, use_safetensors=True)
             processor = SamProcessor.from_pretrained(source)
-        except Exception as exc:  # noqa: BLE001 - any loading failure means "not available here"
+            segmenter = SamSegmenter(model.to(device).eval(), processor, device, source)
+        except Exception as exc:  # noqa: BLE001 - any loading failure (GPU memory too) means "not available here"
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            message = f"the SAM model '{source}' could not be loaded ({first})"
-            if not Path(source).is_dir():
-                _FAILED[key] = (time.monotonic(), message)
-            raise SegmenterUnavailable(message) from None
-        _FAILED.pop(key, None)
-        _LOADED[key] = SamSegmenter(model.to(device).eval(), processor, device, source)
-        return _LOADED[key]
+            why = f"the SAM model '{source}' could not be loaded ({first})"
+            if time.monotonic() - started >= SLOW_FAILURE_S:
+                _FAILED[source] = (time.monotonic(), why)
+            raise SegmenterUnavailable(why) from None
+        _LOADED[key] = segmenter
+        return segmenter
 
 
 def load_in_background() -> threading.Thread | None:
@@ -126,6 +137,8 @@ def load_in_background() -> threading.Thread | None:
             segmenter = load_sam_segmenter()
         except SegmenterUnavailable as exc:
             logger.warning("SAM segmenter not loaded (the classical one will run): %s", exc)
+        except Exception:  # noqa: BLE001 - a thread must not die with a bare traceback
+            logger.exception("SAM segmenter not loaded (the classical one will run)")
         else:
             logger.info("SAM segmenter loaded from %s on %s", segmenter.source, segmenter.device)
 
