@@ -58,6 +58,11 @@ _FAILED: dict[str, tuple[float, str]] = {}  # source -> (when, why): reaching th
 _LOCK = threading.Lock()
 
 
+def _configured_source() -> str:
+    """``$SAMPLENET_SEGMENTER``, stripped (empty when nothing is configured)."""
+    return os.environ.get(SEGMENTER_ENV, "").strip()
+
+
 def _device(requested: str | None) -> str:
     import torch
 
@@ -77,7 +82,7 @@ def load_sam_segmenter(source: str | os.PathLike | None = None, device: str | No
             or the model/processor cannot be loaded (offline, wrong folder,
             no safetensors file); the message says which.
     """
-    source = str(source) if source is not None else os.environ.get(SEGMENTER_ENV, "").strip()
+    source = str(source) if source is not None else _configured_source()
     if not source:
         raise SegmenterUnavailable(
             f"no SAM model configured (set {SEGMENTER_ENV} to a Hub repo id such as facebook/sam-vit-base "
@@ -89,12 +94,6 @@ def load_sam_segmenter(source: str | os.PathLike | None = None, device: str | No
         raise SegmenterUnavailable(
             "SAM needs the 'transformers' package: pip install samplenet[segment]"
         ) from None
-    looks_local = Path(source).expanduser().is_absolute() or source.startswith((".", "~"))
-    if looks_local and not Path(source).expanduser().exists():
-        raise SegmenterUnavailable(
-            f"the SAM model '{source}' could not be loaded (no such folder; {SEGMENTER_ENV} names a local "
-            "folder or a Hub repo id such as facebook/sam-vit-base)"
-        )
     device = _device(device)
     key = (source, device)
     with _LOCK:
@@ -105,6 +104,12 @@ def load_sam_segmenter(source: str | os.PathLike | None = None, device: str | No
             wait = RETRY_AFTER_S - (time.monotonic() - when)
             if wait > 0:
                 raise SegmenterUnavailable(f"{why}; not tried again for another {wait:.0f} s")
+        path = Path(source).expanduser()
+        if (path.is_absolute() or source.startswith((".", "~"))) and not path.exists():
+            raise SegmenterUnavailable(
+                f"the SAM model '{source}' could not be loaded (no such folder; {SEGMENTER_ENV} names a local "
+                "folder or a Hub repo id such as facebook/sam-vit-base)"
+            )
         started = time.monotonic()
         try:
             model = SamModel.from_pretrained(source, use_safetensors=True)
@@ -113,8 +118,9 @@ def load_sam_segmenter(source: str | os.PathLike | None = None, device: str | No
         except Exception as exc:  # noqa: BLE001 - any loading failure (GPU memory too) means "not available here"
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             why = f"the SAM model '{source}' could not be loaded ({first})"
-            if time.monotonic() - started >= SLOW_FAILURE_S:
-                _FAILED[source] = (time.monotonic(), why)
+            failed_at = time.monotonic()
+            if failed_at - started >= SLOW_FAILURE_S:
+                _FAILED[source] = (failed_at, why)
             raise SegmenterUnavailable(why) from None
         _LOADED[key] = segmenter
         return segmenter
@@ -129,7 +135,7 @@ def load_in_background() -> threading.Thread | None:
     Returns:
         the thread, or ``None`` when no SAM model is configured.
     """
-    if not os.environ.get(SEGMENTER_ENV, "").strip():
+    if not _configured_source():
         return None
 
     def load() -> None:
