@@ -152,10 +152,14 @@ class HeadlessChromium:
         self.close()
 
 
-def click(browser: HeadlessChromium, element_js: str) -> None:
+def click(browser: HeadlessChromium, element_js: str, timeout: float = 30.0) -> None:
     """A real mouse click at the centre of the element ``element_js``
     evaluates to, scrolled into view first (Svelte widgets such as tabs
-    ignore synthetic clicks)."""
+    ignore synthetic clicks).  Waits up to ``timeout`` for the element to
+    exist: on a loaded machine Gradio may still be rendering it when the
+    page's text is already there (a missing element then fails as a
+    timeout naming it, not as a JavaScript TypeError)."""
+    browser.wait_for(f"!!({element_js})", timeout)
     x, y = browser.evaluate(
         f"(() => {{ const e = {element_js}; e.scrollIntoView({{block: 'center'}});"
         " const r = e.getBoundingClientRect();"
