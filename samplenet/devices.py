@@ -1,14 +1,12 @@
 """Choosing the torch device, the same way for loading weights and running them."""
 from __future__ import annotations
 
-from typing import Optional
-
 import torch
 
 from .io import quoted
 
 
-def resolve_device(device: Optional[str | torch.device]) -> torch.device:
+def resolve_device(device: str | torch.device | None) -> torch.device:
     """``None`` -> CUDA when available, else CPU; otherwise the named device,
     refused with a clear message (a ``ValueError``) if it does not exist here,
     so a typo or a missing GPU is reported before any weights are read."""

@@ -94,7 +94,7 @@ def _describe(source: object) -> str:
     return type(source).__name__
 
 
-def open_image_file(source: Union[str, os.PathLike, bytes], what: str, max_pixels: int) -> Image.Image:
+def open_image_file(source: str | os.PathLike | bytes, what: str, max_pixels: int) -> Image.Image:
     """Decode a file or byte string with PIL, checking the size before the
     pixels are decoded so that a huge or malicious file costs nothing.
     Every failure is a :class:`MattingInputError` naming ``what`` and the

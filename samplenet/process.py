@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Optional
 
 import torch
 
@@ -59,7 +58,7 @@ def check_threads(value: object, name: str = "threads") -> int:
     return value
 
 
-def threads_from_environment() -> Optional[int]:
+def threads_from_environment() -> int | None:
     """``$SAMPLENET_THREADS`` as a checked thread count, or ``None`` if unset."""
     text = os.environ.get(THREADS_ENV, "").strip()
     if not text:
@@ -76,11 +75,11 @@ class ProcessTuning:
     """What :func:`tune_process` did: the thread count it set (``None`` =
     PyTorch's default kept) and whether freed memory is reused."""
 
-    threads: Optional[int]
+    threads: int | None
     reuses_freed_memory: bool
 
 
-def tune_process(threads: Optional[int] = None, reuse_memory: bool = True) -> ProcessTuning:
+def tune_process(threads: int | None = None, reuse_memory: bool = True) -> ProcessTuning:
     """Tune this whole process for SampleNet on CPU; call it once, at start-up.
 
     Args:

@@ -1,8 +1,8 @@
 """Writing a :class:`MattingResult` to disk as the PNG files people expect."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Mapping
 
 import numpy as np
 from PIL import Image

@@ -10,8 +10,9 @@ import csv
 import json
 import os
 import platform
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 from .result_files import check_output_folder
 

@@ -145,7 +145,7 @@ class HeadlessChromium:
                 pass
         shutil.rmtree(self.profile, ignore_errors=True)
 
-    def __enter__(self) -> "HeadlessChromium":
+    def __enter__(self) -> HeadlessChromium:
         return self
 
     def __exit__(self, *exc: Any) -> None:

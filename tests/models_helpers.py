@@ -11,8 +11,8 @@ from __future__ import annotations
 import functools
 import json
 import zlib
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Mapping
 
 import torch
 from torch import nn

@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from glibc_probe import MALLINFO2_PRELUDE, glibc_only
+
 from samplenet import allocator
 
 REPO = Path(__file__).resolve().parents[1]

@@ -11,9 +11,10 @@ from PIL import Image
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no calls home from tests
 gr = pytest.importorskip("gradio")
 
+from page_stand_ins import stand_in_page  # noqa: E402
+
 from samplenet.app import EngineRegistry, actions  # noqa: E402
 from samplenet.app.page import Page  # noqa: E402
-from page_stand_ins import stand_in_page  # noqa: E402
 from samplenet.engines.classical import ClassicalMatter  # noqa: E402
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"

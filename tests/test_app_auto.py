@@ -13,9 +13,10 @@ from PIL import Image
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no calls home from tests
 gr = pytest.importorskip("gradio")
 
+from page_stand_ins import stand_in_page  # noqa: E402
+
 from samplenet.app import EngineRegistry, actions, handlers  # noqa: E402
 from samplenet.app.page import Page  # noqa: E402
-from page_stand_ins import stand_in_page  # noqa: E402
 from samplenet.app.pictures import CLICK_COLOURS  # noqa: E402
 from samplenet.engines.classical import ClassicalMatter  # noqa: E402
 from samplenet.segmentation import auto as segmentation_auto  # noqa: E402

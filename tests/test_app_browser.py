@@ -19,7 +19,6 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no calls home from
 gr = pytest.importorskip("gradio")
 
 from headless_chromium import HeadlessChromium, click, drag, find_chromium  # noqa: E402
-
 from local_server import launch_weight_free_app  # noqa: E402
 
 pytestmark = [

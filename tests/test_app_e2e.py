@@ -8,7 +8,6 @@ import os
 from pathlib import Path
 
 import httpx
-
 import numpy as np
 import pytest
 from PIL import Image
@@ -17,7 +16,6 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no calls home from
 gr = pytest.importorskip("gradio")
 gradio_client = pytest.importorskip("gradio_client")
 from gradio_client import Client, handle_file  # noqa: E402
-
 from local_server import launch_weight_free_app  # noqa: E402
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"

@@ -6,6 +6,7 @@ input must end as a ``gradio.Error`` whose message names the problem.
 from __future__ import annotations
 
 import os
+
 import numpy as np
 import pytest
 from PIL import Image
@@ -20,7 +21,6 @@ from samplenet.app.trimap_tools import trimap_to_layer  # noqa: E402
 from samplenet.engines.base import Matter  # noqa: E402
 from samplenet.engines.classical import ClassicalMatter  # noqa: E402
 from samplenet.errors import MattingInputError  # noqa: E402
-
 from tests.conftest import make_disc_example  # noqa: E402
 
 

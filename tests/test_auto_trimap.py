@@ -210,8 +210,9 @@ def test_the_same_photo_and_prompts_give_the_same_trimap_every_time() -> None:
     what ran before (a visitor's Preview and Cut out, a benchmark re-run).
     The raccoon sample at a third of its size differed by hundreds of
     pixels between generator states before the seed was fixed."""
-    import cv2
     from pathlib import Path
+
+    import cv2
 
     from samplenet.io import load_image
 

@@ -9,8 +9,8 @@ import types
 import numpy as np
 import pytest
 import torch
-
 from models_helpers import seeded_samplenet
+
 from samplenet.benchmarks import gpu, speed
 from samplenet.cli import main
 

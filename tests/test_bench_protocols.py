@@ -8,6 +8,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from samplenet.cli import main
+from samplenet.evaluation.benchmark_set import load_benchmark_set
+from samplenet.evaluation.compared_engines import ENGINE_BUILDERS
 from samplenet.evaluation.cross_validation import (
     cross_validate,
     halves,
@@ -15,11 +18,8 @@ from samplenet.evaluation.cross_validation import (
     ratio,
     registered_candidates,
 )
-from samplenet.evaluation.benchmark_set import load_benchmark_set
-from samplenet.evaluation.compared_engines import ENGINE_BUILDERS
 from samplenet.evaluation.protocols import benchmark_cases
 from samplenet.evaluation.wide_trimaps import WIDE, wide_trimap, wide_trimap_cases, wide_widths
-from samplenet.cli import main
 
 NAMES = [f"GT{i:02d}" for i in range(1, 14)]
 

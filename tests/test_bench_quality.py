@@ -8,16 +8,15 @@ import json
 
 import numpy as np
 import pytest
+from conftest import make_disc_example
 from PIL import Image
 
-from samplenet.evaluation import compared_engines as engine_registry
-from samplenet.evaluation.benchmark_set import load_benchmark_set
-from samplenet.evaluation.compared_engines import checked_alpha, parse_engine_list
 from samplenet.benchmarks.first_call import measure_first_call
 from samplenet.cli import main
 from samplenet.errors import MattingInputError
-
-from conftest import make_disc_example
+from samplenet.evaluation import compared_engines as engine_registry
+from samplenet.evaluation.benchmark_set import load_benchmark_set
+from samplenet.evaluation.compared_engines import checked_alpha, parse_engine_list
 
 
 def _save(path, array):

@@ -25,6 +25,7 @@ def write_pair(folder, name, size=(40, 48)):
 @pytest.fixture(scope="module")
 def weights_folder(tmp_path_factory):
     from models_helpers import seeded_samplenet
+
     from samplenet.weights import save_pretrained
 
     folder = tmp_path_factory.mktemp("weights")

@@ -164,6 +164,7 @@ def test_auto_falls_back_even_with_samplenet_only_options(tmp_path, monkeypatch,
 def weights_folder(tmp_path_factory):
     """SampleNet weights in our Hub format, written the way users get them."""
     from models_helpers import seeded_samplenet
+
     from samplenet.weights import save_pretrained
 
     folder = tmp_path_factory.mktemp("weights")

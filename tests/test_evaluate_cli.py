@@ -7,14 +7,13 @@ import json
 
 import numpy as np
 import pytest
+from conftest import make_disc_example
 from PIL import Image
 
 from samplenet.cli import main
 from samplenet.errors import MattingInputError
 from samplenet.evaluation.folders import evaluate_folders, load_matte
 from samplenet.evaluation.metrics import all_metrics
-
-from conftest import make_disc_example
 
 
 def _save(path, array):

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from models_helpers import FIDELITY_SEED, seeded_samplenet
+
 from samplenet.engines.samplenet_engine import SampleNetMatter
 from samplenet.models import contextual_attention as ca
 

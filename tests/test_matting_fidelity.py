@@ -9,9 +9,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from matting_fidelity_recipe import FIXTURE, RECIPE_SEED, network_input, seeded_matting_state_dict
 from torch.nn import functional as F
 
-from matting_fidelity_recipe import FIXTURE, RECIPE_SEED, network_input, seeded_matting_state_dict
 from samplenet.models.matting_network import MattingNetwork
 
 TOLERANCE = 1e-5

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-import samplenet
 from conftest import make_disc_example
 from glibc_probe import MALLINFO2_PRELUDE, glibc_only
 from models_helpers import seeded_samplenet
+
+import samplenet
 from samplenet import allocator, process
 from samplenet.cli import main
 from samplenet.engines.samplenet_engine import SampleNetMatter

@@ -8,8 +8,8 @@ import cv2
 import numpy as np
 import pytest
 import torch
-
 from models_helpers import seeded_samplenet
+
 from samplenet.errors import MattingInputError
 from samplenet.models.contextual_attention import ContextualAttention
 from samplenet.models.samplenet import SampleNet, small_trimap

@@ -1,13 +1,12 @@
 """The SampleNet engine: pre/post-processing, sizes, options and bad input."""
 from __future__ import annotations
 
-
 import numpy as np
 import pytest
 import torch
-
 from conftest import make_disc_example
 from models_helpers import seeded_samplenet
+
 from samplenet.engines import samplenet_engine
 from samplenet.engines.samplenet_engine import SampleNetMatter
 from samplenet.errors import MattingInputError

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 import torch
-
 from models_helpers import seed_module
+
 from samplenet.models import contextual_attention as ca
 from samplenet.models.background_sampler import BackgroundSampler
 from samplenet.models.foreground_sampler import ForegroundSampler

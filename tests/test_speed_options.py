@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-
 from conftest import make_disc_example
 from models_helpers import seeded_samplenet
+
 from samplenet.engines import resampling, speed_options
 from samplenet.engines.samplenet_engine import SampleNetMatter
 from samplenet.models import contextual_attention as ca

@@ -6,23 +6,22 @@ and a handful of steps.
 from __future__ import annotations
 
 import csv
-import multiprocessing
 import json
+import multiprocessing
 import os
 import signal
 
 import pytest
 import torch
 import torch.multiprocessing as mp
+from local_server import free_port
 from safetensors.torch import load_file, save_file
+from training_settings import TINY, tiny_config
 
 from samplenet.errors import WeightsFormatError
 from samplenet.training import Trainer, build_config
 from samplenet.training.config import read_config_file
 from samplenet.training.initialisation import init_from_resnet50
-
-from local_server import free_port
-from training_settings import TINY, tiny_config
 
 # one registration for the whole session, so both training modules share the trained runs
 pytest_plugins = ["training_fixtures"]

@@ -9,8 +9,7 @@ import pytest
 import torch
 from torch.utils.data import DataLoader
 
-from samplenet.data import EpochSampler, TrainingSet, ValidationSet, find_dataset, seed_worker
-from samplenet.data import augment
+from samplenet.data import EpochSampler, TrainingSet, ValidationSet, augment, find_dataset, seed_worker
 from samplenet.data.synth import write_synthetic_dataset
 from samplenet.errors import MattingInputError
 

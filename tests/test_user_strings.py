@@ -41,8 +41,9 @@ def test_library_load_quotes_huge_option_values(option, monkeypatch):
         if option == "device":
             samplenet.load(engine="samplenet", device=HUGE)
         else:
-            from samplenet.engines.samplenet_engine import SampleNetMatter
             from models_helpers import seeded_samplenet
+
+            from samplenet.engines.samplenet_engine import SampleNetMatter
 
             SampleNetMatter(seeded_samplenet(), device="cpu", **{option: HUGE})
     assert len(str(caught.value)) < SHORT_MESSAGE

@@ -11,6 +11,13 @@ import numpy as np
 import pytest
 import torch
 from safetensors.torch import load_file, save_file
+from weights_helpers import (
+    network_state,
+    reference_like_state,
+    samplenet_class,  # noqa: F401 (fixture)
+    write_reference_checkpoint,
+    write_reference_checkpoints,
+)
 
 from samplenet.errors import WeightsFormatError, WeightsNotFoundError
 from samplenet.weights import (
@@ -24,8 +31,6 @@ from samplenet.weights import (
 )
 from samplenet.weights.folder import tensors_for_saving
 from samplenet.weights.reference import MATTING_CONV1_KEY
-from weights_helpers import samplenet_class  # noqa: F401 (fixture)
-from weights_helpers import network_state, reference_like_state, write_reference_checkpoint, write_reference_checkpoints
 
 CONV1 = f"matting.{MATTING_CONV1_KEY}"
 

@@ -5,11 +5,11 @@ import re
 
 import pytest
 import torch
+from weights_helpers import reference_like_state, write_reference_checkpoints
 
 from samplenet.cli import build_parser, main
 from samplenet.errors import WeightsFormatError, WeightsNotFoundError, WeightsUploadError
 from samplenet.weights import CONFIG_NAME, WEIGHTS_NAME, load_pretrained, push_to_hub
-from weights_helpers import reference_like_state, write_reference_checkpoints
 
 
 @pytest.fixture(scope="module")

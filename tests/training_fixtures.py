@@ -4,10 +4,10 @@ is trained once per test session)."""
 from __future__ import annotations
 
 import pytest
+from training_settings import tiny_config
 
 from samplenet.data.synth import write_synthetic_dataset
 from samplenet.training import Trainer
-from training_settings import tiny_config
 
 
 @pytest.fixture(scope="session")

@@ -39,7 +39,7 @@ def reference_like_state(seed: int = 0) -> dict[str, torch.Tensor]:
     return state
 
 
-def network_state(model_state: dict[str, torch.Tensor], network: str) -> "OrderedDict[str, torch.Tensor]":
+def network_state(model_state: dict[str, torch.Tensor], network: str) -> OrderedDict[str, torch.Tensor]:
     """The part of a SampleNet state dict that belongs to one network, without its prefix."""
     prefix = f"{network}."
     return OrderedDict((k[len(prefix):], v) for k, v in model_state.items() if k.startswith(prefix))

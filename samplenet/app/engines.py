@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
-from typing import Mapping
+from collections.abc import Mapping
 
 from ..engines import ENGINES
 from ..engines.base import Matter
@@ -63,7 +63,7 @@ class EngineRegistry:
         self.operator_note = operator_note
 
     @classmethod
-    def from_environment(cls, weights: str | None = None, device: str | None = None) -> "EngineRegistry":
+    def from_environment(cls, weights: str | None = None, device: str | None = None) -> EngineRegistry:
         """Load SampleNet from ``weights`` / ``SAMPLENET_WEIGHTS`` when it can and
         the weight-free engine always.  Never raises for missing weights or an
         unreachable Hub: the server then starts on the weight-free engine and

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import contextlib
 import os
-from typing import TYPE_CHECKING, Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -36,7 +37,7 @@ ON_ZERO_GPU = spaces is not None and os.environ.get("SPACES_ZERO_GPU", "").lower
 
 Progress = Callable[[float, str], None]
 
-_served: "EngineRegistry | None" = None
+_served: EngineRegistry | None = None
 
 
 def on_gpu(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -44,13 +45,13 @@ def on_gpu(fn: Callable[..., Any]) -> Callable[..., Any]:
     return spaces.GPU(duration=GPU_SECONDS)(fn) if spaces is not None else fn
 
 
-def serve(registry: "EngineRegistry | None") -> None:
+def serve(registry: EngineRegistry | None) -> None:
     """Make ``registry`` the one :func:`run_engine` runs (one per process: the page's)."""
     global _served
     _served = registry
 
 
-def served() -> "EngineRegistry | None":
+def served() -> EngineRegistry | None:
     """The registry :func:`serve` installed, if any."""
     return _served
 

@@ -18,9 +18,10 @@ import logging
 import os
 import re
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Mapping, TypeVar
+from typing import Any, TypeVar
 
 import gradio as gr
 import numpy as np
@@ -28,16 +29,16 @@ from PIL import Image
 
 from ..errors import MattingInputError
 from ..io import FOREGROUND, UNKNOWN, load_image, load_trimap, max_pixels_from_env, open_image_file, quoted
+from ..result import MattingResult, to_uint8
 from ..result_files import save_pngs
 from ..segmentation.auto import AutoTrimapInfo
 from ..segmentation.cache import SegmentationCache, cached_auto_trimap
-from ..result import MattingResult, to_uint8
 from . import gpu
 from .engines import EngineRegistry
 from .pictures import checkerboard, cover_resize, mark_points, over, overlay_trimap, parse_colour
+from .resolution import full_res_pixels_from_env, restore_full_size, working_copy
 from .run_budget import call_within, run_seconds_from_env
 from .storage import new_request_folder
-from .resolution import full_res_pixels_from_env, restore_full_size, working_copy
 from .trimap_tools import (
     PAINT_ALPHA_THRESHOLD,
     box_from_mask,
@@ -268,7 +269,7 @@ class AutoTrimap:
 
 
 def auto_trimap(
-    photo: np.ndarray, inputs: "AutoInputs", cache: SegmentationCache | None = None
+    photo: np.ndarray, inputs: AutoInputs, cache: SegmentationCache | None = None
 ) -> AutoTrimap:
     """Auto tab: the red loop's bounding box, the clicks and the white/black
     strokes as prompts to :func:`samplenet.auto_trimap`, through the
@@ -303,7 +304,7 @@ def click_picture(photo_file: Any, points: Any) -> np.ndarray | None:
     return mark_points(load_photo(photo_file), positions, labels)
 
 
-def touch_up(photo_file: Any, inputs: "AutoInputs") -> tuple[dict, np.ndarray, np.ndarray, str]:
+def touch_up(photo_file: Any, inputs: AutoInputs) -> tuple[dict, np.ndarray, np.ndarray, str]:
     """Auto tab's "touch up" button: a Sketch editor value whose background
     is the automatic trimap tinted on the photo (one picture, so what the
     visitor sees cannot drift from the photo), the trimap itself (the base

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import contextvars
 import threading
-from typing import Any, Callable, TypeVar
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from ..errors import MattingInputError
 from ..io import positive_int_from_env

@@ -16,7 +16,8 @@ handlers can show them as they are.
 from __future__ import annotations
 
 import math
-from typing import Literal, Sequence
+from collections.abc import Sequence
+from typing import Literal
 
 import cv2
 import numpy as np

@@ -11,19 +11,19 @@ columns stack in that order, so the action directly follows the editor.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
-from typing import Callable
 
 import gradio as gr
 from gradio.utils import get_function_description
 
+from ..segmentation.band import MAX_BAND_WIDTH
 from . import actions, gpu
 from .engines import HOW_TO_ENABLE_SAMPLENET, EngineRegistry
 from .handlers import ADAPTIVE_BAND
 from .page import Page
 from .run_budget import DEFAULT_RUN_SECONDS
-from ..segmentation.band import MAX_BAND_WIDTH
 
 TITLE = "SampleNet Matting"
 

@@ -57,8 +57,8 @@ def main(argv: list[str]) -> int:
     """The child's side: ``ENGINE IMAGE TRIMAP OPTIONS_JSON`` -> one matte,
     then a JSON line saying what was computed."""
     engine, image_path, trimap_path, options = argv[0], argv[1], argv[2], json.loads(argv[3])
-    from ..io import prepare_inputs
     from ..evaluation.compared_engines import ENGINE_BUILDERS
+    from ..io import prepare_inputs
 
     image, trimap = prepare_inputs(image_path, trimap_path)
     alpha = ENGINE_BUILDERS[engine](options)(image, trimap)

@@ -23,8 +23,9 @@ from __future__ import annotations
 
 import contextlib
 import pickle
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, Callable, Iterator, Optional
+from typing import Any
 
 import numpy as np
 import torch
@@ -120,7 +121,7 @@ def compare_devices(
     device: str | torch.device,
     image: np.ndarray,
     trimap: np.ndarray,
-    model_factory: Optional[Callable[[], Any]] = None,
+    model_factory: Callable[[], Any] | None = None,
 ) -> list[dict[str, Any]]:
     """fp32 on ``device`` against fp32 on the CPU, then bf16/fp16 on
     ``device`` against its fp32; one row per comparison (a precision the
@@ -151,7 +152,7 @@ def zerogpu_check(
     device: str | torch.device,
     image: np.ndarray,
     trimap: np.ndarray,
-    model_factory: Optional[Callable[[], Any]] = None,
+    model_factory: Callable[[], Any] | None = None,
 ) -> dict[str, Any]:
     """The engine called through a ``@spaces.GPU`` function, as on a
     ZeroGPU Space, against a direct call; the result must also survive

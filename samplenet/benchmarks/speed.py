@@ -37,7 +37,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import numpy as np
 
@@ -156,7 +156,7 @@ def build_engine(mode: str, sampling_max_side: int, device: str = "cpu"):
 
 
 def run_child(
-    side: int, mode: str, repeats: int, sampling_max_side: int, alpha_path: Optional[str], device: str = "cpu"
+    side: int, mode: str, repeats: int, sampling_max_side: int, alpha_path: str | None, device: str = "cpu"
 ) -> dict:
     """Build the engine, matte the portrait ``repeats`` times; -> times and
     this process's peak RSS (and peak GPU memory on CUDA)."""
@@ -192,7 +192,7 @@ def measure(
     mode: str,
     repeats: int,
     sampling_max_side: int,
-    alpha_path: Optional[str],
+    alpha_path: str | None,
     timeout: float,
     device: str = "cpu",
 ) -> dict:

@@ -8,7 +8,7 @@ machine changes the figures less than wall time would.
 from __future__ import annotations
 
 import resource
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import cv2
 import numpy as np

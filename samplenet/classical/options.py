@@ -116,7 +116,7 @@ class ClassicalOptions:
     foreground_regularization: float = 1e-5
     foreground_iterations: int = 1
 
-    def updated(self, **changes: Any) -> "ClassicalOptions":
+    def updated(self, **changes: Any) -> ClassicalOptions:
         """A copy with ``changes`` applied and validated."""
         if not changes:
             return self
@@ -129,7 +129,7 @@ class ClassicalOptions:
             )
         return replace(self, **changes).validated()
 
-    def validated(self) -> "ClassicalOptions":
+    def validated(self) -> ClassicalOptions:
         """Check every value; raise ``ValueError`` naming the bad one."""
         _positive_number("epsilon", self.epsilon)
         _whole("radius", self.radius, 1, 5)

@@ -33,7 +33,6 @@ from .flows import colour_mixture_rows, intra_unknown_laplacian, known_to_unknow
 from .runtime import quietly
 from .solver import SolveReport, iteration_budget, solve_spd
 
-
 #: Width (px) of the ring of known pixels around the unknown region that the
 #: colour-mixture flow may draw neighbours from: the known pixels a mix at
 #: the region's edge can involve.

@@ -10,7 +10,7 @@ import argparse
 import importlib
 import logging
 import sys
-from typing import Sequence
+from collections.abc import Sequence
 
 COMMAND_MODULES = [
     "samplenet.cli.predict",

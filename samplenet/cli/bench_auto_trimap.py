@@ -8,8 +8,8 @@ from pathlib import Path
 
 from ..errors import MattingInputError
 from ..evaluation.auto_trimap import run_benchmark, summarise
-from ..segmentation.auto import SEGMENTERS
 from ..process import tune_process
+from ..segmentation.auto import SEGMENTERS
 
 logger = logging.getLogger("samplenet")
 

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import argparse
 
-from ..evaluation.compared_engines import ENGINE_BUILDERS, REFERENCE_ENGINE
 from ..evaluation import protocols
+from ..evaluation.compared_engines import ENGINE_BUILDERS, REFERENCE_ENGINE
 from ..evaluation.quality import per_image_table, run_quality_benchmark, summary_table
-from ..tables import machine_description, output_paths, write_csv, write_json
 from ..process import tune_process
+from ..tables import machine_description, output_paths, write_csv, write_json
 from .common import positive_int
 
 

@@ -7,11 +7,11 @@ import tempfile
 from pathlib import Path
 
 from ..engines import ENGINES, load
-from ..process import check_threads, tune_process
 from ..engines.base import Matter
 from ..errors import MattingInputError
 from ..io import check_pixel_count, pixel_limit, quoted
 from ..models.layers import SIZE_MULTIPLE
+from ..process import check_threads, tune_process
 from ..result_files import check_output_folder
 
 logger = logging.getLogger("samplenet")

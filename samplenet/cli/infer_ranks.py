@@ -12,8 +12,9 @@ without ``WORLD_SIZE`` > 1 nothing is joined and everything is local.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Optional, Sequence, TypeVar
+from typing import Any, TypeVar
 
 from ..io import quoted
 
@@ -26,7 +27,7 @@ class Ranks:
 
     rank: int = 0
     world_size: int = 1
-    device: Optional[str] = None  # the device asked for, or this rank's own GPU
+    device: str | None = None  # the device asked for, or this rank's own GPU
     process: Any = None  # training.distributed.ProcessInfo when a group was joined
 
     @property
@@ -54,7 +55,7 @@ def world_size_from_env() -> int:
         raise ValueError(f"environment variable WORLD_SIZE must be an integer, got {quoted(raw)}") from None
 
 
-def join(device: Optional[str]) -> Ranks:
+def join(device: str | None) -> Ranks:
     """Join the process group when started by torchrun with several
     processes (gloo on CPUs, NCCL on GPUs, one GPU per local rank when
     ``device`` is ``None`` or ``"cuda"``); otherwise a single-process

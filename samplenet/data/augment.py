@@ -12,7 +12,7 @@ finished composite would blur that relation.
 """
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import cv2
 import numpy as np

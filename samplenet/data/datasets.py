@@ -9,7 +9,7 @@ remaining batches of an interrupted epoch.
 """
 from __future__ import annotations
 
-from typing import Iterator, Sequence
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 import torch

@@ -8,15 +8,13 @@ live here, beside the pipeline that uses them.
 """
 from __future__ import annotations
 
-from typing import Optional
-
 import torch
 import torch.nn.functional as F
 
 from ..models.samplenet import SIZE_MULTIPLE
 
 
-def sampling_size(height: int, width: int, max_side: Optional[int]) -> Optional[tuple[int, int]]:
+def sampling_size(height: int, width: int, max_side: int | None) -> tuple[int, int] | None:
     """``(h, w)`` at which to run the samplers, or ``None`` for full size:
     the aspect ratio kept, the longer side at most ``max_side``, both sides
     multiples of 8."""

@@ -14,7 +14,8 @@ outputs are cropped back, so nothing is stretched or blurred.
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Mapping, Optional, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import cv2
 import numpy as np
@@ -78,11 +79,11 @@ class RunSettings:
     shared engine or model, so concurrent calls cannot see each other's."""
 
     #: Attention implementation; ``None`` = :data:`DEFAULT_ATTENTION`.
-    attention: Optional[str]
+    attention: str | None
     #: Compute dtype of the convolutions (float32, or autocast to bf16/fp16).
     compute_dtype: torch.dtype
     #: Longer side of the samplers' input, or ``None`` for full resolution.
-    sampling_max_side: Optional[int]
+    sampling_max_side: int | None
     #: Memory ceiling of the dense attention, in bytes.
     max_attention_bytes: int
 
@@ -108,7 +109,7 @@ def _check_max_attention_bytes(value: Any) -> int:
     return value
 
 
-def _check_attention(value: Any) -> Optional[str]:
+def _check_attention(value: Any) -> str | None:
     if value is None:
         return None
     try:
@@ -152,13 +153,13 @@ class SampleNetMatter(Matter):
     def __init__(
         self,
         model: SampleNet,
-        device: Optional[str | torch.device] = None,
+        device: str | torch.device | None = None,
         half: bool = False,
-        max_pixels: Optional[int] = None,
-        attention: Optional[str] = None,
+        max_pixels: int | None = None,
+        attention: str | None = None,
         max_attention_bytes: int = DEFAULT_MAX_ATTENTION_BYTES,
-        precision: Optional[str] = None,
-        sampling_max_side: Optional[int] = None,
+        precision: str | None = None,
+        sampling_max_side: int | None = None,
     ) -> None:
         super().__init__(max_pixels=max_pixels)
         if not isinstance(model, SampleNet):
@@ -176,8 +177,8 @@ class SampleNetMatter(Matter):
 
     @classmethod
     def from_pretrained(
-        cls, weights: Optional[str] = None, device: Optional[str | torch.device] = None, **options: Any
-    ) -> "SampleNetMatter":
+        cls, weights: str | None = None, device: str | torch.device | None = None, **options: Any
+    ) -> SampleNetMatter:
         """Load weights (a Hub repo id, a local folder, or ``SAMPLENET_WEIGHTS``)
         once and build the engine; ``options`` go to the constructor
         (``revision`` goes to the loader)."""
@@ -280,7 +281,7 @@ class SampleNetMatter(Matter):
         return alpha, fg, bg, {"attention": attention, "sampling_size": (sampled_w, sampled_h)}
 
     def predict_arrays(
-        self, image: np.ndarray, trimap: np.ndarray, size: Optional[tuple[int, int]] = None, **options: Any
+        self, image: np.ndarray, trimap: np.ndarray, size: tuple[int, int] | None = None, **options: Any
     ) -> MattingResult:
         """Matte clean arrays.
 

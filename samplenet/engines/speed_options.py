@@ -20,12 +20,10 @@ it costs in accuracy) is stated once, next to its check.
 from __future__ import annotations
 
 import contextlib
-from typing import Optional
 
 import torch
 
 from ..errors import MattingInputError
-
 from ..io import quoted
 
 #: Names accepted by ``precision=``.
@@ -45,7 +43,7 @@ def cpu_supports_bf16() -> bool:
         return False
 
 
-def resolve_precision(precision: Optional[str], half: bool, device: torch.device) -> torch.dtype:
+def resolve_precision(precision: str | None, half: bool, device: torch.device) -> torch.dtype:
     """The compute dtype for ``precision`` (``None`` = ``"fp16"`` if ``half``
     else ``"fp32"``), refused with a reason where the device cannot do it."""
     if precision is None:
@@ -74,7 +72,7 @@ def precision_context(device: torch.device, dtype: torch.dtype) -> contextlib.Ab
     return torch.autocast(device_type=device.type, dtype=dtype)
 
 
-def check_sampling_max_side(value: Optional[int]) -> Optional[int]:
+def check_sampling_max_side(value: int | None) -> int | None:
     """``None`` (sample at full resolution) or an int >= 64."""
     if value is None:
         return None

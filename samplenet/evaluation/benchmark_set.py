@@ -13,15 +13,15 @@ of after an hour of matting.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 
 from ..errors import MattingInputError
-from .folders import find_partner, image_files, load_matte
 from ..io import UNKNOWN, load_image, load_trimap
+from .folders import find_partner, image_files, load_matte
 
 
 @dataclass

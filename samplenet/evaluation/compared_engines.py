@@ -7,7 +7,8 @@ library is not counted in the per-image times.
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -34,8 +35,9 @@ def _samplenet(options: dict[str, Any]) -> AlphaFunction:
 def _pymatting_cf(options: dict[str, Any]) -> AlphaFunction:
     """Closed-form matting (Levin et al. 2008) as pymatting implements it:
     float64 RGB and trimap in [0, 1], default Laplacian and solver."""
-    from .. import classical  # noqa: F401  (sets numba's cache folder before pymatting loads)
     from pymatting import estimate_alpha_cf
+
+    from .. import classical  # noqa: F401  (sets numba's cache folder before pymatting loads)
 
     def run(image: np.ndarray, trimap: np.ndarray) -> np.ndarray:
         return estimate_alpha_cf(image.astype(np.float64) / 255.0, trimap.astype(np.float64) / 255.0)

@@ -13,9 +13,10 @@ from __future__ import annotations
 import contextlib
 import json
 import statistics
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator, Mapping, Sequence
+from typing import Any
 
 from ..tables import format_table
 from .compared_engines import ENGINE_BUILDERS, AlphaFunction

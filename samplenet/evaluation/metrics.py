@@ -27,7 +27,7 @@ known regions (as :mod:`samplenet.evaluation.quality` does) do so first.
 from __future__ import annotations
 
 import math
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 from scipy import ndimage

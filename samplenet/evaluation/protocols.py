@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import argparse
 import os
-from typing import Sequence
+from collections.abc import Sequence
 
+from .benchmark_set import BenchmarkCase, load_benchmark_set
+from .compared_engines import ENGINE_BUILDERS, REFERENCE_ENGINE, parse_engine_list
 from .cross_validation import (
     CANDIDATE_PREFIX,
     candidate_builder,
@@ -24,8 +26,6 @@ from .cross_validation import (
     load_candidates,
     scores_by_case,
 )
-from .benchmark_set import BenchmarkCase, load_benchmark_set
-from .compared_engines import ENGINE_BUILDERS, REFERENCE_ENGINE, parse_engine_list
 from .wide_trimaps import WIDE, wide_trimap_cases
 
 

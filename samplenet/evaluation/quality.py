@@ -17,8 +17,9 @@ import io
 import logging
 import statistics
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any
 
 from ..benchmarks.first_call import measure_first_call
 from ..tables import format_table

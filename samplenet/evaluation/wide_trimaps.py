@@ -10,8 +10,8 @@ alpha is 1 and background where it is 0.  Nothing is written to disk.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
-from typing import Sequence
 
 import cv2
 import numpy as np

@@ -17,7 +17,7 @@ Attribute names follow the reference so its checkpoints load as they are.
 """
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import torch
 from torch import Tensor, nn

@@ -8,8 +8,6 @@ apart, so they live here and both import them.
 """
 from __future__ import annotations
 
-from typing import Optional
-
 from torch import Tensor
 
 #: The implementation used when none is named: "exact" (blocked, memory
@@ -28,7 +26,7 @@ TRAINING_ATTENTION = "dense"
 NORM_FLOOR = 1e-4
 
 
-def check_mask_shape(mask: Optional[Tensor], batch: int, size: tuple[int, int]) -> None:
+def check_mask_shape(mask: Tensor | None, batch: int, size: tuple[int, int]) -> None:
     """Refuse a hole mask that is not ``B x 1 x h x w`` (or batch 1) at the
     attention's subsampled resolution ``size = (h, w)``."""
     if mask is None:

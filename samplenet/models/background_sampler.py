@@ -7,8 +7,6 @@ foreground sampler.
 """
 from __future__ import annotations
 
-from typing import Optional
-
 from torch import Tensor
 
 from .attention_common import DEFAULT_ATTENTION
@@ -21,7 +19,7 @@ class BackgroundSampler(InpaintingGenerator):
     def __init__(self, attention: str = DEFAULT_ATTENTION) -> None:
         super().__init__(guide_channels=0, attention=attention)
 
-    def forward(self, image: Tensor, hole: Tensor, hole_small: Tensor, attention: Optional[str] = None) -> InpaintingOutput:
+    def forward(self, image: Tensor, hole: Tensor, hole_small: Tensor, attention: str | None = None) -> InpaintingOutput:
         """Inpaint ``hole`` (1 = foreground or unknown) in ``image``.
 
         Args:

@@ -21,7 +21,7 @@ time: ``"dense"`` (this module) and ``"exact"``
 """
 from __future__ import annotations
 
-from typing import Callable, Optional
+from collections.abc import Callable
 
 import torch
 import torch.nn.functional as F
@@ -96,7 +96,7 @@ def _as_single_channel(values: Tensor, rows: int, cols: int) -> Tensor:
     return values.reshape(1, rows, cols, 1).permute(0, 3, 1, 2)
 
 
-def _valid_source_patches(mask: Optional[Tensor], batch: int, size: tuple[int, int], ksize: int, like: Tensor) -> Tensor:
+def _valid_source_patches(mask: Tensor | None, batch: int, size: tuple[int, int], ksize: int, like: Tensor) -> Tensor:
     """``B x L x 1 x 1``: 1 where the ``ksize`` patch of the (downsampled)
     mask around a key position holds no hole pixel, else 0.
 
@@ -115,7 +115,7 @@ def _valid_source_patches(mask: Optional[Tensor], batch: int, size: tuple[int, i
 def contextual_attention_dense(
     f: Tensor,
     b: Tensor,
-    mask: Optional[Tensor],
+    mask: Tensor | None,
     *,
     ksize: int = 3,
     rate: int = 2,
@@ -210,7 +210,7 @@ class ContextualAttention(nn.Module):
         self.implementation = implementation
         self.out = nn.Sequential(ConvBlock(channels, channels), ConvBlock(channels, channels))
 
-    def forward(self, f: Tensor, b: Tensor, mask: Optional[Tensor] = None, implementation: Optional[str] = None) -> Tensor:
+    def forward(self, f: Tensor, b: Tensor, mask: Tensor | None = None, implementation: str | None = None) -> Tensor:
         attend = get_attention(implementation or self.implementation)
         # Always float32, also under autocast / in a half-precision model: the
         # softmax multiplies the scores by 10, beyond what bf16/fp16 carry.

@@ -9,8 +9,6 @@ channels.
 """
 from __future__ import annotations
 
-from typing import Optional
-
 from torch import Tensor
 
 from .attention_common import DEFAULT_ATTENTION
@@ -24,7 +22,7 @@ class ForegroundSampler(InpaintingGenerator):
         super().__init__(guide_channels=3, attention=attention)
 
     def forward(
-        self, image: Tensor, hole: Tensor, hole_small: Tensor, background: Tensor, attention: Optional[str] = None
+        self, image: Tensor, hole: Tensor, hole_small: Tensor, background: Tensor, attention: str | None = None
     ) -> InpaintingOutput:
         """Inpaint ``hole`` (1 = background or unknown) in ``image``.
 

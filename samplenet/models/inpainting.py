@@ -13,7 +13,7 @@ are those of the published checkpoints, so they load without renaming.
 """
 from __future__ import annotations
 
-from typing import NamedTuple, Optional
+from typing import NamedTuple
 
 import torch
 from torch import Tensor, nn
@@ -139,7 +139,7 @@ class RefinementNet(nn.Module):
         self.CAttn = ContextualAttention(4 * width, implementation=attention)
         self.up = Decoder(8 * width, 3, halve_first=True)
 
-    def forward(self, x: Tensor, hole_small: Tensor, attention: Optional[str] = None) -> Tensor:
+    def forward(self, x: Tensor, hole_small: Tensor, attention: str | None = None) -> Tensor:
         conv_features = self.atrous(self.down_conv_branch(x))
         attn_features = self.down_attn_branch(x)
         attn_features = self.CAttn(attn_features, attn_features, hole_small, implementation=attention)
@@ -166,8 +166,8 @@ class InpaintingGenerator(nn.Module):
         image: Tensor,
         hole: Tensor,
         hole_small: Tensor,
-        guide: Optional[Tensor] = None,
-        attention: Optional[str] = None,
+        guide: Tensor | None = None,
+        attention: str | None = None,
     ) -> InpaintingOutput:
         """Run both stages.
 

@@ -15,14 +15,12 @@ trimap 0 (background), 1 (unknown), 2 (foreground), sizes multiples of 8.
 """
 from __future__ import annotations
 
-from typing import Optional
-
 import torch
 from torch import Tensor, nn
 
 from ..errors import MattingInputError
-from .background_sampler import BackgroundSampler
 from .attention_common import DEFAULT_ATTENTION
+from .background_sampler import BackgroundSampler
 from .contextual_attention import ContextualAttention, get_attention
 from .foreground_sampler import ForegroundSampler
 from .layers import SIZE_MULTIPLE
@@ -87,7 +85,7 @@ class SampleNet(nn.Module):
             )
 
     def _sample(
-        self, image: Tensor, trimap: Tensor, attention: Optional[str] = None
+        self, image: Tensor, trimap: Tensor, attention: str | None = None
     ) -> tuple[Tensor, Tensor, Tensor, Tensor]:
         """-> (fg, bg, clamped image, clamped trimap)."""
         self._check(image, trimap)
@@ -107,7 +105,7 @@ class SampleNet(nn.Module):
         foreground = self.foreground(image, not_foreground, small_not_fg, guide, attention=attention).refined
         return foreground, background, image, trimap
 
-    def sample(self, image: Tensor, trimap: Tensor, attention: Optional[str] = None) -> tuple[Tensor, Tensor]:
+    def sample(self, image: Tensor, trimap: Tensor, attention: str | None = None) -> tuple[Tensor, Tensor]:
         """Sampled foreground and background colours, ``Bx3xHxW`` BGR in [-1, 1].
 
         Args:
@@ -119,7 +117,7 @@ class SampleNet(nn.Module):
         foreground, background, _, _ = self._sample(image, trimap, attention)
         return foreground, background
 
-    def forward(self, image: Tensor, trimap: Tensor, attention: Optional[str] = None) -> tuple[Tensor, Tensor, Tensor]:
+    def forward(self, image: Tensor, trimap: Tensor, attention: str | None = None) -> tuple[Tensor, Tensor, Tensor]:
         """``(alpha, fg, bg)``: alpha ``Bx1xHxW`` in [0, 1] (the network's
         output in the unknown region, ``trimap / 2`` elsewhere), fg and bg as
         in :meth:`sample` (``attention`` too)."""

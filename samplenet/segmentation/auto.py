@@ -9,8 +9,9 @@ strokes background even inside the band.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal, Sequence, get_args
+from typing import TYPE_CHECKING, Literal, get_args
 
 import cv2
 import numpy as np
@@ -127,7 +128,7 @@ def auto_trimap(
     segmenter: SegmenterChoice = "auto",
     *,
     return_info: bool = False,
-    cache: "SegmentationCache | None" = None,
+    cache: SegmentationCache | None = None,
 ):
     """A trimap (``HxW uint8``, 0 / 128 / 255) for ``image`` from prompts.
 

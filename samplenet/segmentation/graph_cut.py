@@ -61,7 +61,7 @@ class Mixture:
     log_norms: np.ndarray  # (k,) log(weight / sqrt(det(covariance)))
 
     @classmethod
-    def fit(cls, samples: np.ndarray, components: int) -> "Mixture":
+    def fit(cls, samples: np.ndarray, components: int) -> Mixture:
         """k-means clusters of ``samples`` (``n x d`` float32), one Gaussian
         each, as GrabCut initialises its models."""
         count, dims = samples.shape

@@ -9,8 +9,8 @@ before anything slow runs.  The CLI helpers parse ``--box x0,y0,x1,y1`` and
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 

@@ -27,7 +27,7 @@ class Working:
     scale: float  # working / original
 
     @classmethod
-    def of(cls, image: np.ndarray, side: int) -> "Working":
+    def of(cls, image: np.ndarray, side: int) -> Working:
         height, width = image.shape[:2]
         scale = min(1.0, side / float(max(height, width)))
         if scale == 1.0:

@@ -53,7 +53,7 @@ RETRY_AFTER_S = 300.0
 #: so a folder fixed or mounted meanwhile is used at once.
 SLOW_FAILURE_S = 1.0
 
-_LOADED: dict[tuple[str, str], "SamSegmenter"] = {}
+_LOADED: dict[tuple[str, str], SamSegmenter] = {}
 _FAILED: dict[str, tuple[float, str]] = {}  # source -> (when, why): reaching the Hub has nothing to do with the device
 _LOCK = threading.Lock()
 
@@ -71,7 +71,7 @@ def _device(requested: str | None) -> str:
     return "cuda" if torch.cuda.is_available() else "cpu"
 
 
-def load_sam_segmenter(source: str | os.PathLike | None = None, device: str | None = None) -> "SamSegmenter":
+def load_sam_segmenter(source: str | os.PathLike | None = None, device: str | None = None) -> SamSegmenter:
     """The SAM segmenter for ``source`` (default ``$SAMPLENET_SEGMENTER``),
     loaded once per process and device.  A failed load that was slow (a Hub
     id with the Hub out of reach, typically) is remembered for

@@ -9,6 +9,6 @@ export``); in Python::
     Trainer(config, "runs/bg").run()
 """
 from .config import TrainConfig, build_config, load_run_config
-from .trainer import TrainOutcome, Trainer
+from .trainer import Trainer, TrainOutcome
 
 __all__ = ["TrainConfig", "TrainOutcome", "Trainer", "build_config", "load_run_config"]

@@ -56,7 +56,7 @@ class TrainConfig:
     val_max_side: int = 640
     keep_epoch_weights: bool = True
 
-    def validate(self) -> "TrainConfig":
+    def validate(self) -> TrainConfig:
         """Raise ValueError naming the first setting that cannot work."""
         problems = []
         if self.stage not in STAGES:

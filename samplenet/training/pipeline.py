@@ -39,7 +39,7 @@ class Regions:
     fg_hole_small: torch.Tensor
 
     @classmethod
-    def from_trimap(cls, trimap: torch.Tensor) -> "Regions":
+    def from_trimap(cls, trimap: torch.Tensor) -> Regions:
         small = small_trimap(trimap)  # the hole at 1/8 resolution, as SampleNet computes it
         return cls(
             unknown=(trimap == 1).float(),

@@ -21,10 +21,10 @@ import logging
 import signal
 import threading
 import time
+from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import torch
 from torch import nn
@@ -76,7 +76,7 @@ class Trainer:
         config: TrainConfig,
         run_dir: str | Path,
         resume: bool = False,
-        on_step: Callable[["Trainer", dict], None] | None = None,
+        on_step: Callable[[Trainer, dict], None] | None = None,
         show_progress: bool = True,
     ) -> None:
         self.config = config.validate()
@@ -412,7 +412,6 @@ def _downscaled(samples: ValidationSet, max_side: int):
     """Validation samples, shrunk so that the longer side is at most
     ``max_side`` (keeps end-of-epoch validation affordable)."""
     import cv2
-    import numpy as np
 
     for index in range(len(samples)):
         sample = samples[index]

@@ -7,9 +7,9 @@ from pathlib import Path
 
 from ..errors import WeightsNotFoundError, WeightsUploadError
 from . import folder as fmt
+from . import pretrained
 from .keys import require_matching_shapes
 from .locate import hub_offline
-from . import pretrained
 
 logger = logging.getLogger("samplenet")
 

@@ -8,8 +8,8 @@ traceback or, worse, a half-loaded model.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Mapping, Sequence
 
 from ..errors import WeightsFormatError
 

@@ -8,7 +8,8 @@ provenance) so a downloaded folder documents itself.
 from __future__ import annotations
 
 import json
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 FRONT_MATTER = """---
 license: mit

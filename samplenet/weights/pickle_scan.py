@@ -16,8 +16,8 @@ import io
 import os
 import pickletools
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 #: What a checkpoint of tensors in plain containers needs: ordered dicts,
 #: the functions that rebuild tensors and parameters, and the storage types.

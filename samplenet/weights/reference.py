@@ -25,17 +25,18 @@ import logging
 import os
 import re
 import zipfile
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import torch
 
 from ..errors import WeightsFormatError, WeightsNotFoundError
-from ..models.matting_network import MATTING_INPUT_CHANNELS, adapt_first_conv
 from ..io import QUOTE_LIMIT
+from ..models.matting_network import MATTING_INPUT_CHANNELS, adapt_first_conv
+from . import pretrained
 from .keys import compare_shapes
 from .pickle_scan import UnsafePickleError, check_checkpoint_globals
-from . import pretrained
 
 logger = logging.getLogger("samplenet")
 

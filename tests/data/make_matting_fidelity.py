@@ -21,8 +21,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 import torch
-
 from matting_fidelity_recipe import FIXTURE, RECIPE_SEED, network_input, seeded_matting_state_dict
+
 from samplenet.models.matting_network import MattingNetwork
 
 

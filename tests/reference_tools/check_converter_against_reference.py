@@ -20,14 +20,14 @@ import sys
 import tempfile
 from pathlib import Path
 
-import numpy as np
-
 import compare_with_reference as reference_tool
+import numpy as np
 from models_helpers import seeded_samplenet_state_dict
+from weights_helpers import write_reference_checkpoints
+
 from samplenet.engines.samplenet_engine import SampleNetMatter
 from samplenet.io import load_image, load_trimap
 from samplenet.weights import convert_reference_checkpoints
-from weights_helpers import write_reference_checkpoints
 
 
 def main() -> None:

@@ -29,8 +29,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 import torch
-
 from models_helpers import FIDELITY_SEED, reference_checkpoint, seeded_samplenet, seeded_samplenet_state_dict
+
 from samplenet.engines.samplenet_engine import SampleNetMatter
 from samplenet.io import load_image, load_trimap
 
