@@ -13,14 +13,13 @@ import io
 import os
 import warnings
 from pathlib import Path
-from typing import Union
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from .errors import MattingInputError
 
-ImageLike = Union[str, os.PathLike, bytes, np.ndarray, Image.Image]
+ImageLike = str | os.PathLike | bytes | np.ndarray | Image.Image
 
 #: Largest number of pixels accepted by default (about 6000x6000).  Larger
 #: inputs are refused before they are decoded, which also defuses PIL

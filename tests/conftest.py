@@ -5,6 +5,7 @@ import os
 
 import numpy as np
 import pytest
+from weights_helpers import samplenet_class  # noqa: F401 (a fixture the weights tests share; pytest finds it here)
 
 # Keep the suite polite on small CI machines and deterministic.
 os.environ.setdefault("OMP_NUM_THREADS", "2")

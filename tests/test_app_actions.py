@@ -26,9 +26,22 @@ def page() -> Page:
 
 
 def _values(page: Page, **named) -> dict:
-    defaults = {"source": "upload", "sketch": None, "sketch_base": None, "unpainted": "unknown", "strokes": None,
-                "clicks": [], "click_label": 1, "band": 0, "uploaded": str(EXAMPLES / "chelsea_trimap.png"), "photo": str(EXAMPLES / "chelsea.jpg"),
-                "engine": "auto", "colour": "#0000ff", "backdrop": None, "kept": None}
+    defaults = {
+        "source": "upload",
+        "sketch": None,
+        "sketch_base": None,
+        "unpainted": "unknown",
+        "strokes": None,
+        "clicks": [],
+        "click_label": 1,
+        "band": 0,
+        "uploaded": str(EXAMPLES / "chelsea_trimap.png"),
+        "photo": str(EXAMPLES / "chelsea.jpg"),
+        "engine": "auto",
+        "colour": "#0000ff",
+        "backdrop": None,
+        "kept": None,
+    }
     return {getattr(page, name): value for name, value in (defaults | named).items()}
 
 

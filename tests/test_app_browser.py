@@ -193,9 +193,16 @@ def _select_brush(page, editor: str) -> None:
 
 
 def _pick_colour(page, editor: str, rgb: str) -> None:
-    click(page, f"[...document.querySelectorAll('{editor} button')].find(b => b.getAttribute('aria-label') === 'Color')")
-    page.wait_for(f"[...document.querySelectorAll('{editor} button.color')].some(b => b.style.backgroundColor === '{rgb}')", 10)
-    click(page, f"[...document.querySelectorAll('{editor} button.color')].find(b => b.style.backgroundColor === '{rgb}')")
+    click(
+        page, f"[...document.querySelectorAll('{editor} button')].find(b => b.getAttribute('aria-label') === 'Color')"
+    )
+    page.wait_for(
+        f"[...document.querySelectorAll('{editor} button.color')]"
+        f".some(b => b.style.backgroundColor === '{rgb}')",
+        10,
+    )
+    click(page, f"[...document.querySelectorAll('{editor} button.color')]"
+                f".find(b => b.style.backgroundColor === '{rgb}')")
     time.sleep(0.3)
 
 
@@ -250,7 +257,8 @@ def test_touch_up_shows_the_auto_trimap_exactly_on_the_photo(page, tmp_path):
     the picture's size), not shifted down and right."""
     _pick_chelsea(page)
     click(page, _visible_tab("Auto"))
-    page.wait_for("[...document.querySelectorAll('#strokes canvas')].some(c => c.getBoundingClientRect().width > 0)", 30)
+    page.wait_for("[...document.querySelectorAll('#strokes canvas')]"
+                  ".some(c => c.getBoundingClientRect().width > 0)", 30)
     _select_brush(page, "#strokes")
     x, y, width, height = _canvas_box(page, "#strokes")
     drag(page, [(x + width * (0.35 + 0.03 * i), y + height * 0.55) for i in range(10)])  # white: the cat

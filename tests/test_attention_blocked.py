@@ -75,7 +75,14 @@ def hole_masks(h, w):
     blob[1 : h - 1, 1 : w - 1] = 1  # large blob
     border = np.zeros((h, w))
     border[: h // 2, :2] = 1  # touching the border
-    return {"none": None, "empty": np.zeros((h, w)), "band": band, "blob": blob, "border": border, "all": np.ones((h, w))}
+    return {
+        "none": None,
+        "empty": np.zeros((h, w)),
+        "band": band,
+        "blob": blob,
+        "border": border,
+        "all": np.ones((h, w)),
+    }
 
 
 @pytest.mark.parametrize("shape", [(8, 10), (6, 14), (2, 8)])
@@ -89,7 +96,9 @@ def test_blocked_matches_definition(shape, fuse):
         expected = np.stack([attention_by_definition(f[i], b[i], mask, fuse) for i in range(2)])
         mask_t = None if mask is None else torch.from_numpy(mask)[None, None]
         for block in (None, 1, 3, 7):  # 3 and 7 divide none of the patch counts
-            got = contextual_attention_blocked(torch.from_numpy(f), torch.from_numpy(b), mask_t, fuse=fuse, block_size=block)
+            got = contextual_attention_blocked(
+                torch.from_numpy(f), torch.from_numpy(b), mask_t, fuse=fuse, block_size=block
+            )
             assert got.shape == expected.shape
             np.testing.assert_allclose(got.numpy(), expected, atol=1e-9, err_msg=f"mask {name}, block {block}")
 

@@ -35,10 +35,20 @@ def tiny_sam_folder(tmp_path_factory: pytest.TempPathFactory):
     torch.manual_seed(0)
     config = SamConfig(
         vision_config=SamVisionConfig(
-            hidden_size=16, output_channels=16, num_hidden_layers=2, num_attention_heads=2, image_size=SIZE,
-            patch_size=8, window_size=4, global_attn_indexes=[1], num_pos_feats=8, mlp_dim=32,
+            hidden_size=16,
+            output_channels=16,
+            num_hidden_layers=2,
+            num_attention_heads=2,
+            image_size=SIZE,
+            patch_size=8,
+            window_size=4,
+            global_attn_indexes=[1],
+            num_pos_feats=8,
+            mlp_dim=32,
         ),
-        prompt_encoder_config=SamPromptEncoderConfig(hidden_size=16, image_size=SIZE, patch_size=8, mask_input_channels=4),
+        prompt_encoder_config=SamPromptEncoderConfig(
+            hidden_size=16, image_size=SIZE, patch_size=8, mask_input_channels=4
+        ),
         mask_decoder_config=SamMaskDecoderConfig(
             hidden_size=16, mlp_dim=32, num_hidden_layers=2, num_attention_heads=2, iou_head_hidden_dim=16
         ),

@@ -88,7 +88,7 @@ def test_subjects_laid_over_new_backgrounds_keep_their_truth() -> None:
     moved = over_new_backgrounds(cases, {"checker.png": background})
     sharp = cover(background, (60, 80))
     assert sharp.shape == (60, 80, 3)
-    for case, new in zip(cases, moved):
+    for case, new in zip(cases, moved, strict=True):
         assert new["alpha"] is case["alpha"] and new["hand"] is case["hand"]
         inside = case["alpha"] == 1.0
         assert np.abs(new["image"][inside].astype(int) - case["image"][inside]).max() <= 2
@@ -139,7 +139,16 @@ def test_bench_auto_trimap_over_new_backgrounds(tmp_path, capsys) -> None:
     Image.fromarray(rng.integers(0, 256, (30, 40, 3), dtype=np.uint8)).save(photos / "field.png")
     assert main(["bench", "auto-trimap", "--data", str(data), "--json", str(tmp_path / "own.json")]) == 0
     capsys.readouterr()
-    args = ["bench", "auto-trimap", "--data", str(data), "--backgrounds", str(photos), "--json", str(tmp_path / "new.json")]
+    args = [
+        "bench",
+        "auto-trimap",
+        "--data",
+        str(data),
+        "--backgrounds",
+        str(photos),
+        "--json",
+        str(tmp_path / "new.json"),
+    ]
     assert main(args) == 0
     out = capsys.readouterr().out
     assert "| auto, box |" in out and "GT01: field.png, blurred; GT02: field.png" in out

@@ -110,7 +110,7 @@ def test_wide_cases_replace_the_trimap_only(bench_data):
     wide = wide_trimap_cases(cases)
     assert [c.image_name for c in wide] == ["GT01", "GT02", "GT03"]
     assert all(c.trimap_set == WIDE for c in wide)
-    for case, original in zip(wide, cases):
+    for case, original in zip(wide, cases, strict=True):
         assert (case.trimap == 128).sum() > (original.trimap == 128).sum()
         assert np.array_equal(case.alpha, original.alpha)
     both = benchmark_cases(bench_data, ["trimap1", WIDE], None)

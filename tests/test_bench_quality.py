@@ -69,7 +69,11 @@ def test_table_is_consistent(bench_data, with_half_engine, capsys):
 
     # the half engine's SAD is sum |0.5 - gt| over the unknown pixels / 1000
     for case in load_benchmark_set(bench_data):
-        row = next(r for r in rows if r["engine"] == "half" and r["image"] == case.image_name and r["trimap"] == case.trimap_set)
+        row = next(
+            r
+            for r in rows
+            if r["engine"] == "half" and r["image"] == case.image_name and r["trimap"] == case.trimap_set
+        )
         unknown = case.trimap == 128
         assert row["sad"] == pytest.approx(np.abs(0.5 - case.alpha)[unknown].sum() / 1000)
 

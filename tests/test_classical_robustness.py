@@ -117,7 +117,7 @@ def test_library_output_is_logged_once_at_debug(capsys, caplog):
     for _ in range(3):
         with quietly():
             print("PERFORMANCE WARNING: a unique library note 7f3a")
-            warnings.warn("a unique library warning 7f3a", RuntimeWarning)
+            warnings.warn("a unique library warning 7f3a", RuntimeWarning, stacklevel=1)
     captured = capsys.readouterr()
     assert captured.out == "" and captured.err == ""
     notes = [r for r in caplog.records if "7f3a" in r.getMessage()]

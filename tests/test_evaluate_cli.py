@@ -38,7 +38,17 @@ def folders(tmp_path):
 
 
 def _args(root, *extra):
-    return ["evaluate", "--pred", str(root / "pred"), "--gt", str(root / "gt"), "--trimap", str(root / "trimap"), "--no-progress", *extra]
+    return [
+        "evaluate",
+        "--pred",
+        str(root / "pred"),
+        "--gt",
+        str(root / "gt"),
+        "--trimap",
+        str(root / "trimap"),
+        "--no-progress",
+        *extra,
+    ]
 
 
 def test_evaluate_prints_and_saves_the_four_errors(folders, capsys):

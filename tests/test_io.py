@@ -108,7 +108,9 @@ def test_pixel_limit_from_environment(monkeypatch):
         load_image(np.zeros((4, 4, 3), np.uint8))
 
 
-@pytest.mark.parametrize("raw, problem", [("abc", "must be an integer"), ("0", "must be positive"), ("-5", "must be positive")])
+@pytest.mark.parametrize(
+    "raw, problem", [("abc", "must be an integer"), ("0", "must be positive"), ("-5", "must be positive")]
+)
 @pytest.mark.parametrize(
     "variable, reader",
     [

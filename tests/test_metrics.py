@@ -118,13 +118,15 @@ def _loop_gradient_x_of_step(width: int, edge: int, sigma: float = 1.4) -> list[
     ``edge`` and 1 from it on, the same in every row, filtered as MATLAB's
     imfilter(IM, hx, 'replicate', 'conv') does."""
     half = 4
-    gauss = [math.exp(-(v * v) / (2 * sigma * sigma)) / (sigma * math.sqrt(2 * math.pi)) for v in range(-half, half + 1)]
-    dgauss = [-u * g / sigma**2 for u, g in zip(range(-half, half + 1), gauss)]
+    gauss = [
+        math.exp(-(v * v) / (2 * sigma * sigma)) / (sigma * math.sqrt(2 * math.pi)) for v in range(-half, half + 1)
+    ]
+    dgauss = [-u * g / sigma**2 for u, g in zip(range(-half, half + 1), gauss, strict=True)]
     norm = math.sqrt(sum((gv * du) ** 2 for gv in gauss for du in dgauss))
     out = []
     for col in range(width):
         total = 0.0
-        for i, v in enumerate(range(-half, half + 1)):
+        for i in range(len(gauss)):
             for j, u in enumerate(range(-half, half + 1)):
                 source = min(max(col - u, 0), width - 1)  # convolution + replicated border
                 total += gauss[i] * dgauss[j] / norm * (1.0 if source >= edge else 0.0)

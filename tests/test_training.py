@@ -170,8 +170,11 @@ def test_initialisation_files(data, tmp_path):
     from samplenet.models.matting_network import MattingNetwork
 
     network = MattingNetwork()
-    imagenet_like = {k[len("encoder."):]: (torch.randn_like(v) if v.is_floating_point() else v.clone()) for k, v in network.state_dict().items()
-                     if k.startswith("encoder.") and not k.startswith("encoder.layer5")}
+    imagenet_like = {
+        k[len("encoder.") :]: (torch.randn_like(v) if v.is_floating_point() else v.clone())
+        for k, v in network.state_dict().items()
+        if k.startswith("encoder.") and not k.startswith("encoder.layer5")
+    }
     imagenet_like["conv1.weight"] = torch.randn(64, 3, 7, 7)
     imagenet_like["fc.weight"] = torch.randn(1000, 2048)
     path = tmp_path / "resnet50.pth"

@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 import torch
 from safetensors.torch import load_file
+from training_settings import TINY
 
 import samplenet
 from samplenet.cli import main
@@ -23,7 +24,6 @@ from samplenet.training.export import export_weights
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
-from training_settings import TINY
 
 # one registration for the whole session, so both training modules share the trained runs
 pytest_plugins = ["training_fixtures"]
@@ -113,7 +113,10 @@ def test_train_command_resumes_longer_and_refuses_changed_settings(runs, tmp_pat
     assert "already holds a training run" in capsys.readouterr().err
     assert main(["train", "background", "--out", str(tmp_path / "x")]) == 2
     assert "--data is required" in capsys.readouterr().err
-    assert main(["train", "matting", "--data", runs["data"], "--out", str(tmp_path / "y"), "--amp", "--device", "cpu"]) == 2
+    assert (
+        main(["train", "matting", "--data", runs["data"], "--out", str(tmp_path / "y"), "--amp", "--device", "cpu"])
+        == 2
+    )
     assert "needs a CUDA device" in capsys.readouterr().err
     bad = tmp_path / "bad.json"
     bad.write_text("{not json")

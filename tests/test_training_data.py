@@ -97,7 +97,7 @@ def test_loader_batches_do_not_depend_on_the_number_of_workers(composition):
 
     serial, parallel = batches(0), batches(2)
     assert len(serial) == 3
-    assert all(torch.equal(x, y) for x, y in zip(serial, parallel))
+    assert all(torch.equal(x, y) for x, y in zip(serial, parallel, strict=True))
 
 
 def test_crop_is_centred_on_the_transition_and_sized_from_the_choices():
@@ -150,7 +150,9 @@ def test_batch_larger_than_the_dataset_is_refused():
 def test_plain_layout_with_true_colours_is_recomposed_exactly(plain):
     assert plain.layout == "plain" and plain.has_true_colours
     sample = {k: v.numpy() for k, v in TrainingSet(plain, size=32, crop_sizes=(48,))[(0, 1)].items()}
-    np.testing.assert_allclose(sample["image"], sample["alpha"] * sample["fg"] + (1 - sample["alpha"]) * sample["bg"], atol=1e-6)
+    np.testing.assert_allclose(
+        sample["image"], sample["alpha"] * sample["fg"] + (1 - sample["alpha"]) * sample["bg"], atol=1e-6
+    )
 
 
 def test_plain_layout_without_colours_gives_image_alpha_and_trimap(tmp_path, plain):

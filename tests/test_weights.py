@@ -14,7 +14,6 @@ from safetensors.torch import load_file, save_file
 from weights_helpers import (
     network_state,
     reference_like_state,
-    samplenet_class,  # noqa: F401 (fixture)
     write_reference_checkpoint,
     write_reference_checkpoints,
 )
@@ -276,7 +275,9 @@ def test_misshaped_key_is_named(broken_copy):
         tensors[CONV1] = tensors[CONV1][:, :8].contiguous()
 
     _rewrite_tensors(broken_copy, narrow_conv1)
-    with pytest.raises(WeightsFormatError, match=r"mis-shaped key\(s\): matting\.encoder\.conv1\.weight \(expected \[\d+, 10,"):
+    with pytest.raises(
+        WeightsFormatError, match=r"mis-shaped key\(s\): matting\.encoder\.conv1\.weight \(expected \[\d+, 10,"
+    ):
         load_pretrained(broken_copy, device="cpu")
 
 
@@ -415,9 +416,13 @@ def test_save_pretrained_handles_tied_weights(model_state, samplenet_class, tmp_
     model = samplenet_class()
     model.load_state_dict(model_state)
     # Tie one parameter of the two samplers (same architecture), so the state dict shares memory.
-    key = next(k for k in network_state(model_state, "background") if k.endswith("weight")
-               and network_state(model_state, "foreground").get(k) is not None
-               and network_state(model_state, "foreground")[k].shape == network_state(model_state, "background")[k].shape)
+    key = next(
+        k
+        for k in network_state(model_state, "background")
+        if k.endswith("weight")
+        and network_state(model_state, "foreground").get(k) is not None
+        and network_state(model_state, "foreground")[k].shape == network_state(model_state, "background")[k].shape
+    )
     owner, _, leaf = f"foreground.{key}".rpartition(".")
     source = model.get_parameter(f"background.{key}")
     setattr(model.get_submodule(owner), leaf, source)

@@ -14,6 +14,10 @@ from gradio import FileData
 from . import gpu, handlers
 from .page import Page
 
+#: Gradio injects a live progress bar into a handler whose parameter defaults to
+#: a ``gr.Progress``; one shared marker instance serves every handler.
+TRACK_PROGRESS = gr.Progress()
+
 Values = dict[Any, Any]
 
 
@@ -73,7 +77,7 @@ def preview(page: Page, values: Values) -> Values:
 
 
 @handlers.user_errors
-def touch_up(page: Page, values: Values, progress: gr.Progress = gr.Progress()) -> Values:
+def touch_up(page: Page, values: Values, progress: gr.Progress = TRACK_PROGRESS) -> Values:
     """Auto tab's "Touch up": the automatic trimap, tinted on the photo, into
     the Sketch editor; the brushes paint over it."""
     progress(0.1, desc="Segmenting the photo from your box, clicks and strokes")
@@ -84,7 +88,7 @@ def touch_up(page: Page, values: Values, progress: gr.Progress = gr.Progress()) 
 
 
 @handlers.user_errors
-def cut_out(page: Page, registry: Any, values: Values, progress: gr.Progress = gr.Progress()) -> Values:
+def cut_out(page: Page, registry: Any, values: Values, progress: gr.Progress = TRACK_PROGRESS) -> Values:
     """"Cut out": matte the photo with the current tab's trimap and show everything."""
     result = handlers.run_page(
         registry, values[page.photo], page.trimap_sources(values), values[page.engine],
@@ -121,7 +125,9 @@ def new_background(page: Page, values: Values) -> Values:
 # --------------------------------------------------------------------------- the API for programs
 
 
-def matte(image: FileData, trimap: FileData, engine: str = "auto") -> tuple[FileData, FileData, FileData, FileData, dict]:
+def matte(
+    image: FileData, trimap: FileData, engine: str = "auto"
+) -> tuple[FileData, FileData, FileData, FileData, dict]:
     """Matte a photo with a trimap.
 
     Returns the alpha matte (8-bit grey PNG, the photo's size), the RGBA
@@ -131,7 +137,7 @@ def matte(image: FileData, trimap: FileData, engine: str = "auto") -> tuple[File
     Parameters:
         image: the photo (PNG, JPEG, WebP, ...).
         trimap: a grey image the photo's size: 0 = background, 255 = foreground, anything else = unknown.
-        engine: "auto" (SampleNet when the server has its weights, else the weight-free engine), "samplenet" or "classical".
+        engine: "auto" (SampleNet if the server has its weights, else the weight-free engine), "samplenet", "classical".
     """
     served = gpu.served()
     if served is None:
@@ -157,8 +163,8 @@ def auto(
         image: the photo (PNG, JPEG, WebP, ...).
         box: [x0, y0, x1, y1] in pixels around the subject (left, top, right, bottom); it may touch the photo's edges.
         points: clicks as [x, y] or [x, y, label] with label 1 = on the subject (default), 0 = on the background.
-        band_width: unknown band in pixels on each side of the outline; 0 = chosen from the photo (wide over hair, thin on hard edges).
-        engine: "auto" (SampleNet when the server has its weights, else the weight-free engine), "samplenet" or "classical".
+        band_width: unknown band in pixels each side of the outline; 0 = chosen per photo (wide on hair, thin on edges).
+        engine: "auto" (SampleNet if the server has its weights, else the weight-free engine), "samplenet", "classical".
     """
     served = gpu.served()
     if served is None:

@@ -53,6 +53,8 @@ class Page:
             sketch=values[self.sketch],
             unpainted=values[self.unpainted],
             sketch_base=values[self.sketch_base],
-            auto=AutoInputs(strokes=values[self.strokes], band_width=values[self.band], points=values[self.clicks] or ()),
+            auto=AutoInputs(
+                strokes=values[self.strokes], band_width=values[self.band], points=values[self.clicks] or ()
+            ),
             upload=values[self.uploaded],
         )

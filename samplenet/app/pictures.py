@@ -93,7 +93,7 @@ def mark_points(image: np.ndarray, points, labels) -> np.ndarray:
     sized to the photo so it stays visible on a phone's small picture."""
     out = np.ascontiguousarray(image[..., :3], dtype=np.uint8).copy()
     radius = max(3, round(max(out.shape[:2]) / 90))
-    for (x, y), label in zip(points, labels):
+    for (x, y), label in zip(points, labels, strict=True):
         centre = (int(round(x)), int(round(y)))
         cv2.circle(out, centre, radius + max(1, radius // 3), (255, 255, 255), -1, cv2.LINE_AA)
         cv2.circle(out, centre, radius, CLICK_COLOURS.get(int(label), CLICK_COLOURS[1]), -1, cv2.LINE_AA)

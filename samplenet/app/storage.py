@@ -56,7 +56,9 @@ def prune(root: Path, max_bytes: int, max_age_s: float = MAX_AGE_S, now: float |
     entries = []
     for folder in root.iterdir() if root.is_dir() else ():
         try:
-            entries.append((folder.stat().st_mtime, folder, _size(folder) if folder.is_dir() else folder.stat().st_size))
+            entries.append(
+                (folder.stat().st_mtime, folder, _size(folder) if folder.is_dir() else folder.stat().st_size)
+            )
         except OSError:
             continue
     entries.sort(key=lambda entry: entry[0])

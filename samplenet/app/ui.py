@@ -66,7 +66,8 @@ def _pick_brush_js(editor_id: str) -> str:
     return f"""(colour) => {{
         const editor = document.querySelector('#{editor_id}');
         if (!editor) return;
-        const button = (label) => [...editor.querySelectorAll('button')].find(b => b.getAttribute('aria-label') === label);
+        const button = (label) => [...editor.querySelectorAll('button')]
+            .find(b => b.getAttribute('aria-label') === label);
         const swatch = () => [...editor.querySelectorAll('button.color')].find(b => b.style.backgroundColor === colour);
         const brush = button('Brush');
         if (brush && !brush.classList.contains('highlight')) brush.click();
@@ -218,7 +219,8 @@ def build_demo(registry: EngineRegistry, examples: list[list[str]] | None = None
 
         page = Page(
             photo=photo, tabs=tabs, source=source, sketch=sketch, sketch_base=sketch_base, unpainted=unpainted,
-            strokes=strokes, clicks=clicks, click_picture=click_picture, click_label=click_label, band=band, uploaded=uploaded, engine=engine, status=status, overlay=overlay,
+            strokes=strokes, clicks=clicks, click_picture=click_picture, click_label=click_label, band=band,
+            uploaded=uploaded, engine=engine, status=status, overlay=overlay,
             alpha=alpha, cutout=cutout, downloads=downloads, colour=colour, backdrop=backdrop,
             composite=composite, slider=slider, sampled_fg=sampled_fg, sampled_bg=sampled_bg, kept=kept,
         )
@@ -281,7 +283,7 @@ def _document(dependency: gr.events.Dependency, fn: Callable) -> None:
     _, descriptions, _ = get_function_description(fn)
     blocks = gr.context.get_blocks_context()
     inputs = blocks.fns[dependency["id"]].inputs if blocks is not None else []
-    for name, component in zip(descriptions, inputs):
+    for name, component in zip(descriptions, inputs, strict=False):  # no inputs outside a Blocks context
         component.label = name  # not gr.api's "1st", "2nd", ...
         component._api_info = dict(component._api_info, additional_description=descriptions[name])
         if name in API_EXAMPLE_FILES:

@@ -54,6 +54,7 @@ class Matter(ABC):
         :class:`~samplenet.errors.MattingInputError` naming the option.
         Engines that take options override it; the base accepts them as given
         to :meth:`predict_arrays`."""
+        return None  # a hook, not an abstract method: most engines take no per-call options
 
     def known_only(self, image: np.ndarray, trimap: np.ndarray) -> MattingResult:
         """A trimap without unknown pixels already is the matte: return it

@@ -446,7 +446,7 @@ def summarise(result: dict[str, Any]) -> str:
         lines.extend(["", *_corrections_table(result["corrections"], images, hand)])
     lines.append("")
     previous_column = " | previous tool SAD |" if result["previous"] else " |"
-    lines.append("Per image, the default settings" + (" (options %d):" % _default_index(result) if n_sets > 1 else ":"))
+    lines.append("Per image, the default settings" + (f" (options {_default_index(result)}):" if n_sets > 1 else ":"))
     lines.append("")
     lines.append("| image | hand SAD | " + " | ".join(f"{m} SAD" for m in MODES) + previous_column)
     lines.append("|---|---|" + "---|" * len(MODES) + ("---|" if result["previous"] else ""))
@@ -478,7 +478,7 @@ def _corrections_table(
     lines.append("|---|---|---|---|")
     for k in range(steps):
         rows = [corrected[n][k] for n in images]
-        within = sum(r.get("sad", np.inf) <= 2 * hand[n] for r, n in zip(rows, images))
+        within = sum(r.get("sad", np.inf) <= 2 * hand[n] for r, n in zip(rows, images, strict=True))
         lines.append(f"| {k} | {mean_sad(rows):.2f} | {mean_sad(rows) / hand_mean:.2f} | {within} of {len(images)} |")
     heads = ["box alone"] + [f"+{k} click" + ("s" if k > 1 else "") for k in range(1, steps)]
     lines.extend(["", "| image | hand SAD | " + " | ".join(heads) + " |"])

@@ -83,7 +83,9 @@ def load_benchmark_set(
         image_path = images[name]
         alpha_path = find_partner(name, alphas, ())
         if alpha_path is None:
-            raise MattingInputError(f"No ground-truth alpha for '{image_path}': expected '{root / 'alpha' / name}.png'.")
+            raise MattingInputError(
+                f"No ground-truth alpha for '{image_path}': expected '{root / 'alpha' / name}.png'."
+            )
         image = load_image(image_path)
         alpha = load_matte(alpha_path, "ground-truth matte")
         if alpha.shape != image.shape[:2]:

@@ -134,7 +134,9 @@ def load_candidates(path: str | Path) -> dict[str, dict[str, Any]]:
     except (OSError, ValueError) as exc:
         raise ValueError(f"cannot read candidate settings from '{path}': {exc}") from None
     if not isinstance(data, dict) or not data or not all(isinstance(v, dict) for v in data.values()):
-        raise ValueError(f"'{path}' must hold a JSON object of named option objects, e.g. {{\"a\": {{\"epsilon\": 1e-6}}}}")
+        raise ValueError(
+            f"'{path}' must hold a JSON object of named option objects, e.g. {{\"a\": {{\"epsilon\": 1e-6}}}}"
+        )
     for name, options in data.items():
         try:
             ClassicalMatter(**options)
@@ -160,7 +162,7 @@ def registered_candidates(candidates: Mapping[str, dict[str, Any]]) -> Iterator[
     """Make each candidate a benchmark engine named ``classical:NAME`` for
     the duration of the block; yields the engine names."""
     names = [CANDIDATE_PREFIX + name for name in candidates]
-    for name, options in zip(names, candidates.values()):
+    for name, options in zip(names, candidates.values(), strict=True):
         ENGINE_BUILDERS[name] = candidate_builder(dict(options))
     try:
         yield names

@@ -232,7 +232,7 @@ def connected_level(pred: np.ndarray, gt: np.ndarray, step: float = CONNECTIVITY
     # i / count rather than i * step: 0.6 must equal 153 / 255 exactly.
     thresholds = np.arange(count + 1, dtype=np.float64) / count
     level = np.full(pred.shape, -1.0)
-    for previous, threshold in zip(thresholds[:-1], thresholds[1:]):
+    for previous, threshold in zip(thresholds[:-1], thresholds[1:], strict=True):
         body = _largest_component((pred >= threshold) & (gt >= threshold))
         level[(level == -1.0) & ~body] = previous
     level[level == -1.0] = 1.0

@@ -67,7 +67,10 @@ def print_cross_validation(rows: Sequence[dict], engines: Sequence[str], markdow
     if REFERENCE_ENGINE not in engines:
         print(f"cross-validation needs {REFERENCE_ENGINE} among the engines (the ratios are to it)")
         return
-    kinds = {"trimap folders": [r for r in rows if r["trimap"] != WIDE], "wide trimaps": [r for r in rows if r["trimap"] == WIDE]}
+    kinds = {
+        "trimap folders": [r for r in rows if r["trimap"] != WIDE],
+        "wide trimaps": [r for r in rows if r["trimap"] == WIDE],
+    }
     for kind, kind_rows in kinds.items():
         if not kind_rows:
             continue

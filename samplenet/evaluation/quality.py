@@ -77,7 +77,7 @@ class QualityResult:
                 entry["fresh_first_call_s"] = self.fresh_first_call.get(engine)
                 stats[engine] = entry
             reference = stats.get(REFERENCE_ENGINE)
-            for engine, entry in stats.items():
+            for entry in stats.values():
                 for name in METRICS:
                     entry[f"{name}_ratio"] = _ratio(entry[f"mean_{name}"], reference and reference[f"mean_{name}"])
                 entry["time_ratio"] = _ratio(entry["median_s"], reference and reference["median_s"])

@@ -256,7 +256,7 @@ def _attend_one(f, b, mask, *, rate, softmax_scale, fuse, block_size) -> torch.T
         if out is None:
             out = f.new_zeros(keys1.numel() + 1, stop - start)
         count = stop - start
-        for shift, rows in zip((-1, 0, 1), rows0):
+        for shift, rows in zip((-1, 0, 1), rows0, strict=True):
             out[:-1] += scores[:, 1 + shift : 1 + shift + count].index_select(0, rows)
         return out
 
@@ -373,7 +373,11 @@ class _RawScores:
         rows = torch.cat([keys0, neighbours])
         table = _lookup_table(rows, n_keys)
         self.key_features = b_small.reshape(channels, -1).index_select(1, rows).t().contiguous()
-        self.shifts = [(self.padded_width * dy + dx, table[s]) for (dy, dx), s in zip(offsets, shifted) if (dy, dx) != (0, 0)]
+        self.shifts = [
+            (self.padded_width * dy + dx, table[s])
+            for (dy, dx), s in zip(offsets, shifted, strict=True)
+            if (dy, dx) != (0, 0)
+        ]
         patches = _patches(b_small, keys0, 3, 1, 1)
         self.inverse_norms = 1.0 / patches.norm(dim=0).clamp_min(NORM_FLOOR)[:, None]
         # products over a sliding range of padded query positions, plus a zero row
@@ -465,7 +469,9 @@ class _Paster:
         phases = torch.tensor([0, 1, pw, pw + 1], device=b.device)
         pixels = padded.reshape(channels, -1).index_select(1, (phases[:, None] + corners[None, :]).reshape(-1))
         # targets x (phase, channel)
-        self.values = pixels.view(channels, 4, self.n_targets).permute(2, 1, 0).reshape(self.n_targets, 4 * channels).contiguous()
+        self.values = (
+            pixels.view(channels, 4, self.n_targets).permute(2, 1, 0).reshape(self.n_targets, 4 * channels).contiguous()
+        )
         self.accumulator = b.new_zeros((height + 1) * (width + 1), 4 * channels)
         self.halo = width + 2
         # weights laid out on the extended query grid, from `halo` positions before the block
@@ -524,7 +530,7 @@ def _fuse_columns(window, start, stop, rows1, first_row, last_row, height, width
     n_queries = height * width
     count = stop - start
     out = first_row.new_zeros(rows1[0].numel(), count)
-    for shift, rows in zip((-1, 0, 1), rows1):
+    for shift, rows in zip((-1, 0, 1), rows1, strict=True):
         # block queries whose neighbour is the row below/above, in the window
         if shift == 0:
             lo, hi = start, stop

@@ -19,7 +19,9 @@ class BackgroundSampler(InpaintingGenerator):
     def __init__(self, attention: str = DEFAULT_ATTENTION) -> None:
         super().__init__(guide_channels=0, attention=attention)
 
-    def forward(self, image: Tensor, hole: Tensor, hole_small: Tensor, attention: str | None = None) -> InpaintingOutput:
+    def forward(
+        self, image: Tensor, hole: Tensor, hole_small: Tensor, attention: str | None = None
+    ) -> InpaintingOutput:
         """Inpaint ``hole`` (1 = foreground or unknown) in ``image``.
 
         Args:

@@ -147,7 +147,9 @@ def contextual_attention_dense(
         two output convolutions of :class:`ContextualAttention`).
     """
     if f.dim() != 4 or b.shape != f.shape:
-        raise ValueError(f"f and b must be BxCxHxW tensors of the same shape, got {tuple(f.shape)} and {tuple(b.shape)}")
+        raise ValueError(
+            f"f and b must be BxCxHxW tensors of the same shape, got {tuple(f.shape)} and {tuple(b.shape)}"
+        )
     if rate % 2 or ksize % 2 == 0 or fuse_k % 2 == 0:
         raise ValueError(f"need an even rate and odd ksize/fuse_k, got rate={rate}, ksize={ksize}, fuse_k={fuse_k}")
     batch, _, height, width = b.shape
@@ -165,7 +167,7 @@ def contextual_attention_dense(
 
     outputs = []
     for query, keys, values, usable in zip(
-        torch.split(f_small, 1), key_patches, value_patches, valid
+        torch.split(f_small, 1), key_patches, value_patches, valid, strict=True
     ):
         usable = usable.unsqueeze(0)  # 1 x L x 1 x 1
         normalised = keys / torch.clamp(_patch_norms(keys), min=NORM_FLOOR)
@@ -189,7 +191,8 @@ def get_attention(name: str) -> AttentionFunction:
         return ATTENTION_IMPLEMENTATIONS[name]
     except (KeyError, TypeError):
         raise ValueError(
-            f"Unknown attention implementation {quoted(name)}; available: {', '.join(sorted(ATTENTION_IMPLEMENTATIONS))}"
+            f"Unknown attention implementation {quoted(name)}; "
+            f"available: {', '.join(sorted(ATTENTION_IMPLEMENTATIONS))}"
         ) from None
 
 

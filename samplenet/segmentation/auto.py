@@ -192,7 +192,7 @@ def finish_trimap(
     a small disc around each click is sure subject / sure background."""
     trimap = trimap_from_segmentation(picture, seg, band_width, options)
     radius = max(1, int(round((options or ClassicalOptions()).click_radius * max(picture.shape[:2]))))
-    for (x, y), label in zip(prompts.points, prompts.labels):
+    for (x, y), label in zip(prompts.points, prompts.labels, strict=True):
         cv2.circle(trimap, (int(x), int(y)), radius, FOREGROUND if label == 1 else BACKGROUND, -1)
     if prompts.fg_strokes is not None:
         trimap[prompts.fg_strokes] = FOREGROUND

@@ -136,7 +136,7 @@ def grabcut_seeds(prompts: Prompts, working: Working, options: ClassicalOptions)
         ring = options.ring * side
         insets = [
             0 if touching else int(round(max(ring, options.core * extent)))
-            for touching, extent in zip(at_edge, (box_w, box_h, box_w, box_h))
+            for touching, extent in zip(at_edge, (box_w, box_h, box_w, box_h), strict=True)
         ]
         left, top, right, bottom = insets
         if box_w > left + right + 2 and box_h > top + bottom + 2:
@@ -344,7 +344,9 @@ class ClassicalSegmenter:
             if start == "grabcut":
                 found = grabcut_mask
             elif start == "grabcut+focus":
-                found = graph_cut(with_focus, grid, grabcut_mask, hard_fg, hard_bg, opts.refine_iterations, opts.components)
+                found = graph_cut(
+                    with_focus, grid, grabcut_mask, hard_fg, hard_bg, opts.refine_iterations, opts.components
+                )
             elif start == "box+focus":
                 found = graph_cut(with_focus, grid, box_core, hard_fg, hard_bg, opts.box_iterations, opts.components)
             else:  # "box" (ClassicalOptions checks the names)

@@ -68,7 +68,9 @@ class Mixture:
         k = max(1, min(components, count))
         criteria = (cv2.TERM_CRITERIA_EPS + cv2.TERM_CRITERIA_MAX_ITER, 10, 1.0)
         cv2.setRNGSeed(RANDOM_SEED)
-        _, labels, _ = cv2.kmeans(np.ascontiguousarray(samples, np.float32), k, None, criteria, 1, cv2.KMEANS_PP_CENTERS)
+        _, labels, _ = cv2.kmeans(
+            np.ascontiguousarray(samples, np.float32), k, None, criteria, 1, cv2.KMEANS_PP_CENTERS
+        )
         labels = labels.ravel()
         weights, means, inverses, log_norms = [], [], [], []
         for cluster in range(k):
@@ -95,7 +97,7 @@ class Mixture:
         by both sides' mixtures of the same dimension)."""
         x = samples.astype(np.float64)
         terms = []
-        for mean, inverse, log_norm in zip(self.means, self.inverses, self.log_norms):
+        for mean, inverse, log_norm in zip(self.means, self.inverses, self.log_norms, strict=True):
             d = x - mean
             terms.append(log_norm - 0.5 * np.einsum("ij,jk,ik->i", d, inverse, d))
         stacked = np.stack(terms)
@@ -125,7 +127,10 @@ class PixelGrid:
         self.first = np.concatenate([p[0] for p in pairs])
         self.second = np.concatenate([p[1] for p in pairs])
         self.weights = np.concatenate(
-            [smoothness / distance * np.exp(-beta * diff) for (_, _, distance), diff in zip(pairs, differences)]
+            [
+                smoothness / distance * np.exp(-beta * diff)
+                for (_, _, distance), diff in zip(pairs, differences, strict=True)
+            ]
         )
 
     def boundary_cost(self, mask: np.ndarray) -> float:

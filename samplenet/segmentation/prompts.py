@@ -43,11 +43,11 @@ class Prompts:
 
     @property
     def positive_points(self) -> list[Point]:
-        return [p for p, label in zip(self.points, self.labels) if label == POSITIVE]
+        return [p for p, label in zip(self.points, self.labels, strict=True) if label == POSITIVE]
 
     @property
     def negative_points(self) -> list[Point]:
-        return [p for p, label in zip(self.points, self.labels) if label == NEGATIVE]
+        return [p for p, label in zip(self.points, self.labels, strict=True) if label == NEGATIVE]
 
     def fingerprint(self) -> str:
         """A short digest of every prompt, for caching segmentations."""
@@ -170,8 +170,8 @@ def make_prompts(
             "Only background was marked: also draw a box around the subject, click on it or paint a "
             "stroke on it."
         )
-    positives = [p for p, label in zip(pts, labels) if label == POSITIVE]
-    negatives = [p for p, label in zip(pts, labels) if label == NEGATIVE]
+    positives = [p for p, label in zip(pts, labels, strict=True) if label == POSITIVE]
+    negatives = [p for p, label in zip(pts, labels, strict=True) if label == NEGATIVE]
     same = set(positives) & set(negatives)
     if same:
         x, y = sorted(same)[0]

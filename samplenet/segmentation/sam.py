@@ -209,7 +209,7 @@ class SamSegmenter:
             inside[y0:y1, x0:x1] = True
             mask &= inside
         positive = np.zeros_like(mask)
-        for x, y in [p for p, label in zip(points, labels) if label == POSITIVE]:
+        for x, y in [p for p, label in zip(points, labels, strict=True) if label == POSITIVE]:
             positive[int(y), int(x)] = True
             mask[int(y), int(x)] = True
         if prompts.fg_strokes is not None:

@@ -139,7 +139,9 @@ class SamplerStage(Stage):
                 logger.warning("validation: %s has no true %s colours; skipped", sample["name"], self.colour)
                 continue
             height, width = sample["alpha"].shape
-            batch = {name: _as_batch(sample[name]) for name in ("image", "fg", "bg", "alpha", "trimap") if name in sample}
+            batch = {
+                name: _as_batch(sample[name]) for name in ("image", "fg", "bg", "alpha", "trimap") if name in sample
+            }
             batch = self._to_device({name: pipeline.pad_to_multiple(value)[0] for name, value in batch.items()})
             image = pipeline.to_network(batch["image"])
             regions = pipeline.Regions.from_trimap(batch["trimap"])

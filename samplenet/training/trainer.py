@@ -162,7 +162,9 @@ class Trainer:
             self.model = nn.parallel.DistributedDataParallel(self.network, device_ids=ids)
         params = [p for p in self.network.parameters() if p.requires_grad]
         optimiser_class = torch.optim.AdamW if config.optimizer == "adamw" else torch.optim.Adam
-        self.optimiser = optimiser_class(params, lr=config.lr, betas=tuple(config.betas), weight_decay=config.weight_decay)
+        self.optimiser = optimiser_class(
+            params, lr=config.lr, betas=tuple(config.betas), weight_decay=config.weight_decay
+        )
         self.steps_per_epoch = self.sampler.batches_per_epoch
         self.scheduler = torch.optim.lr_scheduler.LambdaLR(self.optimiser, _lr_factor(config, self.steps_per_epoch))
         self.scaler = torch.amp.GradScaler("cuda", enabled=config.amp)
@@ -306,7 +308,9 @@ class Trainer:
         results: dict[str, float] = {}
         if self.val_files is not None and self.info.is_main:
             self.network.eval()
-            samples = _downscaled(ValidationSet(self.val_files, tuple(self.config.trimap_kernel)), self.config.val_max_side)
+            samples = _downscaled(
+                ValidationSet(self.val_files, tuple(self.config.trimap_kernel)), self.config.val_max_side
+            )
             results = self.stage.validate(self.network, samples)
             self.network.train()
             if results:
@@ -345,7 +349,7 @@ class Trainer:
                 losses = self._train_step(batch)
                 flags = torch.tensor([losses[n].detach().float().item() for n in names] + [float(self.stop_requested)])
                 flags = distributed.average(flags.to(self.device) if self.device.type == "cuda" else flags, self.info)
-                values = {n: float(v) for n, v in zip(names, flags[:-1].tolist())}
+                values = {n: float(v) for n, v in zip(names, flags[:-1].tolist(), strict=True)}
                 self.batches_done += 1
                 self.global_step += 1
                 outcome.losses.append(values)

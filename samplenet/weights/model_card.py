@@ -24,7 +24,8 @@ tags:
 
 CITATION = """@inproceedings{tang2019learning,
   title     = {Learning-based Sampling for Natural Image Matting},
-  author    = {Tang, Jingwei and Aksoy, Ya{\\u{g}}{\\i}z and {\\"O}ztireli, Cengiz and Gross, Markus and Ayd{\\i}n, Tun{\\c{c}} Ozan},
+  author    = {Tang, Jingwei and Aksoy, Ya{\\u{g}}{\\i}z and {\\"O}ztireli, Cengiz and
+               Gross, Markus and Ayd{\\i}n, Tun{\\c{c}} Ozan},
   booktitle = {Proc. CVPR},
   year      = {2019}
 }"""

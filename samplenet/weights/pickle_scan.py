@@ -107,7 +107,11 @@ def _first_int(data: bytes) -> object:
     """The value of a pickle that is a single integer (the legacy magic
     number), read with pickletools only."""
     ops = list(pickletools.genops(io.BytesIO(data)))
-    values = [arg for opcode, arg, _ in ops if opcode.name in ("LONG1", "LONG4", "LONG", "INT", "BININT", "BININT1", "BININT2")]
+    values = [
+        arg
+        for opcode, arg, _ in ops
+        if opcode.name in ("LONG1", "LONG4", "LONG", "INT", "BININT", "BININT1", "BININT2")
+    ]
     return values[0] if len(values) == 1 else None
 
 

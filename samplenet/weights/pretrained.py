@@ -95,7 +95,9 @@ def _require_finite(tensors: Mapping[str, torch.Tensor], path: Path) -> None:
         raise WeightsFormatError(f"{path} holds NaN or infinite values in {len(bad)} tensor(s): {', '.join(bad[:12])}.")
 
 
-def save_pretrained(model: nn.Module, out_dir: str | os.PathLike, extra_config: Mapping[str, Any] | None = None) -> Path:
+def save_pretrained(
+    model: nn.Module, out_dir: str | os.PathLike, extra_config: Mapping[str, Any] | None = None
+) -> Path:
     """Write ``model`` as a weights folder that :func:`load_pretrained` reads.
 
     Writes ``model.safetensors`` (tensors that share memory are stored

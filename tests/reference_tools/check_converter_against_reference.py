@@ -54,7 +54,7 @@ def main() -> None:
             )
             matter = SampleNetMatter.from_pretrained(str(folder), device="cpu")
             tensor_diff = 0.0
-            for ref_net, part in zip(nets, ("matting", "background", "foreground")):
+            for ref_net, part in zip(nets, ("matting", "background", "foreground"), strict=True):
                 ref_state, our_state = ref_net.module.state_dict(), getattr(matter.model, part).state_dict()
                 if list(ref_state) != list(our_state):
                     raise SystemExit(f"{part}: the key lists differ")

@@ -97,7 +97,10 @@ def compare(args) -> None:
         nets = reference_networks(args.reference, write_reference_checkpoints(Path(tmp), args.seed))
     matter = SampleNetMatter(seeded_samplenet(args.seed), device="cpu", attention=args.attention)
     print(f"attention: {args.attention or 'engine default'}")
-    print(f"| size | output | max abs diff, network resolution | max abs diff, resized back to {image.shape[1]}x{image.shape[0]} |")
+    print(
+        "| size | output | max abs diff, network resolution "
+        f"| max abs diff, resized back to {image.shape[1]}x{image.shape[0]} |"
+    )
     print("|---|---|---|---|")
     for size in args.sizes:
         ref_net, ref_written = run_reference(args.reference, nets, image, trimap, size)
