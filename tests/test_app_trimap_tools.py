@@ -7,16 +7,14 @@ import numpy as np
 import pytest
 
 from samplenet.app.trimap_tools import (
-    binary_mask,
     box_from_mask,
     check_trimap_usable,
     layers_to_trimap,
-    mask_to_trimap,
     trimap_to_layer,
 )
 from samplenet.errors import MattingInputError
 from samplenet.evaluation.previous_auto_tool import strokes_to_trimap
-from samplenet.segmentation.band import MAX_BAND_WIDTH
+from samplenet.segmentation.band import MAX_BAND_WIDTH, binary_mask, mask_to_trimap
 
 
 def disc_mask(height=80, width=100, radius=25):

@@ -10,8 +10,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from samplenet.app.trimap_tools import check_trimap_usable, mask_to_trimap
+from samplenet.app.trimap_tools import check_trimap_usable
 from samplenet.errors import MattingInputError
+from samplenet.segmentation.band import mask_to_trimap
 
 
 def disc(height, width, radius):
@@ -77,3 +78,36 @@ def test_the_band_lies_where_the_distance_to_the_outline_says():
     unknown_share = float(np.mean(trimap == 128))
     ring = np.pi * (outside_edge**2 - inside_edge**2) / size**2
     assert abs(unknown_share - ring) < 0.01 * ring
+
+
+def _irregular_mask() -> np.ndarray:
+    """A subject with curves, corners and a thin arm, where a chamfer
+    (5x5 mask) distance and the exact one disagree by a pixel or more."""
+    mask = np.zeros((160, 200), np.uint8)
+    cv2.ellipse(mask, (90, 80), (55, 35), 25, 0, 360, 255, -1)
+    cv2.fillPoly(mask, [np.array([[120, 20], [185, 60], [150, 140], [130, 70]])], 255)
+    cv2.line(mask, (20, 150), (80, 100), 255, 5)
+    return mask > 0
+
+
+def _exact_band(mask: np.ndarray, band: float) -> np.ndarray:
+    """The oracle: unknown where the exact Euclidean distance to the other side is at most ``band``."""
+    from scipy.ndimage import distance_transform_edt
+
+    distance = np.where(mask, distance_transform_edt(mask), distance_transform_edt(~mask))
+    return distance <= band
+
+
+@pytest.mark.parametrize("band", [3, 12, 25])
+def test_one_band_for_trimap_and_auto_at_the_same_width(band):
+    """/trimap (mask_to_trimap) and /auto with a band width (adaptive_trimap
+    without a trial matte) draw the same band, and it is the exact one."""
+    from samplenet.segmentation.band import adaptive_trimap
+
+    mask = _irregular_mask()
+    from_mask = mask_to_trimap(mask, band)
+    from_auto = adaptive_trimap(mask, None, band, 0, 0)
+    expected = _exact_band(mask, band)
+    assert np.array_equal(from_mask == 128, expected)
+    assert np.array_equal(from_auto, from_mask)
+    assert np.array_equal(from_mask[~expected] == 255, mask[~expected])

@@ -32,6 +32,7 @@ from ..io import FOREGROUND, UNKNOWN, load_image, load_trimap, max_pixels_from_e
 from ..result import MattingResult, to_uint8
 from ..result_files import save_pngs
 from ..segmentation.auto import AutoTrimapInfo
+from ..segmentation.band import mask_to_trimap
 from ..segmentation.cache import SegmentationCache, cached_auto_trimap
 from . import gpu
 from .engines import EngineRegistry
@@ -44,7 +45,6 @@ from .trimap_tools import (
     box_from_mask,
     check_trimap_usable,
     layers_to_trimap,
-    mask_to_trimap,
 )
 
 logger = logging.getLogger("samplenet.app")

@@ -1,6 +1,6 @@
 """How long the /trimap band takes on large photos: ``samplenet bench trimap-band``.
 
-Prints a Markdown table of CPU seconds for :func:`~samplenet.app.trimap_tools.mask_to_trimap`
+Prints a Markdown table of CPU seconds for :func:`~samplenet.segmentation.band.mask_to_trimap`
 (distance maps) and for the erosion/dilation with a disc it replaced, on a
 disc-shaped mask of each size.  CPU time of this process, so that a busy
 machine changes the figures less than wall time would.
@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import resource
 from collections.abc import Callable, Sequence
+from functools import partial
 
 import cv2
 import numpy as np
 
-from ..app.trimap_tools import mask_to_trimap
+from ..segmentation.band import mask_to_trimap
 
 
 def erosion_trimap(mask: np.ndarray, band: int) -> np.ndarray:
@@ -54,6 +55,6 @@ def print_band_table(sides: Sequence[int], bands: Sequence[int], old_max_side: i
     for side in sides:
         mask = disc_mask(side)
         for band in bands:
-            new = _cpu_seconds(lambda: mask_to_trimap(mask, band))
-            old = f"{_cpu_seconds(lambda: erosion_trimap(mask, band)):.2f}" if side <= old_max_side else "not run"
+            new = _cpu_seconds(partial(mask_to_trimap, mask, band))
+            old = f"{_cpu_seconds(partial(erosion_trimap, mask, band)):.2f}" if side <= old_max_side else "not run"
             print(f"| {side}x{side} | {band} | {old} | {new:.2f} |")

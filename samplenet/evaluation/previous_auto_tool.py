@@ -8,10 +8,10 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from ..app.trimap_tools import Box, mask_to_trimap
 from ..errors import MattingInputError
 from ..io import BACKGROUND, FOREGROUND
-from ..segmentation.band import check_band_width
+from ..segmentation.band import check_band_width, mask_to_trimap
+from ..segmentation.prompts import Box
 
 #: GrabCut is a global optimisation on a colour model; on more pixels than
 #: this it is slow without being more accurate, so it runs on a downscaled
