@@ -32,6 +32,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="comma-separated trimap folders (default: all trimap*); 'wide' adds wide trimaps built from the alpha",
     )
     parser.add_argument("--limit", type=positive_int, default=None, help="only the first N images")
+    parser.add_argument(
+        "--composites",
+        action="store_true",
+        help="also score translucent and see-through composites built from the folder's subjects "
+        "(samplenet.evaluation.hard_subjects; tight and wide trimaps), named after their source photo "
+        "so that --cv keeps each with it",
+    )
+    parser.add_argument(
+        "--composite-backgrounds",
+        default=None,
+        metavar="DIR",
+        help="extra photos to lay the composites over (besides the folder's own photos)",
+    )
+    parser.add_argument("--only-composites", action="store_true", help="score the composites alone")
     parser.add_argument("--out", default=None, help="save table.csv and table.json (give either name)")
     parser.add_argument("--weights", default=None, help="SampleNet weights (for the samplenet engine)")
     parser.add_argument("--device", default=None, help="torch device for the samplenet engine")
@@ -70,12 +84,16 @@ def run(args: argparse.Namespace) -> int:
     paths = output_paths(args.out) if args.out else None
     trimaps = [t.strip() for t in args.trimaps.split(",") if t.strip()] if args.trimaps else None
     cases = protocols.benchmark_cases(args.data, trimaps, args.limit)
+    if args.composites or args.only_composites:
+        composites = protocols.composite_cases(cases, args.composite_backgrounds)
+        cases = composites if args.only_composites else protocols.interleaved(cases, composites)
     options = {"weights": args.weights, "device": args.device}
     result = run_quality_benchmark(
         cases, engines, options, progress=not args.no_progress, fresh_first_call=not args.no_fresh_process
     )
     images = len({case.image_name for case in cases})
-    print(f"{images} image(s) x {len(cases) // images} trimap set(s) from {args.data}")
+    sets = sorted({case.trimap_set for case in cases})
+    print(f"{images} image(s), {len(cases)} case(s), trimap sets {', '.join(sets)}, from {args.data}")
     print(per_image_table(result, args.markdown))
     print()
     print(summary_table(result, args.markdown))

@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import os
 from collections.abc import Sequence
+from pathlib import Path
 
 from .benchmark_set import BenchmarkCase, load_benchmark_set
 from .compared_engines import ENGINE_BUILDERS, REFERENCE_ENGINE, parse_engine_list
@@ -59,6 +60,24 @@ def benchmark_cases(
         if name in wide_cases:
             out.append(wide_cases[name])
     return out
+
+
+def composite_cases(
+    cases: Sequence[BenchmarkCase], backgrounds: str | os.PathLike | None = None
+) -> list[BenchmarkCase]:
+    """The translucent and see-through composites of :mod:`.hard_subjects`
+    built from ``cases``' subjects, over their photos and those of the
+    folder ``backgrounds`` (if given)."""
+    from .hard_subjects import composite_cases as make
+    from .new_backgrounds import load_backgrounds
+
+    return make(cases, load_backgrounds(Path(backgrounds)) if backgrounds else None)
+
+
+def interleaved(cases: Sequence[BenchmarkCase], composites: Sequence[BenchmarkCase]) -> list[BenchmarkCase]:
+    """``cases`` and ``composites`` ordered by image name (a composite's name
+    starts with its source photo's), so progress and tables read photo by photo."""
+    return sorted([*cases, *composites], key=lambda case: case.image_name)
 
 
 def print_cross_validation(rows: Sequence[dict], engines: Sequence[str], markdown: bool = False) -> None:
