@@ -6,7 +6,7 @@ automatically up to 32 MB) with fresh pages from the kernel and gives them
 back on ``free``. A SampleNet call at photo size allocates gigabytes of
 intermediate tensors, most of them above 32 MB, so every one of them is
 page-faulted in and zeroed by the kernel again, call after call: a large
-share of a CPU call's time (README's "Speed and memory" section has the
+share of a CPU call's time (docs/speed-and-memory.md has the
 figures). PyTorch's CPU tuning guide recommends swapping in jemalloc or
 tcmalloc for the same reason; raising glibc's thresholds with ``mallopt``
 gets most of the gain without a preloaded library.

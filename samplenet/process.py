@@ -11,7 +11,7 @@ so may a library user who wants the same speed::
     samplenet.tune_process(threads=4)   # before the first matte
     matter = samplenet.load()
 
-README's "Speed and memory" section has the measured effect of each.
+docs/speed-and-memory.md has the measured effect of each.
 """
 from __future__ import annotations
 

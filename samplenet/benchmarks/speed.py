@@ -121,8 +121,8 @@ def seeded_random_samplenet(seed: int = WEIGHT_SEED):
 #: Peak resident memory of a dense run ~ base + this many bytes per entry of
 #: the (positions x positions) score matrix at 1/8 resolution (its copies
 #: during fusion and softmax), fitted to a measured dense run with the
-#: channels-last fused layout and memory reuse; README's "Speed and memory"
-#: section has the measurement.
+#: channels-last fused layout and memory reuse; docs/speed-and-memory.md
+#: has the measurement.
 DENSE_BYTES_PER_SCORE = 23
 DENSE_BASE_BYTES = 600_000_000
 

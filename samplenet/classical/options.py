@@ -33,7 +33,7 @@ class ClassicalOptions:
             unknown pixel's colour and position as a locally linear mix of
             this many nearest pixels; 8 rather than the paper's 20: every
             neighbour adds to the cost of each solver iteration, and more
-            bought almost nothing on held-out images (README's quality table).
+            bought almost nothing on held-out images (docs/weight-free-engine.md, quality).
         known_neighbours: foreground and background neighbours of the
             known-to-unknown flow (the paper's 7 per side).
         known_weight: weight of the known-to-unknown estimate (the paper's

@@ -111,7 +111,7 @@ def add_engine_options(parser: argparse.ArgumentParser) -> None:
         choices=("fp32", "bf16", "fp16"),
         default=None,
         help="SampleNet only: compute precision; bf16 on CUDA or CPUs with native bf16, fp16 on CUDA "
-        "(default fp32; see README's speed section for the measured differences)",
+        "(default fp32; see docs/speed-and-memory.md for the measured differences)",
     )
     parser.add_argument(
         "--attention",

@@ -70,7 +70,7 @@ from .attention_common import NORM_FLOOR, check_mask_shape
 #: fp32). Small enough that glibc recycles the blocks' temporaries instead
 #: of page-faulting fresh memory for each (its automatic mmap threshold
 #: stops at 32 MB), which roughly halved the attention's time against 64 MB
-#: blocks (figures in README's "Speed and memory" section).
+#: blocks (figures in docs/speed-and-memory.md).
 DEFAULT_BLOCK_ELEMENTS = 1 << 22
 
 #: Default blocks hold at least this many image rows of queries: each block

@@ -12,7 +12,7 @@ from torch import Tensor
 
 #: The implementation used when none is named: "exact" (blocked, memory
 #: linear in pixels) gives the dense numbers up to float rounding at a
-#: fraction of the memory; see README's speed section for the figures.
+#: fraction of the memory; see docs/speed-and-memory.md for the figures.
 DEFAULT_ATTENTION = "exact"
 
 #: The implementation for training: the exact one saves memory by updating

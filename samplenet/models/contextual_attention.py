@@ -91,7 +91,7 @@ def _as_single_channel(values: Tensor, rows: int, cols: int) -> Tensor:
     The layout matters for memory, not for the numbers: this is the
     reference's layout, and with a plain NCHW tensor of this shape PyTorch's
     CPU convolution needs a scratch buffer several times the score matrix
-    (figures in README's "Speed and memory" section).
+    (figures in docs/speed-and-memory.md).
     """
     return values.reshape(1, rows, cols, 1).permute(0, 3, 1, 2)
 

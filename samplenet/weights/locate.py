@@ -33,7 +33,7 @@ HOW_TO_GET_WEIGHTS = (
     "LSM_80.pth; linked from the README of TomoshibiAkira/LearningBasedSamplingMatting), convert them with "
     "`samplenet convert --bg BGDFV1.pth --fg FGDFV1.pth --matting LSM_80.pth --out DIR`, then pass "
     f"weights=DIR (--weights DIR) or set {ENV_VAR}=DIR; `samplenet push DIR REPO_ID` uploads the folder "
-    "to the Hugging Face Hub so that REPO_ID works anywhere. See the README section 'Weights'."
+    "to the Hugging Face Hub so that REPO_ID works anywhere. See docs/weights.md in the samplenet repository."
 )
 
 # owner/name as the Hub spells repo ids (letters, digits, '-', '_', '.').
