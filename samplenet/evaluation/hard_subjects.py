@@ -15,7 +15,8 @@ folds:
   subject to a level drawn from 0.6-0.95 over the rest, varying slowly
   across it like a cloth's weave density;
 * **see-through**: a synthetic lattice of anti-aliased wires (2-3 px wide,
-  holes of 4-9 px) inside an ellipse with a solid rim, shaded like metal or
+  holes of 4-9 px) inside an ellipse with a solid rim and a solid base (so
+  that even a wide trimap keeps some sure subject), shaded like metal or
   wicker.
 
 Each composite lies over another photo (the dev photos themselves, cycled,
@@ -36,7 +37,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from ..io import UNKNOWN
+from ..io import BACKGROUND, FOREGROUND, UNKNOWN
 from .benchmark_set import BenchmarkCase
 from .new_backgrounds import cover
 from .wide_trimaps import WIDE, wide_trimap, wide_widths
@@ -99,11 +100,12 @@ def see_through_subject(shape: tuple[int, int], rng: np.random.Generator) -> tup
     u = (xx * np.cos(angle) + yy * np.sin(angle)) % pitch
     v = (-xx * np.sin(angle) + yy * np.cos(angle)) % pitch
     lattice = (u < wire) | (v < wire)
-    solid = (radius <= 1.0) & ((radius >= 1.0 - rim_width) | lattice)
+    base = yy > centre[1] + rng.uniform(0.2, 0.35) * axes[1]  # the basket's solid base: sure subject in any trimap
+    solid = (radius <= 1.0) & ((radius >= 1.0 - rim_width) | lattice | base)
     alpha = cv2.resize(solid.astype(np.float32), (width, height), interpolation=cv2.INTER_AREA)
-    base = rng.uniform(0.25, 0.75, 3)
+    colour = rng.uniform(0.25, 0.75, 3)
     shading = 0.6 + 0.4 * _smooth_field(rng, shape, 6)[..., None]
-    foreground = np.clip(base[None, None, :] * shading, 0.0, 1.0)
+    foreground = np.clip(colour[None, None, :] * shading, 0.0, 1.0)
     return np.clip(alpha, 0.0, 1.0).astype(np.float64), foreground
 
 
@@ -147,8 +149,8 @@ def composite_cases(
             widths = wide_widths([composite_name], seed)
             for trimap_set, band in ((TIGHT, TIGHT_WIDTH), (WIDE, widths[composite_name])):
                 trimap = wide_trimap(alpha, band)
-                if not np.any(trimap == UNKNOWN):
-                    continue
+                if not all(np.any(trimap == label) for label in (UNKNOWN, FOREGROUND, BACKGROUND)):
+                    continue  # nothing to score, or nothing to sample a side's colours from
                 out.append(replace(case, image_name=composite_name, trimap_set=trimap_set, image=image,
                                    trimap=trimap, alpha=alpha))
     return out
