@@ -7,7 +7,14 @@ import numpy as np
 import pytest
 
 from samplenet.evaluation.benchmark_set import BenchmarkCase
-from samplenet.evaluation.hard_subjects import TIGHT, TRANSLUCENT_RANGE, composite_cases, see_through_subject
+from samplenet.evaluation.hard_subjects import (
+    KINDS,
+    TIGHT,
+    TRANSLUCENT_RANGE,
+    cloth_subject,
+    composite_cases,
+    see_through_subject,
+)
 from samplenet.evaluation.wide_trimaps import WIDE
 
 
@@ -30,8 +37,7 @@ def cases():
 
 def test_each_subject_gives_both_kinds_with_tight_and_wide_trimaps_named_after_it(cases):
     names = {(case.image_name.split("~")[0], case.image_name.split("~")[1], case.trimap_set) for case in cases}
-    assert names == {(s, k, t) for s in ("GT01", "GT02", "GT03") for k in ("translucent", "see-through")
-                     for t in (TIGHT, WIDE)}
+    assert names == {(s, k, t) for s in ("GT01", "GT02", "GT03") for k in KINDS for t in (TIGHT, WIDE)}
     for case in cases:
         assert case.image_name.split("~over-")[1] != case.image_name.split("~")[0]  # never over its own photo
 
@@ -68,3 +74,16 @@ def test_trimaps_hold_the_truth(cases):
     for case in cases:
         assert np.all(case.alpha[case.trimap == 255] == 1) and np.all(case.alpha[case.trimap == 0] == 0)
         assert np.all(case.trimap[(case.alpha > 0) & (case.alpha < 1)] == 128)
+
+
+def test_a_cloth_is_translucent_everywhere_and_only_its_pole_is_opaque():
+    """The real flag's difficulty: no opaque part of the cloth for the flows
+    to take the cloth's colour from; sure subject is the pole, another colour."""
+    alpha, foreground = cloth_subject((500, 700), np.random.default_rng(3))
+    low, high = TRANSLUCENT_RANGE
+    translucent = (alpha >= low) & (alpha <= high)
+    opaque = alpha >= 1
+    assert translucent.sum() > 3 * opaque.sum() > 0
+    cloth_colour = foreground[translucent].mean(axis=0)
+    pole_colour = foreground[opaque].mean(axis=0)
+    assert np.abs(cloth_colour - pole_colour).max() > 0.2

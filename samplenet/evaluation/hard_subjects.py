@@ -14,6 +14,9 @@ folds:
   the photo and its alpha) whose opacity falls from 1 on one side of the
   subject to a level drawn from 0.6-0.95 over the rest, varying slowly
   across it like a cloth's weave density;
+* **cloth**: a synthetic translucent flag (opacity 0.6-0.95 everywhere,
+  a woven texture) on an opaque pole of another colour, so that, as on the
+  real flag, no opaque part of the cloth lies in the trimap's sure subject;
 * **see-through**: a synthetic lattice of anti-aliased wires (2-3 px wide,
   holes of 4-9 px) inside an ellipse with a solid rim and a solid base (so
   that even a wide trimap keeps some sure subject), shaded like metal or
@@ -51,7 +54,7 @@ TIGHT_WIDTH = 3
 #: Range of a translucent subject's opacity away from its opaque side.
 TRANSLUCENT_RANGE = (0.6, 0.95)
 #: Kinds of composite, in the order they are made per dev photo.
-KINDS = ("translucent", "see-through")
+KINDS = ("translucent", "see-through", "cloth")
 
 
 def _smooth_field(rng: np.random.Generator, shape: tuple[int, int], cells: int) -> np.ndarray:
@@ -109,6 +112,37 @@ def see_through_subject(shape: tuple[int, int], rng: np.random.Generator) -> tup
     return np.clip(alpha, 0.0, 1.0).astype(np.float64), foreground
 
 
+def cloth_subject(shape: tuple[int, int], rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """(alpha, RGB foreground in [0, 1]) of a translucent cloth flag on an
+    opaque pole: the cloth's opacity is 0.6-0.95 everywhere (no opaque part
+    of the cloth exists, unlike a translucent copy of a subject), its colour
+    a woven texture unlike the pole's, its edge waving; drawn at 2x and
+    averaged down."""
+    height, width = shape
+    scale = 2
+    yy, xx = np.mgrid[0 : height * scale, 0 : width * scale].astype(np.float32) / scale
+    left, right = width * rng.uniform(0.15, 0.25), width * rng.uniform(0.7, 0.85)
+    top, bottom = height * rng.uniform(0.1, 0.2), height * rng.uniform(0.55, 0.7)
+    wave = height * 0.04 * np.sin(xx / width * rng.uniform(6, 10) + rng.uniform(0, 6))
+    cloth = (xx >= left) & (xx <= right) & (yy >= top + wave) & (yy <= bottom + wave)
+    pole_width = width * 0.02
+    pole = (xx >= left - pole_width) & (xx < left) & (yy >= top * 0.5)
+    stand = height * 0.2  # a solid stand at the pole's foot: sure subject that outlasts a wide band
+    pole |= (np.abs(xx - (left - pole_width / 2)) <= stand / 2) & (yy >= height * 0.97 - stand) & (yy <= height * 0.97)
+    lo, hi = TRANSLUCENT_RANGE
+    level = lo + (hi - lo) * _smooth_field(rng, (height * scale, width * scale), 5)
+    weave = 0.9 + 0.1 * np.sign(np.sin(xx * 1.7) * np.sin(yy * 1.7))
+    opacity = np.where(pole, 1.0, np.where(cloth, level, 0.0))
+    alpha = cv2.resize(opacity.astype(np.float32), (width, height), interpolation=cv2.INTER_AREA)
+    colour = rng.uniform(0.3, 0.95, 3)
+    texture = weave * (0.75 + 0.25 * _smooth_field(rng, (height * scale, width * scale), 7))
+    shade = cv2.resize(texture.astype(np.float32), (width, height), interpolation=cv2.INTER_AREA)
+    foreground = np.clip(colour[None, None, :] * shade[..., None], 0.0, 1.0)
+    pole_small = cv2.resize(pole.astype(np.float32), (width, height), interpolation=cv2.INTER_AREA) > 0.5
+    foreground[pole_small] = rng.uniform(0.05, 0.25)
+    return np.clip(alpha, 0.0, 1.0).astype(np.float64), foreground
+
+
 def _over(foreground: np.ndarray, alpha: np.ndarray, background: np.ndarray) -> np.ndarray:
     a = alpha[..., None]
     mixed = a * foreground + (1.0 - a) * (background.astype(np.float64) / 255.0)
@@ -120,10 +154,10 @@ def composite_cases(
     extra_backgrounds: Mapping[str, np.ndarray] | None = None,
     seed: int = COMPOSITE_SEED,
 ) -> list[BenchmarkCase]:
-    """Per dev photo (by name), one translucent and one see-through
-    composite, each with a ``tight`` and a ``wide`` trimap, as benchmark
-    cases.  Backgrounds are the other dev photos and ``extra_backgrounds``
-    (name -> RGB photo), cycled in name order from a seeded offset."""
+    """Per dev photo (by name), one composite of each of :data:`KINDS`,
+    each with a ``tight`` and a ``wide`` trimap, as benchmark cases.
+    Backgrounds are the other dev photos and ``extra_backgrounds`` (name ->
+    RGB photo), one drawn per composite with the seeded generator."""
     first: dict[str, BenchmarkCase] = {}
     for case in dev_cases:
         first.setdefault(case.image_name, case)
@@ -143,7 +177,8 @@ def composite_cases(
                 alpha = translucent_alpha(case.alpha, rng)
                 image = _relayer(case.image, case.alpha, alpha, background)
             else:
-                alpha, foreground = see_through_subject((height, width), rng)
+                make = see_through_subject if kind == "see-through" else cloth_subject
+                alpha, foreground = make((height, width), rng)
                 image = _over(foreground, alpha, background)
             composite_name = f"{name}~{kind}~over-{background_name}"
             widths = wide_widths([composite_name], seed)
