@@ -29,6 +29,7 @@ from ..models.attention_common import DEFAULT_ATTENTION
 from ..models.contextual_attention import get_attention
 from ..models.samplenet import SIZE_MULTIPLE, SampleNet
 from ..result import MattingResult
+from ..trimap_scale import shrink_trimap
 from . import resampling, speed_options
 from .base import Matter
 
@@ -314,7 +315,7 @@ class SampleNetMatter(Matter):
             if settings.sampling_max_side is None:  # else the attention runs smaller, checked then
                 self._choose_attention(settings, net_h, net_w)
             small_image = cv2.resize(image_bgr, (net_w, net_h))  # bilinear, as the reference
-            small_trimap = cv2.resize(trimap, (net_w, net_h), interpolation=cv2.INTER_NEAREST)
+            small_trimap = shrink_trimap(trimap, (net_w, net_h))  # thin bands and strokes kept
             alpha, fg, bg, used = self._run_networks(small_image, small_trimap, settings)
             back = dict(dsize=(width, height), interpolation=cv2.INTER_AREA)
             alpha = np.clip(cv2.resize(alpha, **back).reshape(height, width), 0.0, 1.0)
