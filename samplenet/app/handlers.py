@@ -28,7 +28,8 @@ import numpy as np
 from PIL import Image
 
 from ..errors import MattingInputError
-from ..io import FOREGROUND, UNKNOWN, load_image, load_trimap, max_pixels_from_env, open_image_file, quoted
+from ..io import FOREGROUND, UNKNOWN, load_image, load_trimap, quoted
+from ..io import load_mask as read_mask_picture
 from ..result import MattingResult, to_uint8
 from ..result_files import save_pngs
 from ..segmentation.auto import AutoTrimapInfo
@@ -126,15 +127,24 @@ def _file_path(value: Any) -> Any:
     return value
 
 
-def load_photo(photo: Any) -> np.ndarray:
+def _read_upload(reader: Callable[..., np.ndarray], value: Any, missing: str, **options: Any) -> np.ndarray:
+    """A file Gradio hands over, read by one of :mod:`samplenet.io`'s
+    readers; messages name it by its own name (Gradio keeps that as the
+    last part of its upload path), not by the server's upload folder."""
+    source = _file_path(_require(value, missing))
+    name = Path(os.fspath(source)).name if isinstance(source, (str, os.PathLike)) else None
+    return reader(source, name=name, **options)
+
+
+def load_photo(photo: Any, missing: str = "Give a photo first: upload one or pick a sample.") -> np.ndarray:
     """The visitor's photo (path or array) -> RGB uint8, or a clear error."""
-    return load_image(_file_path(_require(photo, "Give a photo first: upload one or pick a sample.")))
+    return _read_upload(load_image, photo, missing)
 
 
 def read_trimap_file(trimap: Any, photo: np.ndarray) -> np.ndarray:
     """An uploaded trimap file, checked against the photo's size."""
-    tri = load_trimap(_file_path(_require(trimap, "Upload a trimap file (white = foreground, black = "
-                                                  "background, grey = unknown).")))
+    tri = _read_upload(load_trimap, trimap, "Upload a trimap file (white = foreground, black = background, "
+                                            "grey = unknown).")
     _check_same_size(tri, photo, "trimap")
     return tri
 
@@ -158,7 +168,9 @@ def _editor_layers(value: Any) -> list[np.ndarray]:
         if layer is None:
             continue
         if isinstance(layer, (str, os.PathLike)):
-            layer = open_image_file(layer, "editor layer", max_pixels_from_env()).convert("RGBA")
+            layer = _read_upload(read_mask_picture, layer, "", what="editor layer")
+            if layer.ndim == 2:  # no transparency: painted everywhere, in grey
+                layer = np.dstack([layer, layer, layer, np.full_like(layer, 255)])
         layers.append(np.asarray(layer))
     return layers
 
@@ -318,20 +330,9 @@ def touch_up(photo_file: Any, inputs: AutoInputs) -> tuple[dict, np.ndarray, np.
 
 def load_mask(mask: Any, photo: np.ndarray) -> np.ndarray:
     """A mask file (grey, RGB, or RGBA cut-out) at the photo's size."""
-    source = _file_path(_require(mask, "Give a mask (white = subject, black = background)."))
-    array = np.asarray(_open_any(source, "mask"))
+    array = _read_upload(read_mask_picture, mask, "Give a mask (white = subject, black = background).")
     _check_same_size(array, photo, "mask")
     return array
-
-
-def _open_any(source: Any, what: str) -> np.ndarray:
-    """Read a mask keeping an alpha channel (load_trimap would drop it)."""
-    if isinstance(source, np.ndarray):
-        return source
-    img = open_image_file(source, what, max_pixels_from_env())
-    if img.mode in ("RGBA", "LA", "PA") or "transparency" in img.info:
-        return np.asarray(img.convert("RGBA"))
-    return np.asarray(img.convert("L"))
 
 
 # --------------------------------------------------------------------------- matting
@@ -436,7 +437,7 @@ def matte_files(
 ) -> tuple[str, str, str, str, dict]:
     """The ``/matte`` endpoint: photo file + trimap file + engine name ->
     (alpha PNG, RGBA cut-out PNG, foreground PNG, background PNG, details)."""
-    image = load_image(_file_path(_require(image_file, "The image file is missing.")))
+    image = load_photo(image_file, "The image file is missing.")
     trimap = read_trimap_file(trimap_file, image)
     outcome = matte_arrays(registry, engine, image, trimap)
     paths = write_result_files(outcome, _stem(image_file))
@@ -454,7 +455,7 @@ def matte_files(
 def trimap_file_from_mask(image_file: Any, mask_file: Any, band_width: float = DEFAULT_BAND_WIDTH) -> str:
     """The ``/trimap`` endpoint: photo + mask + band width -> trimap PNG path.
     The photo fixes the expected size (and is checked to be an image)."""
-    image = load_image(_file_path(_require(image_file, "The image file is missing.")))
+    image = load_photo(image_file, "The image file is missing.")
     mask = load_mask(mask_file, image)
     trimap = mask_to_trimap(mask, band_width)
     paths = save_pngs({"trimap": Image.fromarray(trimap, mode="L")}, new_request_folder(), _stem(image_file))
@@ -472,7 +473,7 @@ def auto_files(
 ) -> tuple[str, str, str, dict]:
     """The ``/auto`` endpoint: photo + box and/or clicks -> (trimap PNG,
     alpha PNG, RGBA cut-out PNG, details saying which segmenter ran)."""
-    image = load_image(_file_path(_require(image_file, "The image file is missing.")))
+    image = load_photo(image_file, "The image file is missing.")
     positions, labels = check_points(points)
     if box is not None and not isinstance(box, (list, tuple)):
         raise MattingInputError(f"The box must be [x0, y0, x1, y1] (left, top, right, bottom); got {quoted(box)}.")
@@ -562,7 +563,7 @@ def new_background(colour: str | None, picture: Any, height: int, width: int) ->
     """The backdrop for the composite: an uploaded picture (cover-fitted)
     when there is one, else the picked colour."""
     if picture is not None:
-        backdrop = load_image(_file_path(picture))
+        backdrop = load_photo(picture)
         return cover_resize(backdrop, height, width)
     r, g, b = parse_colour(colour or "#2e7d32")
     return np.broadcast_to(np.array([r, g, b], np.uint8), (height, width, 3)).copy()

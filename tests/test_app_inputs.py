@@ -1,0 +1,73 @@
+"""What the app reads from a visitor or an API caller: pictures through the
+one reader in :mod:`samplenet.io`, values through the library's checks, and
+messages that reach people as they were written."""
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+from PIL import Image
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+gr = pytest.importorskip("gradio")
+
+from samplenet.app import EngineRegistry, handlers  # noqa: E402
+from samplenet.engines.classical import ClassicalMatter  # noqa: E402
+from tests.conftest import make_disc_example  # noqa: E402
+
+ORIENTATION = 0x0112
+
+
+@pytest.fixture(scope="module")
+def registry():
+    return EngineRegistry({"classical": ClassicalMatter()})
+
+
+@pytest.fixture
+def photo(tmp_path):
+    image, _, _ = make_disc_example(48, 64)
+    path = tmp_path / "disc.png"
+    Image.fromarray(image).save(path)
+    return str(path)
+
+
+def _phone_picture(path, array):
+    """Saved as a phone does: pixels landscape, EXIF saying 'turn 90 degrees'."""
+    exif = Image.Exif()
+    exif[ORIENTATION] = 6
+    Image.fromarray(array).save(path, exif=exif)
+    return str(path)
+
+
+def test_a_phone_photo_and_its_mask_are_rotated_alike(tmp_path):
+    photo = np.zeros((30, 40, 3), np.uint8)
+    mask = np.zeros((30, 40), np.uint8)
+    mask[8:22, 10:30] = 255
+    photo_path = _phone_picture(tmp_path / "phone.jpg", photo)
+    mask_path = _phone_picture(tmp_path / "phone_mask.png", mask)
+    trimap = np.asarray(Image.open(handlers.trimap_file_from_mask(photo_path, mask_path, 2)))
+    assert trimap.shape == (40, 30)  # upright, as the photo is read
+
+
+def test_a_rotated_cutout_mask_keeps_its_transparency(tmp_path):
+    photo = np.zeros((30, 40, 3), np.uint8)
+    cutout = np.zeros((30, 40, 4), np.uint8)
+    cutout[..., :3] = 255  # white everywhere: only the alpha tells the subject
+    cutout[8:22, 10:30, 3] = 255
+    photo_path = _phone_picture(tmp_path / "phone.jpg", photo)
+    mask_path = _phone_picture(tmp_path / "phone_cutout.png", cutout)
+    trimap = np.asarray(Image.open(handlers.trimap_file_from_mask(photo_path, mask_path, 2)))
+    assert trimap.shape == (40, 30)
+    assert (trimap == 0).any() and (trimap == 255).any()
+
+
+def test_a_file_that_is_not_an_image_is_named_by_its_own_name(registry, tmp_path, photo):
+    upload = tmp_path / ("83b5d66dff" + "0" * 54)  # Gradio keeps uploads in a folder named by a hash
+    upload.mkdir()
+    notes = upload / "notes.txt"
+    notes.write_text("not a picture")
+    with pytest.raises(gr.Error) as caught:
+        handlers.matte_files(registry, str(notes), photo, "classical")
+    assert "'notes.txt'" in caught.value.message
+    assert "83b5d66dff" not in caught.value.message and "characters" not in caught.value.message
