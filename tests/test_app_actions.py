@@ -11,6 +11,7 @@ from PIL import Image
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no calls home from tests
 gr = pytest.importorskip("gradio")
 
+from conftest import serving  # noqa: E402
 from page_stand_ins import stand_in_page  # noqa: E402
 
 from samplenet.app import EngineRegistry, actions  # noqa: E402
@@ -33,8 +34,8 @@ def _values(page: Page, **named) -> dict:
 
 
 def test_cut_out_fills_every_result_by_name_with_files_named_after_the_photo(page):
-    registry = EngineRegistry({"classical": ClassicalMatter()})
-    out = actions.cut_out(page, registry, _values(page), progress=lambda *a, **k: None)
+    with serving(EngineRegistry({"classical": ClassicalMatter()})):
+        out = actions.cut_out(page, _values(page), progress=lambda *a, **k: None)
     for name in ("alpha", "cutout", "composite", "overlay"):
         assert Path(out[getattr(page, name)]).name.startswith("chelsea_")
         assert Image.open(out[getattr(page, name)]).size == (451, 300)

@@ -12,16 +12,19 @@ from PIL import Image
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 gr = pytest.importorskip("gradio")
 
-from samplenet.app import EngineRegistry, handlers  # noqa: E402
+from samplenet.app import EngineRegistry, actions, gpu, handlers  # noqa: E402
+from samplenet.engines.base import Matter  # noqa: E402
 from samplenet.engines.classical import ClassicalMatter  # noqa: E402
-from tests.conftest import make_disc_example  # noqa: E402
+from samplenet.result import MattingResult  # noqa: E402
+from tests.conftest import make_disc_example, serving  # noqa: E402
 
 ORIENTATION = 0x0112
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def registry():
-    return EngineRegistry({"classical": ClassicalMatter()})
+    with serving(EngineRegistry({"classical": ClassicalMatter()})) as served:
+        yield served
 
 
 @pytest.fixture
@@ -68,6 +71,35 @@ def test_a_file_that_is_not_an_image_is_named_by_its_own_name(registry, tmp_path
     notes = upload / "notes.txt"
     notes.write_text("not a picture")
     with pytest.raises(gr.Error) as caught:
-        handlers.matte_files(registry, str(notes), photo, "classical")
+        handlers.matte_files(str(notes), photo, "classical")
     assert "'notes.txt'" in caught.value.message
     assert "83b5d66dff" not in caught.value.message and "characters" not in caught.value.message
+
+
+class Constant(Matter):
+    """An engine whose alpha is one number: which engine ran shows in the alpha."""
+
+    name = "classical"
+
+    def __init__(self, value: float) -> None:
+        super().__init__()
+        self.value = value
+
+    def predict_arrays(self, image, trimap, **options):
+        alpha = np.full(trimap.shape, self.value, np.float32)
+        return MattingResult(alpha, image / 255.0, image / 255.0, engine=self.name, info={})
+
+
+def test_the_page_keeps_its_engines_whatever_else_runs_in_the_process(tmp_path):
+    image, trimap, _ = make_disc_example(24, 32)
+    Image.fromarray(image).save(tmp_path / "i.png")
+    Image.fromarray(trimap).save(tmp_path / "t.png")
+    page_engines = EngineRegistry({"classical": Constant(0.25)})
+    with serving(page_engines):
+        first = actions.matte(str(tmp_path / "i.png"), str(tmp_path / "t.png"), "classical")[0]
+        handlers.run_page(str(tmp_path / "i.png"), handlers.TrimapSources("upload", upload=str(tmp_path / "t.png")),
+                          "classical", None, None)  # a script's or the page's own run between two API calls
+        second = actions.matte(str(tmp_path / "i.png"), str(tmp_path / "t.png"), "classical")[0]
+        assert gpu.served() is page_engines
+    for alpha in (first, second):
+        assert np.asarray(Image.open(alpha.path))[trimap == 128].mean() == 64  # 0.25, the page's engine

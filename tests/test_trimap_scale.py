@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from conftest import serving
 from models_helpers import seeded_samplenet
 from PIL import Image
 
@@ -84,8 +85,7 @@ def test_the_app_keeps_a_thin_white_stroke_on_a_large_photo(tmp_path, monkeypatc
     trimap[100, 70:130] = FOREGROUND  # a 1-px stroke; the photo is matted at 100x100
     Image.fromarray(image).save(tmp_path / "photo.png")
     Image.fromarray(trimap).save(tmp_path / "trimap.png")
-    registry = EngineRegistry({"classical": ClassicalMatter()})
-    alpha_path, *_ = handlers.matte_files(registry, str(tmp_path / "photo.png"), str(tmp_path / "trimap.png"),
-                                          "classical")
+    with serving(EngineRegistry({"classical": ClassicalMatter()})):
+        alpha_path, *_ = handlers.matte_files(str(tmp_path / "photo.png"), str(tmp_path / "trimap.png"), "classical")
     alpha = np.asarray(Image.open(alpha_path)) / 255.0
     assert alpha[70:130, 70:130].mean() > 0.5

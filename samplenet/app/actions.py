@@ -11,7 +11,7 @@ from typing import Any
 import gradio as gr
 from gradio import FileData
 
-from . import gpu, handlers
+from . import handlers
 from .page import Page
 
 Values = dict[Any, Any]
@@ -84,10 +84,10 @@ def touch_up(page: Page, values: Values, progress: gr.Progress = gr.Progress()) 
 
 
 @handlers.user_errors
-def cut_out(page: Page, registry: Any, values: Values, progress: gr.Progress = gr.Progress()) -> Values:
+def cut_out(page: Page, values: Values, progress: gr.Progress = gr.Progress()) -> Values:  # noqa: B008 (Gradio's way)
     """"Cut out": matte the photo with the current tab's trimap and show everything."""
     result = handlers.run_page(
-        registry, values[page.photo], page.trimap_sources(values), values[page.engine],
+        values[page.photo], page.trimap_sources(values), values[page.engine],
         values[page.colour], values[page.backdrop],
         progress=lambda fraction, text: progress(fraction, desc=text),
     )
@@ -133,10 +133,7 @@ def matte(image: FileData, trimap: FileData, engine: str = "auto") -> tuple[File
         trimap: a grey image the photo's size: 0 = background, 255 = foreground, anything else = unknown.
         engine: "auto" (SampleNet when the server has its weights, else the weight-free engine), "samplenet" or "classical".
     """
-    served = gpu.served()
-    if served is None:
-        raise RuntimeError("build_demo(registry) serves the registry that /matte runs")
-    alpha, cutout, foreground, background, details = handlers.matte_files(served, image, trimap, engine)
+    alpha, cutout, foreground, background, details = handlers.matte_files(image, trimap, engine)
     return FileData(path=alpha), FileData(path=cutout), FileData(path=foreground), FileData(path=background), details
 
 
@@ -160,10 +157,7 @@ def auto(
         band_width: unknown band in pixels on each side of the outline; 0 = chosen from the photo (wide over hair, thin on hard edges).
         engine: "auto" (SampleNet when the server has its weights, else the weight-free engine), "samplenet" or "classical".
     """
-    served = gpu.served()
-    if served is None:
-        raise RuntimeError("build_demo(registry) serves the registry that /auto runs")
-    trimap_png, alpha, cutout, details = handlers.auto_files(served, image, box, points, band_width, engine)
+    trimap_png, alpha, cutout, details = handlers.auto_files(image, box, points, band_width, engine)
     return FileData(path=trimap_png), FileData(path=alpha), FileData(path=cutout), details
 
 

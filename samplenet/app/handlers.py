@@ -1,8 +1,9 @@
 """What the app does when a visitor clicks, as functions of plain values.
 
-Handlers take file paths, NumPy arrays and editor dictionaries (what Gradio
-hands over) plus the :class:`~samplenet.app.engines.EngineRegistry`, and
-return arrays and file paths.  They know nothing of the page layout, so they
+Handlers take file paths, NumPy arrays, editor dictionaries (what Gradio
+hands over) and an engine *name*, and return arrays and file paths.  The
+engines are those of the one registry the server serves
+(:func:`samplenet.app.gpu.serve`, called by ``build_demo`` at start-up).  They know nothing of the page layout, so they
 are tested without a browser.
 
 Every problem with the input ends as a :class:`gradio.Error` whose message
@@ -35,7 +36,6 @@ from ..result_files import save_pngs
 from ..segmentation.auto import AutoTrimapInfo
 from ..segmentation.cache import SegmentationCache, cached_auto_trimap
 from . import gpu
-from .engines import EngineRegistry
 from .pictures import checkerboard, cover_resize, mark_points, over, overlay_trimap, parse_colour
 from .resolution import full_res_pixels_from_env, restore_full_size, working_copy
 from .run_budget import call_within, run_seconds_from_env
@@ -363,7 +363,6 @@ class MattingOutcome:
 
 
 def matte_arrays(
-    registry: EngineRegistry,
     engine: str,
     image: np.ndarray,
     trimap: np.ndarray,
@@ -374,7 +373,7 @@ def matte_arrays(
     report = progress or (lambda fraction, text: None)
     _check_same_size(trimap, image, "trimap")
     check_trimap_usable(trimap)
-    matter = registry.resolve(engine)
+    matter = gpu.served_engine(engine)
     limit = full_res_pixels_from_env()
     work = working_copy(image, trimap, limit)
     notes = []
@@ -395,12 +394,6 @@ def matte_arrays(
         report(0.15, "SampleNet: background sampling, foreground sampling, matting")
     else:
         report(0.15, f"{matter.name} engine: sampling colours and propagating alpha")
-    if gpu.served() is not registry:
-        # Tests and scripts call handlers with their own registry; a Space
-        # serves exactly one (build_demo's), which ZeroGPU's fork inherits.
-        if gpu.ON_ZERO_GPU:
-            raise RuntimeError("On ZeroGPU only the registry given to build_demo can run.")
-        gpu.serve(registry)
     start = time.perf_counter()
     stages = None if gpu.ON_ZERO_GPU else report  # a callback cannot cross into the ZeroGPU worker
     result = call_within(run_seconds_from_env(), gpu.run_engine, matter.name, work.image, work.trimap,
@@ -432,14 +425,12 @@ def write_result_files(outcome: MattingOutcome, stem: str) -> dict[str, str]:
 
 
 @user_errors
-def matte_files(
-    registry: EngineRegistry, image_file: Any, trimap_file: Any, engine: str = "auto"
-) -> tuple[str, str, str, str, dict]:
+def matte_files(image_file: Any, trimap_file: Any, engine: str = "auto") -> tuple[str, str, str, str, dict]:
     """The ``/matte`` endpoint: photo file + trimap file + engine name ->
     (alpha PNG, RGBA cut-out PNG, foreground PNG, background PNG, details)."""
     image = load_photo(image_file, "The image file is missing.")
     trimap = read_trimap_file(trimap_file, image)
-    outcome = matte_arrays(registry, engine, image, trimap)
+    outcome = matte_arrays(engine, image, trimap)
     paths = write_result_files(outcome, _stem(image_file))
     details = {
         "engine": outcome.result.engine,
@@ -464,7 +455,6 @@ def trimap_file_from_mask(image_file: Any, mask_file: Any, band_width: float = D
 
 @user_errors
 def auto_files(
-    registry: EngineRegistry,
     image_file: Any,
     box: Any = None,
     points: Any = None,
@@ -472,7 +462,9 @@ def auto_files(
     engine: str = "auto",
 ) -> tuple[str, str, str, dict]:
     """The ``/auto`` endpoint: photo + box and/or clicks -> (trimap PNG,
-    alpha PNG, RGBA cut-out PNG, details saying which segmenter ran)."""
+    alpha PNG, RGBA cut-out PNG, details saying which segmenter ran).
+    Every input is checked before the segmenter runs."""
+    gpu.served_engine(engine)
     image = load_photo(image_file, "The image file is missing.")
     positions, labels = check_points(points)
     if box is not None and not isinstance(box, (list, tuple)):
@@ -483,7 +475,7 @@ def auto_files(
         image, box=box, points=positions or None, point_labels=labels or None,
         band_width=_band(band_width), segmenter=SEGMENTER,
     )
-    outcome = matte_arrays(registry, engine, image, trimap)
+    outcome = matte_arrays(engine, image, trimap)
     stem = _stem(image_file)
     paths = write_result_files(outcome, stem)
     folder = Path(paths["alpha"]).parent
@@ -616,7 +608,6 @@ def composite_file(kept: Mapping[str, Any], colour: str | None, picture: Any) ->
 
 
 def run_page(
-    registry: EngineRegistry,
     photo_file: Any,
     sources: TrimapSources,
     engine: str,
@@ -630,7 +621,7 @@ def run_page(
     report(0.02, "Reading the photo and the trimap")
     photo = load_photo(photo_file)
     trimap, how = trimap_for_source(photo, sources)
-    outcome = matte_arrays(registry, engine, photo, trimap, progress=report)
+    outcome = matte_arrays(engine, photo, trimap, progress=report)
     result = outcome.result
     report(0.88, "Writing the pictures")
     stem = _stem(photo_file)

@@ -255,7 +255,7 @@ def _wire(page: Page, registry: EngineRegistry, tab_of: dict[str, gr.Tab],
                    [page.sketch, page.sketch_base, page.tabs, page.source, page.overlay, page.status],
                    api_visibility="private", concurrency_limit=2, show_progress="full")
     run.click(
-        partial(actions.cut_out, page, registry),
+        partial(actions.cut_out, page),
         page.trimap_inputs | {page.engine, page.colour, page.backdrop},
         [page.alpha, page.cutout, page.composite, page.downloads, page.overlay, page.slider,
          page.sampled_fg, page.sampled_bg, page.status, page.kept],
