@@ -119,9 +119,9 @@ def test_a_tap_adds_a_click_of_the_chosen_kind_and_clear_removes_them(page, phot
 
 @pytest.mark.parametrize(
     "points, band, message",
-    [({"x": 3}, 0, "must be a list"), ([[1, "a"]], 0, "must hold numbers"), ([[1, 2, 3, 4]], 0, "must be \\[x, y\\]"),
+    [({"x": 3}, 0, "must be a list"), ([[1, "a"]], 0, "must be two numbers"), ([[1, 2, 3, 4]], 0, "must be \\[x, y\\]"),
      ([[50, 40]], "wide", "band width must be a number"), ([[50, 40]], 500, "between 1 and 200"),
-     ([[1, 2, float("inf")]], 0, "must hold numbers"), ([[50, 40]], float("inf"), "between 1 and 200")],
+     ([[1, 2, float("inf")]], 0, "point label must be 1"), ([[50, 40]], float("inf"), "between 1 and 200")],
     ids=["not a list", "not numbers", "four numbers", "band text", "band too wide", "infinite label",
          "infinite band"],
 )

@@ -103,3 +103,39 @@ def test_the_page_keeps_its_engines_whatever_else_runs_in_the_process(tmp_path):
         assert gpu.served() is page_engines
     for alpha in (first, second):
         assert np.asarray(Image.open(alpha.path))[trimap == 128].mean() == 64  # 0.25, the page's engine
+
+
+# ---------------------------------------------------------------- /auto's values go to the library's checks
+
+
+@pytest.mark.parametrize(
+    "box, points, message",
+    [
+        (None, [[20, 20, 0.9]], "point label must be 1 (subject) or 0 (background), got 0.9"),
+        ([10 ** 400, 0, 30, 30], None, "The box"),
+        (None, [[10 ** 400, 5, 1]], "point"),
+        ([40, 5, 10, 30], None, "right > left"),
+    ],
+)
+def test_auto_names_a_bad_value_as_the_library_does(registry, photo, box, points, message):
+    with pytest.raises(gr.Error) as caught:
+        handlers.auto_files(photo, box, points, 0, "classical")
+    assert message in caught.value.message
+    assert "went wrong" not in caught.value.message and "&gt;" not in caught.value.message
+
+
+def test_auto_refuses_an_unknown_engine_before_segmenting(registry, photo, monkeypatch):
+    def segmented(*args, **kwargs):
+        raise AssertionError("segmented before the engine name was checked")
+
+    monkeypatch.setattr(handlers, "cached_auto_trimap", segmented)
+    with pytest.raises(gr.Error, match="Unknown engine"):
+        handlers.auto_files(photo, [5, 5, 40, 40], None, 0, "deeplab")
+
+
+def test_a_click_on_a_one_pixel_photo_is_refused_by_name(registry, tmp_path):
+    tiny = tmp_path / "dot.png"
+    Image.fromarray(np.full((1, 1, 3), 200, np.uint8)).save(tiny)
+    with pytest.raises(gr.Error) as caught:
+        handlers.auto_files(str(tiny), None, [[0, 0, 1]], 0, "classical")
+    assert "1x1" in caught.value.message and "error:" not in caught.value.message

@@ -14,7 +14,6 @@ server always keeps serving.
 from __future__ import annotations
 
 import functools
-import html
 import logging
 import os
 import re
@@ -83,8 +82,10 @@ _SERVER_PATH = re.compile(r"'(?:[A-Za-z]:)?[/\\][^']*[/\\]([^/\\']+)'")
 
 def _public(message: str) -> str:
     """A message fit to show: server-side folders cut from quoted file paths
-    (the visitor knows the file by its name) and HTML escaped."""
-    return html.escape(_SERVER_PATH.sub(r"'\1'", message), quote=False)
+    (the visitor knows the file by its name).  Not HTML-escaped: API clients
+    read the text as it is ("right > left"), and the page's pop-up sanitises
+    what it shows itself."""
+    return _SERVER_PATH.sub(r"'\1'", message)
 
 
 def user_errors(fn: F) -> F:
@@ -223,9 +224,12 @@ def stroke_masks(editor_value: Any, size: tuple[int, int]) -> dict[str, np.ndarr
     return masks
 
 
-def check_points(points: Any) -> tuple[list[tuple[float, float]], list[int]]:
+def check_points(points: Any) -> tuple[list[tuple[Any, Any]], list[Any]]:
     """Clicks as ``[x, y]`` or ``[x, y, label]`` (1 = subject, the default;
-    0 = background) -> positions and labels, or an error naming the bad one."""
+    0 = background) -> positions and labels.  Only the shape is checked
+    here; the values go as they are to the library's checks
+    (:func:`samplenet.segmentation.prompts.make_prompts`), which name a bad
+    one (a label of 0.9, a 400-digit coordinate) instead of rounding it."""
     positions, labels = [], []
     if points is not None and not isinstance(points, (list, tuple)):
         raise MattingInputError(f"The points must be a list like [[x, y, 1], [x, y, 0]]; got {quoted(points)}.")
@@ -234,13 +238,8 @@ def check_points(points: Any) -> tuple[list[tuple[float, float]], list[int]]:
             raise MattingInputError(
                 f"A point must be [x, y] or [x, y, label] (label 1 = subject, 0 = background); got {quoted(point)}."
             )
-        try:
-            x, y = float(point[0]), float(point[1])
-            label = int(point[2]) if len(point) == 3 else 1
-        except (TypeError, ValueError, OverflowError):
-            raise MattingInputError(f"A point must hold numbers, like [120, 80, 1]; got {quoted(point)}.") from None
-        positions.append((x, y))
-        labels.append(label)
+        positions.append((point[0], point[1]))
+        labels.append(point[2] if len(point) == 3 else 1)
     return positions, labels
 
 
