@@ -35,6 +35,7 @@ from ..result_files import save_pngs
 from ..segmentation.auto import AutoTrimapInfo
 from ..segmentation.cache import SegmentationCache, cached_auto_trimap
 from . import gpu
+from .brushes import STROKE_BRUSHES
 from .pictures import checkerboard, cover_resize, mark_points, over, overlay_trimap, parse_colour
 from .resolution import full_res_pixels_from_env, restore_full_size, working_copy
 from .run_budget import call_within, run_seconds_from_env
@@ -51,12 +52,6 @@ logger = logging.getLogger("samplenet.app")
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-#: Brush colours of the "Auto" tab's stroke editor: what each colour means.
-STROKE_COLOURS = {
-    "foreground": (255, 255, 255),
-    "background": (0, 0, 0),
-    "box": (255, 0, 0),
-}
 
 #: Above this share of unknown pixels the visitor is told the trimap is too vague.
 LARGE_UNKNOWN_SHARE = 0.5
@@ -202,8 +197,9 @@ def stroke_masks(editor_value: Any, size: tuple[int, int]) -> dict[str, np.ndarr
     """Auto tab: split painted pixels by brush colour into foreground,
     background and box masks (each boolean ``HxW``)."""
     width, height = size
-    masks = {name: np.zeros((height, width), bool) for name in STROKE_COLOURS}
-    palette = np.array(list(STROKE_COLOURS.values()), np.float32)
+    meanings = [brush.meaning for brush in STROKE_BRUSHES]
+    masks = {name: np.zeros((height, width), bool) for name in meanings}
+    palette = np.array([brush.rgb for brush in STROKE_BRUSHES], np.float32)
     for layer in _editor_layers(editor_value):
         if layer.shape[:2] != (height, width):
             raise MattingInputError(
@@ -215,10 +211,10 @@ def stroke_masks(editor_value: Any, size: tuple[int, int]) -> dict[str, np.ndarr
         painted = layer[..., 3] >= PAINT_ALPHA_THRESHOLD
         distances = np.linalg.norm(layer[..., None, :3].astype(np.float32) - palette, axis=-1)
         nearest = distances.argmin(axis=-1)
-        for index, name in enumerate(STROKE_COLOURS):
+        for index, name in enumerate(meanings):
             pick = painted & (nearest == index)
             masks[name][pick] = True
-            for other in STROKE_COLOURS:  # an upper layer's stroke replaces a lower one's
+            for other in meanings:  # an upper layer's stroke replaces a lower one's
                 if other != name:
                     masks[other][pick] = False
     return masks
