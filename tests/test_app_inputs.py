@@ -139,3 +139,29 @@ def test_a_click_on_a_one_pixel_photo_is_refused_by_name(registry, tmp_path):
     with pytest.raises(gr.Error) as caught:
         handlers.auto_files(str(tiny), None, [[0, 0, 1]], 0, "classical")
     assert "1x1" in caught.value.message and "error:" not in caught.value.message
+
+
+# ---------------------------------------------------------------- what a run keeps and writes
+
+
+def _zlib_level_bits(png_path) -> int:
+    """The compression level class zlib wrote in the first IDAT chunk (0 = fastest)."""
+    data = open(png_path, "rb").read()
+    start = data.index(b"IDAT") + 4
+    return data[start + 1] >> 6
+
+
+def test_a_run_keeps_no_full_size_arrays_and_writes_only_what_is_shown_fast(registry, tmp_path):
+    image, trimap, _ = make_disc_example(48, 64)
+    Image.fromarray(image).save(tmp_path / "disc.png")
+    Image.fromarray(trimap).save(tmp_path / "disc_trimap.png")
+    page = handlers.run_page(str(tmp_path / "disc.png"),
+                             handlers.TrimapSources("upload", upload=str(tmp_path / "disc_trimap.png")),
+                             "classical", "#0000ff", None)
+    kept_bytes = sum(value.nbytes for value in page.kept.values() if isinstance(value, np.ndarray))
+    assert kept_bytes < 48 * 64  # under a byte a pixel for the session (was 16)
+    written = sorted(os.listdir(os.path.dirname(page.alpha_file)))
+    assert not [name for name in written if name.endswith(("_foreground.png", "_background.png"))], written
+    assert all(_zlib_level_bits(os.path.join(os.path.dirname(page.alpha_file), name)) == 0 for name in written)
+    again = handlers.composite_picture(page.kept, "#0000ff", None)
+    assert np.array_equal(again, page.composite)

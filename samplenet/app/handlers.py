@@ -25,13 +25,12 @@ from typing import Any, TypeVar
 
 import gradio as gr
 import numpy as np
-from PIL import Image
 
 from ..errors import MattingInputError
 from ..io import FOREGROUND, UNKNOWN, load_image, load_trimap, quoted
 from ..io import load_mask as read_mask_picture
 from ..result import MattingResult, to_uint8
-from ..result_files import save_pngs
+from ..result_files import FAST_PNG, save_pngs
 from ..segmentation.auto import AutoTrimapInfo
 from ..segmentation.cache import SegmentationCache, cached_auto_trimap
 from . import gpu
@@ -52,6 +51,9 @@ logger = logging.getLogger("samplenet.app")
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+
+#: The files a run can write: what /matte returns (the page shows the last two for SampleNet only).
+RESULT_KINDS = ("alpha", "cutout", "foreground", "background")
 
 #: Above this share of unknown pixels the visitor is told the trimap is too vague.
 LARGE_UNKNOWN_SHARE = 0.5
@@ -405,18 +407,19 @@ def _stem(path: Any, default: str = "photo") -> str:
     return cleaned or default
 
 
-def write_result_files(outcome: MattingOutcome, stem: str) -> dict[str, str]:
-    """alpha (8-bit grey), cut-out (RGBA), sampled foreground and background
-    (RGB) as PNG files; returns their paths by kind."""
-    out = new_request_folder()
+def write_result_files(outcome: MattingOutcome, stem: str, kinds: tuple[str, ...] = RESULT_KINDS) -> dict[str, str]:
+    """Of alpha (8-bit grey), cut-out (RGBA) and the sampled foreground and
+    background (RGB), the ``kinds`` someone will see or download, as quickly
+    compressed PNG files in a fresh request folder; returns their paths by kind."""
     result = outcome.result
     pictures = {
-        "alpha": Image.fromarray(to_uint8(result.alpha), mode="L"),
-        "cutout": Image.fromarray(outcome.cutout_rgba(), mode="RGBA"),
-        "foreground": Image.fromarray(to_uint8(result.foreground), mode="RGB"),
-        "background": Image.fromarray(to_uint8(result.background), mode="RGB"),
+        "alpha": lambda: to_uint8(result.alpha),
+        "cutout": outcome.cutout_rgba,
+        "foreground": lambda: to_uint8(result.foreground),
+        "background": lambda: to_uint8(result.background),
     }
-    return {kind: str(path) for kind, path in save_pngs(pictures, out, stem).items()}
+    chosen = {kind: pictures[kind]() for kind in kinds}
+    return {kind: str(path) for kind, path in save_pngs(chosen, new_request_folder(), stem, FAST_PNG).items()}
 
 
 @user_errors
@@ -444,7 +447,7 @@ def trimap_file_from_mask(image_file: Any, mask_file: Any, band_width: float = D
     image = load_photo(image_file, "The image file is missing.")
     mask = load_mask(mask_file, image)
     trimap = mask_to_trimap(mask, band_width)
-    paths = save_pngs({"trimap": Image.fromarray(trimap, mode="L")}, new_request_folder(), _stem(image_file))
+    paths = save_pngs({"trimap": trimap}, new_request_folder(), _stem(image_file), FAST_PNG)
     return str(paths["trimap"])
 
 
@@ -472,9 +475,9 @@ def auto_files(
     )
     outcome = matte_arrays(engine, image, trimap)
     stem = _stem(image_file)
-    paths = write_result_files(outcome, stem)
+    paths = write_result_files(outcome, stem, ("alpha", "cutout"))
     folder = Path(paths["alpha"]).parent
-    trimap_path = save_pngs({"trimap": Image.fromarray(trimap, mode="L")}, folder, stem)["trimap"]
+    trimap_path = save_pngs({"trimap": trimap}, folder, stem, FAST_PNG)["trimap"]
     details = {
         "segmenter": info.segmenter,
         "segmenter_note": info.note,
@@ -578,28 +581,27 @@ class PageOutputs:
     notes: list[str] = field(default_factory=list)
 
 
-def save_display_pngs(pictures: Mapping[str, np.ndarray], folder: Path, stem: str) -> dict[str, str]:
-    """``folder/<stem>_<kind>.png`` for each picture, quickly compressed (they
-    are shown once and downloaded rarely); returns the paths by kind."""
-    paths = {}
-    for kind, array in pictures.items():
-        path = folder / f"{stem}_{kind}.png"
-        Image.fromarray(array).save(path, compress_level=1)
-        paths[kind] = str(path)
-    return paths
+def _composite(cutout: np.ndarray, colour: str | None, picture: Any) -> np.ndarray:
+    """An RGBA cut-out (``uint8``) over a new background."""
+    backdrop = new_background(colour, picture, cutout.shape[0], cutout.shape[1])
+    return over(cutout[..., :3], cutout[..., 3] / np.float32(255), backdrop)
 
 
 def composite_picture(kept: Mapping[str, Any], colour: str | None, picture: Any) -> np.ndarray:
-    """The kept cut-out over a new background (re-run on colour changes)."""
-    alpha, foreground = kept["alpha"], kept["foreground"]
-    backdrop = new_background(colour, picture, alpha.shape[0], alpha.shape[1])
-    return over(foreground, alpha, backdrop)
+    """The kept cut-out over a new background (re-run on colour changes).
+    The page keeps only the cut-out file's path per visitor (a 3.8 MP run's
+    float alpha and colours were 61 MB of session memory)."""
+    path = kept.get("cutout")
+    if not path or not Path(path).is_file():
+        raise MattingInputError("The last cut-out is no longer on the server: press Cut out again.")
+    return _composite(read_mask_picture(path, what="cut-out"), colour, picture)
 
 
 def composite_file(kept: Mapping[str, Any], colour: str | None, picture: Any) -> str:
     """:func:`composite_picture` as ``<photo>_composite.png``."""
     composite = composite_picture(kept, colour, picture)
-    return save_display_pngs({"composite": composite}, new_request_folder(), kept.get("stem", "photo"))["composite"]
+    folder = new_request_folder()
+    return str(save_pngs({"composite": composite}, folder, kept.get("stem", "photo"), FAST_PNG)["composite"])
 
 
 def run_page(
@@ -620,18 +622,17 @@ def run_page(
     result = outcome.result
     report(0.88, "Writing the pictures")
     stem = _stem(photo_file)
-    paths = write_result_files(outcome, stem)
+    sampled = result.engine == "samplenet"  # only SampleNet's sampled colours are shown
+    paths = write_result_files(outcome, stem, RESULT_KINDS if sampled else ("alpha", "cutout"))
     height, width = photo.shape[:2]
-    board = checkerboard(height, width)
-    colours = outcome.cutout_colours()
-    cutout_preview = over(colours, result.alpha, board)
-    kept = {"alpha": result.alpha, "foreground": colours, "stem": stem}
-    composite = composite_picture(kept, colour, background_picture)
+    cutout = outcome.cutout_rgba()
+    cutout_preview = over(cutout[..., :3], cutout[..., 3] / np.float32(255), checkerboard(height, width))
+    kept = {"cutout": paths["cutout"], "stem": stem}
+    composite = _composite(cutout, colour, background_picture)
     overlay = overlay_trimap(photo, trimap)
-    sampled = result.engine == "samplenet"
     folder = Path(paths["alpha"]).parent
     shown = {"overlay": overlay, "preview": cutout_preview, "composite": composite, "photo": photo}
-    files = save_display_pngs(shown, folder, stem) | paths
+    files = {kind: str(path) for kind, path in save_pngs(shown, folder, stem, FAST_PNG).items()} | paths
     seconds = float(result.info.get("seconds", 0.0))
     lines = [f"**Engine:** {result.engine} · {width}x{height} px · {seconds:.1f} s"] + ([how] if how else [])
     lines += [f"*{note}*" for note in outcome.notes]
