@@ -30,7 +30,6 @@ import numpy as np
 from ..classical.colours import estimate_colours
 from ..classical.options import ClassicalOptions
 from ..classical.propagation import FlowWeights, solve_alpha
-from ..classical.runtime import quietly
 from ..classical.sampling import boundary_band, confidently_pure, sample_colours
 from ..errors import MattingInputError
 from ..io import BACKGROUND, FOREGROUND, UNKNOWN
@@ -71,11 +70,10 @@ class ClassicalMatter(Matter):
             raise MattingInputError(ONLY_UNKNOWN_MESSAGE)
         if not (has_fg and has_bg):
             return self._one_label(image, trimap, FOREGROUND if has_fg else BACKGROUND, opts)
-        with quietly():
-            unknowns = int(np.count_nonzero(trimap == UNKNOWN))
-            if unknowns > opts.max_unknown_pixels:
-                return self._matte_reduced(image, trimap, opts, unknowns)
-            return self._matte(image, trimap, opts)
+        unknowns = int(np.count_nonzero(trimap == UNKNOWN))
+        if unknowns > opts.max_unknown_pixels:
+            return self._matte_reduced(image, trimap, opts, unknowns)
+        return self._matte(image, trimap, opts)
 
     def _matte_reduced(
         self, image: np.ndarray, trimap: np.ndarray, opts: ClassicalOptions, unknowns: int
