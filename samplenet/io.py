@@ -85,7 +85,9 @@ def pixel_limit(max_pixels: int | None) -> int:
     return int(max_pixels)
 
 
-def _describe(source: object) -> str:
+def _describe(source: object, name: str | None = None) -> str:
+    if name is not None:
+        return quoted(name)
     if isinstance(source, (str, os.PathLike)):
         return quoted(source)
     if isinstance(source, bytes):
@@ -93,12 +95,16 @@ def _describe(source: object) -> str:
     return type(source).__name__
 
 
-def open_image_file(source: str | os.PathLike | bytes, what: str, max_pixels: int) -> Image.Image:
+def open_image_file(
+    source: str | os.PathLike | bytes, what: str, max_pixels: int, name: str | None = None
+) -> Image.Image:
     """Decode a file or byte string with PIL, checking the size before the
     pixels are decoded so that a huge or malicious file costs nothing.
     Every failure is a :class:`MattingInputError` naming ``what`` and the
-    file.  The image keeps its mode (alpha channel, palette...)."""
-    label = _describe(source)
+    file (by ``name`` when given: a server's upload folder means nothing
+    to the person who sent the file).  The image keeps its mode (alpha
+    channel, palette...)."""
+    label = _describe(source, name)
     try:
         if isinstance(source, bytes):
             if not source:
@@ -134,10 +140,17 @@ def open_image_file(source: str | os.PathLike | bytes, what: str, max_pixels: in
     return handle
 
 
-def _pil_to_array(img: Image.Image) -> np.ndarray:
-    """PIL image (any mode, EXIF-rotated) -> uint8 array, 2-D or HxWxC."""
+def _has_alpha(img: Image.Image) -> bool:
+    return img.mode in ("RGBA", "LA", "PA") or "transparency" in img.info
+
+
+def _pil_to_array(img: Image.Image, keep_alpha: bool = False) -> np.ndarray:
+    """PIL image (any mode, EXIF-rotated) -> uint8 array, 2-D or HxWxC;
+    with ``keep_alpha`` a picture with transparency comes back RGBA."""
     img = ImageOps.exif_transpose(img)
     mode = img.mode
+    if keep_alpha and _has_alpha(img):
+        return np.asarray(img.convert("RGBA"))
     if mode in ("I;16", "I;16B", "I;16L", "I;16N", "I"):
         data = np.asarray(img).astype(np.float64)
         scale = 65535.0 if (mode.startswith("I;16") or data.max(initial=0) > 255) else 255.0
@@ -177,12 +190,16 @@ def _array_to_uint8(array: np.ndarray, what: str) -> np.ndarray:
     )
 
 
-def _to_array(source: ImageLike, what: str, max_pixels: int) -> np.ndarray:
+def _to_array(
+    source: ImageLike, what: str, max_pixels: int, keep_alpha: bool = False, name: str | None = None
+) -> np.ndarray:
+    """The one reader of every picture a caller gives (photo, trimap, mask,
+    painted layer): decoded with :func:`open_image_file`, EXIF-rotated."""
     if isinstance(source, Image.Image):
         check_pixel_count(*source.size, what, max_pixels)
-        return _pil_to_array(source)
+        return _pil_to_array(source, keep_alpha)
     if isinstance(source, (str, os.PathLike, bytes)):
-        return _pil_to_array(open_image_file(source, what, max_pixels))
+        return _pil_to_array(open_image_file(source, what, max_pixels, name), keep_alpha)
     if isinstance(source, np.ndarray):
         return _array_to_uint8(source, what)
     raise MattingInputError(
@@ -207,14 +224,15 @@ def _check_size(array: np.ndarray, what: str, max_pixels: int) -> None:
     check_pixel_count(array.shape[1], array.shape[0], what, max_pixels)
 
 
-def load_image(source: ImageLike, max_pixels: int | None = None) -> np.ndarray:
+def load_image(source: ImageLike, max_pixels: int | None = None, *, name: str | None = None) -> np.ndarray:
     """Read a photo as an ``HxWx3`` ``uint8`` RGB array.
 
     Greyscale is repeated to three channels, an alpha channel is dropped,
     16-bit data is scaled to 8 bits and EXIF orientation is applied.
+    ``name`` is what error messages call the file (default: its path).
     """
     limit = pixel_limit(max_pixels)
-    array = _to_array(source, "image", limit)
+    array = _to_array(source, "image", limit, name=name)
     _check_size(array, "image", limit)
     if array.ndim == 2:
         array = np.repeat(array[:, :, None], 3, axis=2)
@@ -258,7 +276,7 @@ def normalize_trimap(grey: np.ndarray) -> np.ndarray:
     return out
 
 
-def load_trimap(source: ImageLike, max_pixels: int | None = None) -> np.ndarray:
+def load_trimap(source: ImageLike, max_pixels: int | None = None, *, name: str | None = None) -> np.ndarray:
     """Read a trimap as an ``HxW`` ``uint8`` array with values 0/128/255.
 
     Grey, RGB, RGBA and palette files are accepted; colour is reduced to
@@ -270,7 +288,7 @@ def load_trimap(source: ImageLike, max_pixels: int | None = None) -> np.ndarray:
             "The trimap is a boolean mask; a trimap needs three levels (0 background, "
             "128 unknown, 255 foreground). Build one with samplenet.trimap tools or pass uint8."
         )
-    array = _to_array(source, "trimap", limit)
+    array = _to_array(source, "trimap", limit, name=name)
     _check_size(array, "trimap", limit)
     if array.ndim == 3:
         if array.shape[2] == 1:
@@ -284,6 +302,19 @@ def load_trimap(source: ImageLike, max_pixels: int | None = None) -> np.ndarray:
     elif array.ndim != 2:
         raise MattingInputError(f"The trimap has shape {array.shape}; expected HxW.")
     return normalize_trimap(array)
+
+
+def load_mask(
+    source: ImageLike, max_pixels: int | None = None, *, what: str = "mask", name: str | None = None
+) -> np.ndarray:
+    """Read a mask or a painted layer: ``HxW`` grey, or ``HxWx4`` RGBA when
+    the picture has transparency (a cut-out's alpha is its mask, a painted
+    layer's alpha says where it is painted).  EXIF orientation is applied,
+    as for the photo it belongs to."""
+    limit = pixel_limit(max_pixels)
+    array = _to_array(source, what, limit, keep_alpha=True, name=name)
+    _check_size(array, what, limit)
+    return array
 
 
 def prepare_inputs(

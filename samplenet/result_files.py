@@ -59,13 +59,20 @@ def save_result(
     return save_pngs(images, out, stem)
 
 
-def save_pngs(images: Mapping[str, Image.Image], out_dir: Path, stem: str) -> dict[str, Path]:
-    """Save each picture as ``out_dir/<stem>_<kind>.png`` (the folder must
-    exist); returns the paths by kind.  The one naming rule of every file
-    the CLI and the app write."""
+#: zlib level for pictures shown once and downloaded rarely (the app's):
+#: level 1 writes a 3.8 MP RGBA picture several times faster than PIL's 6.
+FAST_PNG = 1
+
+
+def save_pngs(
+    images: Mapping[str, Image.Image | np.ndarray], out_dir: Path, stem: str, compress_level: int = 6
+) -> dict[str, Path]:
+    """Save each picture (PIL image or ``uint8`` array) as
+    ``out_dir/<stem>_<kind>.png`` (the folder must exist); returns the paths
+    by kind.  The one naming rule of every file the CLI and the app write."""
     paths = {}
     for kind, img in images.items():
         path = Path(out_dir) / f"{stem}_{kind}.png"
-        img.save(path)
+        (img if isinstance(img, Image.Image) else Image.fromarray(img)).save(path, compress_level=compress_level)
         paths[kind] = path
     return paths

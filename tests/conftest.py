@@ -1,6 +1,7 @@
 """Fixtures shared across the suite: small synthetic photos with trimaps."""
 from __future__ import annotations
 
+import contextlib
 import os
 
 import numpy as np
@@ -50,3 +51,17 @@ def look_alike_patch() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     colours = truth[..., None] * warm + (1 - truth[..., None]) * np.where(patch[..., None], warm, blue)
     photo = np.clip(colours + rng.normal(0, 6, colours.shape), 0, 255).astype(np.uint8)
     return photo, truth, patch
+
+
+@contextlib.contextmanager
+def serving(registry):
+    """The app's engines are the one registry the server serves (build_demo
+    serves its own): tests that call handlers serve theirs for a while."""
+    from samplenet.app import gpu
+
+    before = gpu.served()
+    gpu.serve(registry)
+    try:
+        yield registry
+    finally:
+        gpu.serve(before)

@@ -11,6 +11,7 @@ from PIL import Image
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no calls home from tests
 gr = pytest.importorskip("gradio")
 
+from conftest import serving  # noqa: E402
 from page_stand_ins import stand_in_page  # noqa: E402
 
 from samplenet.app import EngineRegistry, actions  # noqa: E402
@@ -46,8 +47,8 @@ def _values(page: Page, **named) -> dict:
 
 
 def test_cut_out_fills_every_result_by_name_with_files_named_after_the_photo(page):
-    registry = EngineRegistry({"classical": ClassicalMatter()})
-    out = actions.cut_out(page, registry, _values(page), progress=lambda *a, **k: None)
+    with serving(EngineRegistry({"classical": ClassicalMatter()})):
+        out = actions.cut_out(page, _values(page), progress=lambda *a, **k: None)
     for name in ("alpha", "cutout", "composite", "overlay"):
         assert Path(out[getattr(page, name)]).name.startswith("chelsea_")
         assert Image.open(out[getattr(page, name)]).size == (451, 300)
@@ -59,8 +60,22 @@ def test_cut_out_fills_every_result_by_name_with_files_named_after_the_photo(pag
     assert Path(again[page.composite]).name == "chelsea_composite.png"
 
 
-def test_a_new_photo_drops_other_trimaps_and_opens_sketch(page):
-    out = actions.new_photo(page, _values(page))
-    assert out[page.uploaded] is None and out[page.source] == "sketch"
-    editors = actions.photo_into_editors(page, _values(page))
-    assert editors[page.sketch_base] is None and editors[page.sketch]["layers"] == []
+def _after(page: Page, values: dict, *updates: dict) -> dict:
+    """The page's values once the events' updates are applied (a Tabs update selects its tab)."""
+    merged = dict(values)
+    for update in updates:
+        merged.update({component: value for component, value in update.items() if component is not page.tabs})
+    return merged
+
+
+def test_a_cut_out_after_a_new_photo_never_uses_the_previous_photos_trimap(page, tmp_path):
+    # a visitor picks a sample (photo + trimap: Upload tab), then gives a photo of their own
+    sample = _values(page)
+    own = Image.open(EXAMPLES / "chelsea.jpg").transpose(Image.Transpose.FLIP_LEFT_RIGHT)
+    own.save(tmp_path / "mine.jpg")
+    values = _after(page, sample | {page.photo: str(tmp_path / "mine.jpg")})
+    values = _after(page, values, actions.new_photo(page, values), actions.photo_into_editors(page, values))
+    with serving(EngineRegistry({"classical": ClassicalMatter()})), pytest.raises(gr.Error, match="sketch is empty"):
+        actions.cut_out(page, values, progress=lambda *a, **k: None)
+
+

@@ -13,6 +13,7 @@ from PIL import Image
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no calls home from tests
 gr = pytest.importorskip("gradio")
 
+from conftest import serving  # noqa: E402
 from page_stand_ins import stand_in_page  # noqa: E402
 
 from samplenet.app import EngineRegistry, actions, handlers  # noqa: E402
@@ -70,10 +71,10 @@ def _values(page: Page, photo: str, **named) -> dict:
 
 
 def test_preview_then_cut_out_segments_once_and_both_name_the_segmenter(page, photo, segmentations):
-    registry = EngineRegistry({"classical": ClassicalMatter()})
     shown = actions.preview(page, _values(page, photo))
     assert "**Segmenter:** classical" in shown[page.status] and "band chosen from the photo" in shown[page.status]
-    out = actions.cut_out(page, registry, _values(page, photo), progress=lambda *a, **k: None)
+    with serving(EngineRegistry({"classical": ClassicalMatter()})):
+        out = actions.cut_out(page, _values(page, photo), progress=lambda *a, **k: None)
     assert len(segmentations) == 1
     assert "**Segmenter:** classical" in out[page.status] and "**Engine:** classical" in out[page.status]
     # a new band width reuses the segmentation too; a new click is a new segmentation
@@ -118,9 +119,9 @@ def test_a_tap_adds_a_click_of_the_chosen_kind_and_clear_removes_them(page, phot
 
 @pytest.mark.parametrize(
     "points, band, message",
-    [({"x": 3}, 0, "must be a list"), ([[1, "a"]], 0, "must hold numbers"), ([[1, 2, 3, 4]], 0, "must be \\[x, y\\]"),
+    [({"x": 3}, 0, "must be a list"), ([[1, "a"]], 0, "must be two numbers"), ([[1, 2, 3, 4]], 0, "must be \\[x, y\\]"),
      ([[50, 40]], "wide", "band width must be a number"), ([[50, 40]], 500, "between 1 and 200"),
-     ([[1, 2, float("inf")]], 0, "must hold numbers"), ([[50, 40]], float("inf"), "between 1 and 200")],
+     ([[1, 2, float("inf")]], 0, "point label must be 1"), ([[50, 40]], float("inf"), "between 1 and 200")],
     ids=["not a list", "not numbers", "four numbers", "band text", "band too wide", "infinite label",
          "infinite band"],
 )

@@ -21,12 +21,13 @@ from samplenet.app.trimap_tools import trimap_to_layer  # noqa: E402
 from samplenet.engines.base import Matter  # noqa: E402
 from samplenet.engines.classical import ClassicalMatter  # noqa: E402
 from samplenet.errors import MattingInputError  # noqa: E402
-from tests.conftest import make_disc_example  # noqa: E402
+from tests.conftest import make_disc_example, serving  # noqa: E402
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def registry():
-    return EngineRegistry({"classical": ClassicalMatter()}, notice="running weight-free")
+    with serving(EngineRegistry({"classical": ClassicalMatter()}, notice="running weight-free")) as served:
+        yield served
 
 
 @pytest.fixture
@@ -60,7 +61,7 @@ def _truncated_png(path, source):
 
 def test_matte_files_returns_grey_alpha_and_rgba_cutout_of_the_photo_size(registry, files):
     alpha_path, cutout_path, fg_path, bg_path, details = handlers.matte_files(
-        registry, files["image"], files["trimap"], "classical"
+        files["image"], files["trimap"], "classical"
     )
     image, trimap, true_alpha = files["arrays"]
     alpha = Image.open(alpha_path)
@@ -77,13 +78,13 @@ def test_matte_files_returns_grey_alpha_and_rgba_cutout_of_the_photo_size(regist
 
 
 def test_auto_means_the_weight_free_engine_without_weights(registry, files):
-    *_, details = handlers.matte_files(registry, files["image"], files["trimap"], "auto")
+    *_, details = handlers.matte_files(files["image"], files["trimap"], "auto")
     assert details["engine"] == "classical"
 
 
 def test_samplenet_without_weights_is_an_error_saying_how_to_enable_it(registry, files):
     with pytest.raises(gr.Error, match="not available.*SAMPLENET_WEIGHTS"):
-        handlers.matte_files(registry, files["image"], files["trimap"], "samplenet")
+        handlers.matte_files(files["image"], files["trimap"], "samplenet")
 
 
 @pytest.mark.parametrize(
@@ -124,19 +125,19 @@ def test_matte_files_names_the_problem(registry, files, case, message):
     elif case == "no such file":
         image = str(tmp / "nowhere.png")
     with pytest.raises(gr.Error, match=message):
-        handlers.matte_files(registry, image, trimap, engine)
+        handlers.matte_files(image, trimap, engine)
 
 
 def test_oversized_image_is_refused_before_decoding(registry, files, monkeypatch):
     monkeypatch.setenv("SAMPLENET_MAX_PIXELS", "1000")
     with pytest.raises(gr.Error, match="more than the limit of 1,000"):
-        handlers.matte_files(registry, files["image"], files["trimap"], "classical")
+        handlers.matte_files(files["image"], files["trimap"], "classical")
 
 
 def test_photos_above_the_full_res_limit_are_matted_smaller_and_restored(registry, files, monkeypatch):
     monkeypatch.setenv("SAMPLENET_APP_FULL_RES_PIXELS", "800")
     image, trimap, true_alpha = files["arrays"]
-    outcome = handlers.matte_arrays(registry, "classical", image, trimap)
+    outcome = handlers.matte_arrays("classical", image, trimap)
     assert outcome.result.alpha.shape == (48, 64)
     assert outcome.notes and "scaled back up" in outcome.notes[0] and "64x48" in outcome.notes[0]
     assert np.all(outcome.result.alpha[trimap == 255] == 1) and np.all(outcome.result.alpha[trimap == 0] == 0)
@@ -150,9 +151,9 @@ def test_unexpected_engine_failure_is_reported_and_not_raised_raw(files):
         def predict_arrays(self, image, trimap, **options):
             raise RuntimeError("solver exploded")
 
-    broken = EngineRegistry({"classical": Broken()})
-    with pytest.raises(gr.Error, match="RuntimeError: solver exploded.*still running"):
-        handlers.matte_files(broken, files["image"], files["trimap"], "auto")
+    with serving(EngineRegistry({"classical": Broken()})), \
+            pytest.raises(gr.Error, match="RuntimeError: solver exploded.*still running"):
+        handlers.matte_files(files["image"], files["trimap"], "auto")
 
 
 # ---------------------------------------------------------------- /trimap
@@ -271,7 +272,7 @@ def test_upload_tab_needs_a_file(files):
 def test_run_page_produces_every_picture_at_the_photo_size(registry, files):
     steps = []
     page = handlers.run_page(
-        registry, files["image"], _upload(files),
+        files["image"], _upload(files),
         "auto", "#0000ff", None, progress=lambda fraction, text: steps.append((fraction, text)),
     )
     image, trimap, _ = files["arrays"]
@@ -290,7 +291,7 @@ def test_run_page_produces_every_picture_at_the_photo_size(registry, files):
 
 def test_new_background_picture_is_fitted_behind_the_subject(registry, files, tmp_path):
     page = handlers.run_page(
-        registry, files["image"], _upload(files), "classical", None, None
+        files["image"], _upload(files), "classical", None, None
     )
     backdrop = _write(tmp_path / "sky.png", np.full((300, 100, 3), (10, 200, 250), np.uint8))
     composite = handlers.composite_picture(page.kept, "#000000", backdrop)
@@ -353,10 +354,10 @@ def samplenet_registry():
 def test_with_weights_auto_is_samplenet_and_the_page_shows_sampled_colours(samplenet_registry, files):
     assert samplenet_registry.available == ["auto", "samplenet", "classical"]
     steps = []
-    page = handlers.run_page(
-        samplenet_registry, files["image"], _upload(files),
-        "auto", "#ffffff", None, progress=lambda fraction, text: steps.append(text),
-    )
+    with serving(samplenet_registry):
+        page = handlers.run_page(
+            files["image"], _upload(files), "auto", "#ffffff", None, progress=lambda fraction, text: steps.append(text)
+        )
     assert "samplenet" in page.status
     assert page.sampled_foreground.shape == (48, 64, 3) and page.sampled_background.shape == (48, 64, 3)
     stages = [text.split(" ")[0] for text in steps if text.split(" ")[0] in ("Background", "Foreground", "Matting")]
@@ -371,7 +372,8 @@ def test_with_weights_auto_is_samplenet_and_the_page_shows_sampled_colours(sampl
 
 
 def test_with_weights_classical_can_still_be_chosen(samplenet_registry, files):
-    *_, details = handlers.matte_files(samplenet_registry, files["image"], files["trimap"], "classical")
+    with serving(samplenet_registry):
+        *_, details = handlers.matte_files(files["image"], files["trimap"], "classical")
     assert details["engine"] == "classical"
 
 
@@ -398,7 +400,7 @@ def test_touch_up_hands_the_auto_trimap_to_the_sketch_brushes(files):
 
 def test_a_background_picture_that_is_not_an_image_is_refused(registry, files, tmp_path):
     page = handlers.run_page(
-        registry, files["image"], _upload(files), "classical", None, None
+        files["image"], _upload(files), "classical", None, None
     )
     bogus = tmp_path / "bg.png"
     bogus.write_text("no picture here")
@@ -418,10 +420,10 @@ def test_a_mostly_unknown_trimap_runs_but_the_visitor_is_told(registry, files):
     vague = np.full_like(trimap, 128)
     vague[20:28, 28:36] = 255
     vague[:3, :3] = 0
-    outcome = handlers.matte_arrays(registry, "classical", image, vague)
+    outcome = handlers.matte_arrays("classical", image, vague)
     assert outcome.result.alpha.shape == (48, 64)
     assert any("marked unknown" in note for note in outcome.notes)
-    assert not handlers.matte_arrays(registry, "classical", image, trimap).notes
+    assert not handlers.matte_arrays("classical", image, trimap).notes
 
 
 def test_every_picture_is_written_before_progress_says_done(registry, files):
@@ -435,7 +437,7 @@ def test_every_picture_is_written_before_progress_says_done(registry, files):
         if fraction >= 1.0:
             written_when_done.extend(str(p) for p in output_root().rglob("*.png"))
 
-    page = handlers.run_page(registry, files["image"], _upload(files), "classical", "#ffffff", None,
+    page = handlers.run_page(files["image"], _upload(files), "classical", "#ffffff", None,
                              progress=progress)
     assert {"alpha", "cutout", "preview", "composite", "overlay", "photo"} <= set(page.files)
     for kind, path in page.files.items():

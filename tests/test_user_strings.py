@@ -66,13 +66,14 @@ def test_matte_endpoint_quotes_a_huge_engine_name(tmp_path, caplog):
     gr = pytest.importorskip("gradio")
     from samplenet.app import EngineRegistry, handlers
     from samplenet.engines.classical import ClassicalMatter
+    from tests.conftest import serving
 
     image, trimap, _ = make_disc_example(16, 16)
     Image.fromarray(image).save(tmp_path / "i.png")
     Image.fromarray(trimap).save(tmp_path / "t.png")
     registry = EngineRegistry({"classical": ClassicalMatter()}, notice="weight-free")
-    with pytest.raises(gr.Error) as caught:
-        handlers.matte_files(registry, str(tmp_path / "i.png"), str(tmp_path / "t.png"), HUGE)
+    with serving(registry), pytest.raises(gr.Error) as caught:
+        handlers.matte_files(str(tmp_path / "i.png"), str(tmp_path / "t.png"), HUGE)
     assert "Unknown engine" in str(caught.value.message)
     assert len(str(caught.value.message)) < SHORT_MESSAGE
     assert all(len(record.getMessage()) < SHORT_MESSAGE for record in caplog.records)

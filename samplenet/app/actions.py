@@ -11,7 +11,7 @@ from typing import Any
 import gradio as gr
 from gradio import FileData
 
-from . import gpu, handlers
+from . import handlers
 from .page import Page
 
 #: Gradio injects a live progress bar into a handler whose parameter defaults to
@@ -88,10 +88,10 @@ def touch_up(page: Page, values: Values, progress: gr.Progress = TRACK_PROGRESS)
 
 
 @handlers.user_errors
-def cut_out(page: Page, registry: Any, values: Values, progress: gr.Progress = TRACK_PROGRESS) -> Values:
+def cut_out(page: Page, values: Values, progress: gr.Progress = TRACK_PROGRESS) -> Values:
     """"Cut out": matte the photo with the current tab's trimap and show everything."""
     result = handlers.run_page(
-        registry, values[page.photo], page.trimap_sources(values), values[page.engine],
+        values[page.photo], page.trimap_sources(values), values[page.engine],
         values[page.colour], values[page.backdrop],
         progress=lambda fraction, text: progress(fraction, desc=text),
     )
@@ -139,10 +139,7 @@ def matte(
         trimap: a grey image the photo's size: 0 = background, 255 = foreground, anything else = unknown.
         engine: "auto" (SampleNet if the server has its weights, else the weight-free engine), "samplenet", "classical".
     """
-    served = gpu.served()
-    if served is None:
-        raise RuntimeError("build_demo(registry) serves the registry that /matte runs")
-    alpha, cutout, foreground, background, details = handlers.matte_files(served, image, trimap, engine)
+    alpha, cutout, foreground, background, details = handlers.matte_files(image, trimap, engine)
     return FileData(path=alpha), FileData(path=cutout), FileData(path=foreground), FileData(path=background), details
 
 
@@ -166,10 +163,7 @@ def auto(
         band_width: unknown band in pixels each side of the outline; 0 = chosen per photo (wide on hair, thin on edges).
         engine: "auto" (SampleNet if the server has its weights, else the weight-free engine), "samplenet", "classical".
     """
-    served = gpu.served()
-    if served is None:
-        raise RuntimeError("build_demo(registry) serves the registry that /auto runs")
-    trimap_png, alpha, cutout, details = handlers.auto_files(served, image, box, points, band_width, engine)
+    trimap_png, alpha, cutout, details = handlers.auto_files(image, box, points, band_width, engine)
     return FileData(path=trimap_png), FileData(path=alpha), FileData(path=cutout), details
 
 

@@ -22,6 +22,7 @@ import numpy as np
 from ..result import MattingResult
 
 if TYPE_CHECKING:
+    from ..engines.base import Matter
     from .engines import EngineRegistry
 
 try:  # pragma: no cover - depends on the hosting environment
@@ -54,6 +55,18 @@ def serve(registry: EngineRegistry | None) -> None:
 def served() -> EngineRegistry | None:
     """The registry :func:`serve` installed, if any."""
     return _served
+
+
+def served_engine(engine: str) -> Matter:
+    """The served registry's engine for the name ``engine`` (``"auto"``, ...):
+    the one route from a name to an engine, for the handlers (to check a
+    name before slow work) and for :func:`run_engine`.  Handlers never serve
+    a registry of their own: two calls with different registries would
+    otherwise re-point each other's and the live page's engine."""
+    if _served is None:
+        raise RuntimeError("No engine registry is served: build the page with build_demo(registry) "
+                           "or call samplenet.app.gpu.serve(registry) first.")
+    return _served.resolve(engine)
 
 
 #: SampleNet's three networks in the order they run, with the progress
@@ -99,9 +112,6 @@ def run_engine(
     """Run the served registry's engine ``engine`` on clean arrays.
     ``progress`` (``None`` on ZeroGPU, where arguments cross a process
     boundary) hears of each SampleNet stage."""
-    if _served is None:
-        raise RuntimeError("No engine registry is served: build the page with build_demo(registry) "
-                           "or call samplenet.app.gpu.serve(registry) first.")
-    matter = _served.resolve(engine)
+    matter = served_engine(engine)
     with stage_reports(matter, progress):
         return matter(image, trimap, **(options or {}))

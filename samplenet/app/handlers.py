@@ -1,8 +1,9 @@
 """What the app does when a visitor clicks, as functions of plain values.
 
-Handlers take file paths, NumPy arrays and editor dictionaries (what Gradio
-hands over) plus the :class:`~samplenet.app.engines.EngineRegistry`, and
-return arrays and file paths.  They know nothing of the page layout, so they
+Handlers take file paths, NumPy arrays, editor dictionaries (what Gradio
+hands over) and an engine *name*, and return arrays and file paths.  The
+engines are those of the one registry the server serves
+(:func:`samplenet.app.gpu.serve`, called by ``build_demo`` at start-up).  They know nothing of the page layout, so they
 are tested without a browser.
 
 Every problem with the input ends as a :class:`gradio.Error` whose message
@@ -13,7 +14,6 @@ server always keeps serving.
 from __future__ import annotations
 
 import functools
-import html
 import logging
 import os
 import re
@@ -25,17 +25,17 @@ from typing import Any, TypeVar
 
 import gradio as gr
 import numpy as np
-from PIL import Image
 
 from ..errors import MattingInputError
-from ..io import FOREGROUND, UNKNOWN, load_image, load_trimap, max_pixels_from_env, open_image_file, quoted
+from ..io import FOREGROUND, UNKNOWN, load_image, load_trimap, quoted
+from ..io import load_mask as read_mask_picture
 from ..result import MattingResult, to_uint8
-from ..result_files import save_pngs
+from ..result_files import FAST_PNG, save_pngs
 from ..segmentation.auto import AutoTrimapInfo
 from ..segmentation.band import mask_to_trimap
 from ..segmentation.cache import SegmentationCache, cached_auto_trimap
 from . import gpu
-from .engines import EngineRegistry
+from .brushes import STROKE_BRUSHES
 from .pictures import checkerboard, cover_resize, mark_points, over, overlay_trimap, parse_colour
 from .resolution import full_res_pixels_from_env, restore_full_size, working_copy
 from .run_budget import call_within, run_seconds_from_env
@@ -51,12 +51,9 @@ logger = logging.getLogger("samplenet.app")
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-#: Brush colours of the "Auto" tab's stroke editor: what each colour means.
-STROKE_COLOURS = {
-    "foreground": (255, 255, 255),
-    "background": (0, 0, 0),
-    "box": (255, 0, 0),
-}
+
+#: The files a run can write: what /matte returns (the page shows the last two for SampleNet only).
+RESULT_KINDS = ("alpha", "cutout", "foreground", "background")
 
 #: Above this share of unknown pixels the visitor is told the trimap is too vague.
 LARGE_UNKNOWN_SHARE = 0.5
@@ -82,8 +79,10 @@ _SERVER_PATH = re.compile(r"'(?:[A-Za-z]:)?[/\\][^']*[/\\]([^/\\']+)'")
 
 def _public(message: str) -> str:
     """A message fit to show: server-side folders cut from quoted file paths
-    (the visitor knows the file by its name) and HTML escaped."""
-    return html.escape(_SERVER_PATH.sub(r"'\1'", message), quote=False)
+    (the visitor knows the file by its name).  Not HTML-escaped: API clients
+    read the text as it is ("right > left"), and the page's pop-up sanitises
+    what it shows itself."""
+    return _SERVER_PATH.sub(r"'\1'", message)
 
 
 def user_errors(fn: F) -> F:
@@ -126,15 +125,24 @@ def _file_path(value: Any) -> Any:
     return value
 
 
-def load_photo(photo: Any) -> np.ndarray:
+def _read_upload(reader: Callable[..., np.ndarray], value: Any, missing: str, **options: Any) -> np.ndarray:
+    """A file Gradio hands over, read by one of :mod:`samplenet.io`'s
+    readers; messages name it by its own name (Gradio keeps that as the
+    last part of its upload path), not by the server's upload folder."""
+    source = _file_path(_require(value, missing))
+    name = Path(os.fspath(source)).name if isinstance(source, (str, os.PathLike)) else None
+    return reader(source, name=name, **options)
+
+
+def load_photo(photo: Any, missing: str = "Give a photo first: upload one or pick a sample.") -> np.ndarray:
     """The visitor's photo (path or array) -> RGB uint8, or a clear error."""
-    return load_image(_file_path(_require(photo, "Give a photo first: upload one or pick a sample.")))
+    return _read_upload(load_image, photo, missing)
 
 
 def read_trimap_file(trimap: Any, photo: np.ndarray) -> np.ndarray:
     """An uploaded trimap file, checked against the photo's size."""
-    tri = load_trimap(_file_path(_require(trimap, "Upload a trimap file (white = foreground, black = "
-                                                  "background, grey = unknown).")))
+    tri = _read_upload(load_trimap, trimap, "Upload a trimap file (white = foreground, black = background, "
+                                            "grey = unknown).")
     _check_same_size(tri, photo, "trimap")
     return tri
 
@@ -158,7 +166,9 @@ def _editor_layers(value: Any) -> list[np.ndarray]:
         if layer is None:
             continue
         if isinstance(layer, (str, os.PathLike)):
-            layer = open_image_file(layer, "editor layer", max_pixels_from_env()).convert("RGBA")
+            layer = _read_upload(read_mask_picture, layer, "", what="editor layer")
+            if layer.ndim == 2:  # no transparency: painted everywhere, in grey
+                layer = np.dstack([layer, layer, layer, np.full_like(layer, 255)])
         layers.append(np.asarray(layer))
     return layers
 
@@ -189,8 +199,9 @@ def stroke_masks(editor_value: Any, size: tuple[int, int]) -> dict[str, np.ndarr
     """Auto tab: split painted pixels by brush colour into foreground,
     background and box masks (each boolean ``HxW``)."""
     width, height = size
-    masks = {name: np.zeros((height, width), bool) for name in STROKE_COLOURS}
-    palette = np.array(list(STROKE_COLOURS.values()), np.float32)
+    meanings = [brush.meaning for brush in STROKE_BRUSHES]
+    masks = {name: np.zeros((height, width), bool) for name in meanings}
+    palette = np.array([brush.rgb for brush in STROKE_BRUSHES], np.float32)
     for layer in _editor_layers(editor_value):
         if layer.shape[:2] != (height, width):
             raise MattingInputError(
@@ -202,18 +213,21 @@ def stroke_masks(editor_value: Any, size: tuple[int, int]) -> dict[str, np.ndarr
         painted = layer[..., 3] >= PAINT_ALPHA_THRESHOLD
         distances = np.linalg.norm(layer[..., None, :3].astype(np.float32) - palette, axis=-1)
         nearest = distances.argmin(axis=-1)
-        for index, name in enumerate(STROKE_COLOURS):
+        for index, name in enumerate(meanings):
             pick = painted & (nearest == index)
             masks[name][pick] = True
-            for other in STROKE_COLOURS:  # an upper layer's stroke replaces a lower one's
+            for other in meanings:  # an upper layer's stroke replaces a lower one's
                 if other != name:
                     masks[other][pick] = False
     return masks
 
 
-def check_points(points: Any) -> tuple[list[tuple[float, float]], list[int]]:
+def check_points(points: Any) -> tuple[list[tuple[Any, Any]], list[Any]]:
     """Clicks as ``[x, y]`` or ``[x, y, label]`` (1 = subject, the default;
-    0 = background) -> positions and labels, or an error naming the bad one."""
+    0 = background) -> positions and labels.  Only the shape is checked
+    here; the values go as they are to the library's checks
+    (:func:`samplenet.segmentation.prompts.make_prompts`), which name a bad
+    one (a label of 0.9, a 400-digit coordinate) instead of rounding it."""
     positions, labels = [], []
     if points is not None and not isinstance(points, (list, tuple)):
         raise MattingInputError(f"The points must be a list like [[x, y, 1], [x, y, 0]]; got {quoted(points)}.")
@@ -222,13 +236,8 @@ def check_points(points: Any) -> tuple[list[tuple[float, float]], list[int]]:
             raise MattingInputError(
                 f"A point must be [x, y] or [x, y, label] (label 1 = subject, 0 = background); got {quoted(point)}."
             )
-        try:
-            x, y = float(point[0]), float(point[1])
-            label = int(point[2]) if len(point) == 3 else 1
-        except (TypeError, ValueError, OverflowError):
-            raise MattingInputError(f"A point must hold numbers, like [120, 80, 1]; got {quoted(point)}.") from None
-        positions.append((x, y))
-        labels.append(label)
+        positions.append((point[0], point[1]))
+        labels.append(point[2] if len(point) == 3 else 1)
     return positions, labels
 
 
@@ -318,20 +327,9 @@ def touch_up(photo_file: Any, inputs: AutoInputs) -> tuple[dict, np.ndarray, np.
 
 def load_mask(mask: Any, photo: np.ndarray) -> np.ndarray:
     """A mask file (grey, RGB, or RGBA cut-out) at the photo's size."""
-    source = _file_path(_require(mask, "Give a mask (white = subject, black = background)."))
-    array = np.asarray(_open_any(source, "mask"))
+    array = _read_upload(read_mask_picture, mask, "Give a mask (white = subject, black = background).")
     _check_same_size(array, photo, "mask")
     return array
-
-
-def _open_any(source: Any, what: str) -> np.ndarray:
-    """Read a mask keeping an alpha channel (load_trimap would drop it)."""
-    if isinstance(source, np.ndarray):
-        return source
-    img = open_image_file(source, what, max_pixels_from_env())
-    if img.mode in ("RGBA", "LA", "PA") or "transparency" in img.info:
-        return np.asarray(img.convert("RGBA"))
-    return np.asarray(img.convert("L"))
 
 
 # --------------------------------------------------------------------------- matting
@@ -362,7 +360,6 @@ class MattingOutcome:
 
 
 def matte_arrays(
-    registry: EngineRegistry,
     engine: str,
     image: np.ndarray,
     trimap: np.ndarray,
@@ -373,7 +370,7 @@ def matte_arrays(
     report = progress or (lambda fraction, text: None)
     _check_same_size(trimap, image, "trimap")
     check_trimap_usable(trimap)
-    matter = registry.resolve(engine)
+    matter = gpu.served_engine(engine)
     limit = full_res_pixels_from_env()
     work = working_copy(image, trimap, limit)
     notes = []
@@ -394,12 +391,6 @@ def matte_arrays(
         report(0.15, "SampleNet: background sampling, foreground sampling, matting")
     else:
         report(0.15, f"{matter.name} engine: sampling colours and propagating alpha")
-    if gpu.served() is not registry:
-        # Tests and scripts call handlers with their own registry; a Space
-        # serves exactly one (build_demo's), which ZeroGPU's fork inherits.
-        if gpu.ON_ZERO_GPU:
-            raise RuntimeError("On ZeroGPU only the registry given to build_demo can run.")
-        gpu.serve(registry)
     start = time.perf_counter()
     stages = None if gpu.ON_ZERO_GPU else report  # a callback cannot cross into the ZeroGPU worker
     result = call_within(run_seconds_from_env(), gpu.run_engine, matter.name, work.image, work.trimap,
@@ -416,29 +407,28 @@ def _stem(path: Any, default: str = "photo") -> str:
     return cleaned or default
 
 
-def write_result_files(outcome: MattingOutcome, stem: str) -> dict[str, str]:
-    """alpha (8-bit grey), cut-out (RGBA), sampled foreground and background
-    (RGB) as PNG files; returns their paths by kind."""
-    out = new_request_folder()
+def write_result_files(outcome: MattingOutcome, stem: str, kinds: tuple[str, ...] = RESULT_KINDS) -> dict[str, str]:
+    """Of alpha (8-bit grey), cut-out (RGBA) and the sampled foreground and
+    background (RGB), the ``kinds`` someone will see or download, as quickly
+    compressed PNG files in a fresh request folder; returns their paths by kind."""
     result = outcome.result
     pictures = {
-        "alpha": Image.fromarray(to_uint8(result.alpha), mode="L"),
-        "cutout": Image.fromarray(outcome.cutout_rgba(), mode="RGBA"),
-        "foreground": Image.fromarray(to_uint8(result.foreground), mode="RGB"),
-        "background": Image.fromarray(to_uint8(result.background), mode="RGB"),
+        "alpha": lambda: to_uint8(result.alpha),
+        "cutout": outcome.cutout_rgba,
+        "foreground": lambda: to_uint8(result.foreground),
+        "background": lambda: to_uint8(result.background),
     }
-    return {kind: str(path) for kind, path in save_pngs(pictures, out, stem).items()}
+    chosen = {kind: pictures[kind]() for kind in kinds}
+    return {kind: str(path) for kind, path in save_pngs(chosen, new_request_folder(), stem, FAST_PNG).items()}
 
 
 @user_errors
-def matte_files(
-    registry: EngineRegistry, image_file: Any, trimap_file: Any, engine: str = "auto"
-) -> tuple[str, str, str, str, dict]:
+def matte_files(image_file: Any, trimap_file: Any, engine: str = "auto") -> tuple[str, str, str, str, dict]:
     """The ``/matte`` endpoint: photo file + trimap file + engine name ->
     (alpha PNG, RGBA cut-out PNG, foreground PNG, background PNG, details)."""
-    image = load_image(_file_path(_require(image_file, "The image file is missing.")))
+    image = load_photo(image_file, "The image file is missing.")
     trimap = read_trimap_file(trimap_file, image)
-    outcome = matte_arrays(registry, engine, image, trimap)
+    outcome = matte_arrays(engine, image, trimap)
     paths = write_result_files(outcome, _stem(image_file))
     details = {
         "engine": outcome.result.engine,
@@ -454,16 +444,15 @@ def matte_files(
 def trimap_file_from_mask(image_file: Any, mask_file: Any, band_width: float = DEFAULT_BAND_WIDTH) -> str:
     """The ``/trimap`` endpoint: photo + mask + band width -> trimap PNG path.
     The photo fixes the expected size (and is checked to be an image)."""
-    image = load_image(_file_path(_require(image_file, "The image file is missing.")))
+    image = load_photo(image_file, "The image file is missing.")
     mask = load_mask(mask_file, image)
     trimap = mask_to_trimap(mask, band_width)
-    paths = save_pngs({"trimap": Image.fromarray(trimap, mode="L")}, new_request_folder(), _stem(image_file))
+    paths = save_pngs({"trimap": trimap}, new_request_folder(), _stem(image_file), FAST_PNG)
     return str(paths["trimap"])
 
 
 @user_errors
 def auto_files(
-    registry: EngineRegistry,
     image_file: Any,
     box: Any = None,
     points: Any = None,
@@ -471,8 +460,10 @@ def auto_files(
     engine: str = "auto",
 ) -> tuple[str, str, str, dict]:
     """The ``/auto`` endpoint: photo + box and/or clicks -> (trimap PNG,
-    alpha PNG, RGBA cut-out PNG, details saying which segmenter ran)."""
-    image = load_image(_file_path(_require(image_file, "The image file is missing.")))
+    alpha PNG, RGBA cut-out PNG, details saying which segmenter ran).
+    Every input is checked before the segmenter runs."""
+    gpu.served_engine(engine)
+    image = load_photo(image_file, "The image file is missing.")
     positions, labels = check_points(points)
     if box is not None and not isinstance(box, (list, tuple)):
         raise MattingInputError(f"The box must be [x0, y0, x1, y1] (left, top, right, bottom); got {quoted(box)}.")
@@ -482,11 +473,11 @@ def auto_files(
         image, box=box, points=positions or None, point_labels=labels or None,
         band_width=_band(band_width), segmenter=SEGMENTER,
     )
-    outcome = matte_arrays(registry, engine, image, trimap)
+    outcome = matte_arrays(engine, image, trimap)
     stem = _stem(image_file)
-    paths = write_result_files(outcome, stem)
+    paths = write_result_files(outcome, stem, ("alpha", "cutout"))
     folder = Path(paths["alpha"]).parent
-    trimap_path = save_pngs({"trimap": Image.fromarray(trimap, mode="L")}, folder, stem)["trimap"]
+    trimap_path = save_pngs({"trimap": trimap}, folder, stem, FAST_PNG)["trimap"]
     details = {
         "segmenter": info.segmenter,
         "segmenter_note": info.note,
@@ -562,7 +553,7 @@ def new_background(colour: str | None, picture: Any, height: int, width: int) ->
     """The backdrop for the composite: an uploaded picture (cover-fitted)
     when there is one, else the picked colour."""
     if picture is not None:
-        backdrop = load_image(_file_path(picture))
+        backdrop = load_photo(picture)
         return cover_resize(backdrop, height, width)
     r, g, b = parse_colour(colour or "#2e7d32")
     return np.broadcast_to(np.array([r, g, b], np.uint8), (height, width, 3)).copy()
@@ -590,32 +581,30 @@ class PageOutputs:
     notes: list[str] = field(default_factory=list)
 
 
-def save_display_pngs(pictures: Mapping[str, np.ndarray], folder: Path, stem: str) -> dict[str, str]:
-    """``folder/<stem>_<kind>.png`` for each picture, quickly compressed (they
-    are shown once and downloaded rarely); returns the paths by kind."""
-    paths = {}
-    for kind, array in pictures.items():
-        path = folder / f"{stem}_{kind}.png"
-        Image.fromarray(array).save(path, compress_level=1)
-        paths[kind] = str(path)
-    return paths
+def _composite(cutout: np.ndarray, colour: str | None, picture: Any) -> np.ndarray:
+    """An RGBA cut-out (``uint8``) over a new background."""
+    backdrop = new_background(colour, picture, cutout.shape[0], cutout.shape[1])
+    return over(cutout[..., :3], cutout[..., 3] / np.float32(255), backdrop)
 
 
 def composite_picture(kept: Mapping[str, Any], colour: str | None, picture: Any) -> np.ndarray:
-    """The kept cut-out over a new background (re-run on colour changes)."""
-    alpha, foreground = kept["alpha"], kept["foreground"]
-    backdrop = new_background(colour, picture, alpha.shape[0], alpha.shape[1])
-    return over(foreground, alpha, backdrop)
+    """The kept cut-out over a new background (re-run on colour changes).
+    The page keeps only the cut-out file's path per visitor (a 3.8 MP run's
+    float alpha and colours were 61 MB of session memory)."""
+    path = kept.get("cutout")
+    if not path or not Path(path).is_file():
+        raise MattingInputError("The last cut-out is no longer on the server: press Cut out again.")
+    return _composite(read_mask_picture(path, what="cut-out"), colour, picture)
 
 
 def composite_file(kept: Mapping[str, Any], colour: str | None, picture: Any) -> str:
     """:func:`composite_picture` as ``<photo>_composite.png``."""
     composite = composite_picture(kept, colour, picture)
-    return save_display_pngs({"composite": composite}, new_request_folder(), kept.get("stem", "photo"))["composite"]
+    folder = new_request_folder()
+    return str(save_pngs({"composite": composite}, folder, kept.get("stem", "photo"), FAST_PNG)["composite"])
 
 
 def run_page(
-    registry: EngineRegistry,
     photo_file: Any,
     sources: TrimapSources,
     engine: str,
@@ -629,22 +618,21 @@ def run_page(
     report(0.02, "Reading the photo and the trimap")
     photo = load_photo(photo_file)
     trimap, how = trimap_for_source(photo, sources)
-    outcome = matte_arrays(registry, engine, photo, trimap, progress=report)
+    outcome = matte_arrays(engine, photo, trimap, progress=report)
     result = outcome.result
     report(0.88, "Writing the pictures")
     stem = _stem(photo_file)
-    paths = write_result_files(outcome, stem)
+    sampled = result.engine == "samplenet"  # only SampleNet's sampled colours are shown
+    paths = write_result_files(outcome, stem, RESULT_KINDS if sampled else ("alpha", "cutout"))
     height, width = photo.shape[:2]
-    board = checkerboard(height, width)
-    colours = outcome.cutout_colours()
-    cutout_preview = over(colours, result.alpha, board)
-    kept = {"alpha": result.alpha, "foreground": colours, "stem": stem}
-    composite = composite_picture(kept, colour, background_picture)
+    cutout = outcome.cutout_rgba()
+    cutout_preview = over(cutout[..., :3], cutout[..., 3] / np.float32(255), checkerboard(height, width))
+    kept = {"cutout": paths["cutout"], "stem": stem}
+    composite = _composite(cutout, colour, background_picture)
     overlay = overlay_trimap(photo, trimap)
-    sampled = result.engine == "samplenet"
     folder = Path(paths["alpha"]).parent
     shown = {"overlay": overlay, "preview": cutout_preview, "composite": composite, "photo": photo}
-    files = save_display_pngs(shown, folder, stem) | paths
+    files = {kind: str(path) for kind, path in save_pngs(shown, folder, stem, FAST_PNG).items()} | paths
     seconds = float(result.info.get("seconds", 0.0))
     lines = [f"**Engine:** {result.engine} · {width}x{height} px · {seconds:.1f} s"] + ([how] if how else [])
     lines += [f"*{note}*" for note in outcome.notes]

@@ -18,8 +18,9 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from ..io import BACKGROUND, FOREGROUND, normalize_trimap, positive_int_from_env
+from ..io import BACKGROUND, FOREGROUND, positive_int_from_env
 from ..result import MattingResult
+from ..trimap_scale import shrink_trimap
 
 DEFAULT_FULL_RES_PIXELS = 4_000_000
 
@@ -46,8 +47,8 @@ class WorkingCopy:
 def working_copy(image: np.ndarray, trimap: np.ndarray, max_pixels: int) -> WorkingCopy:
     """The photo as it is when it fits ``max_pixels``, else a downscaled copy.
 
-    The trimap is shrunk by area averaging and every pixel that mixes labels
-    becomes unknown, so a thin grey band never disappears in the shrink.
+    The trimap is shrunk by :func:`~samplenet.trimap_scale.shrink_trimap`:
+    thin grey bands and thin painted strokes both survive.
     """
     height, width = trimap.shape
     if height * width <= max_pixels:
@@ -55,7 +56,7 @@ def working_copy(image: np.ndarray, trimap: np.ndarray, max_pixels: int) -> Work
     scale = (max_pixels / float(height * width)) ** 0.5
     size = (max(8, int(width * scale)), max(8, int(height * scale)))
     small_image = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
-    small_trimap = normalize_trimap(cv2.resize(trimap, size, interpolation=cv2.INTER_AREA))
+    small_trimap = shrink_trimap(trimap, size)
     return WorkingCopy(small_image, small_trimap, size[0] / width)
 
 

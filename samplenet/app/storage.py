@@ -4,7 +4,10 @@ Every request gets a fresh folder under ``<tmp>/gradio/samplenet-app``.  Before 
 new one is made, :func:`prune` removes request folders older than an hour
 and then, oldest first, as many as it takes to bring the whole folder under
 ``SAMPLENET_APP_OUTPUT_MB`` (default :data:`DEFAULT_OUTPUT_MB`): one rule for
-age and size, so a busy Space cannot fill its disk with results.
+age and size, so a busy Space cannot fill its disk with results.  A folder
+touched in the last :data:`MIN_AGE_S` seconds is never removed: another
+request may still be writing into it (or its visitor be fetching the files
+just shown), so the bound holds with the slack of what those minutes wrote.
 """
 from __future__ import annotations
 
@@ -18,6 +21,8 @@ from ..io import positive_int_from_env
 
 #: Request folders older than this are deleted (seconds).
 MAX_AGE_S = 3600
+#: Request folders younger than this are never deleted, whatever the size (seconds).
+MIN_AGE_S = 300
 #: Default bound on the whole output folder, in megabytes.
 DEFAULT_OUTPUT_MB = 500
 
@@ -50,8 +55,8 @@ def _size(folder: Path) -> int:
 
 def prune(root: Path, max_bytes: int, max_age_s: float = MAX_AGE_S, now: float | None = None) -> list[Path]:
     """Delete request folders in ``root`` that are older than ``max_age_s``,
-    then the oldest ones until the rest hold at most ``max_bytes``; returns
-    the deleted folders, oldest first."""
+    then the oldest ones until the rest hold at most ``max_bytes``, never one
+    younger than :data:`MIN_AGE_S`; returns the deleted folders, oldest first."""
     now = time.time() if now is None else now
     entries = []
     for folder in root.iterdir() if root.is_dir() else ():
@@ -65,7 +70,7 @@ def prune(root: Path, max_bytes: int, max_age_s: float = MAX_AGE_S, now: float |
     total = sum(size for _, _, size in entries)
     deleted = []
     for mtime, folder, size in entries:
-        if now - mtime <= max_age_s and total <= max_bytes:
+        if now - mtime < MIN_AGE_S or (now - mtime <= max_age_s and total <= max_bytes):
             break
         if folder.is_dir():
             shutil.rmtree(folder, ignore_errors=True)

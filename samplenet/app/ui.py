@@ -19,7 +19,7 @@ import gradio as gr
 from gradio.utils import get_function_description
 
 from ..segmentation.band import MAX_BAND_WIDTH
-from . import actions, gpu
+from . import actions, brushes, gpu
 from .engines import HOW_TO_ENABLE_SAMPLENET, EngineRegistry
 from .handlers import ADAPTIVE_BAND
 from .page import Page
@@ -53,11 +53,6 @@ API_EXAMPLE_FILES = {"image": "lemur.png", "trimap": "lemur_trimap.png", "mask":
 
 GPU_QUEUE = "gpu"
 
-#: The brushes of each editor as named choices: (words, colour as the editor's swatches write it).
-SKETCH_BRUSHES = [("Subject (white)", "rgb(255, 255, 255)"), ("Fuzzy edge (grey)", "rgb(128, 128, 128)"),
-                  ("Background (black)", "rgb(0, 0, 0)")]
-STROKE_BRUSHES = [("Subject (white)", "rgb(255, 255, 255)"), ("Background (black)", "rgb(0, 0, 0)"),
-                  ("Box (red)", "rgb(255, 0, 0)")]
 
 
 def _pick_brush_js(editor_id: str) -> str:
@@ -153,14 +148,14 @@ def build_demo(registry: EngineRegistry, examples: list[list[str]] | None = None
                     with gr.Tab("Sketch", id="sketch") as sketch_tab:
                         gr.Markdown(SKETCH_HELP)
                         with gr.Row():
-                            _brush_choice(SKETCH_BRUSHES, "sketch")
+                            _brush_choice(brushes.choices(brushes.SKETCH_BRUSHES), "sketch")
                             unpainted = gr.Radio(["unknown", "background"], value="unknown",
                                                  label="Unpainted pixels count as")
-                        sketch = _editor(["#ffffff", "#808080", "#000000"], "Trimap sketch", "sketch")
+                        sketch = _editor(brushes.swatches(brushes.SKETCH_BRUSHES), "Trimap sketch", "sketch")
                     with gr.Tab("Auto", id="auto") as auto_tab:
                         gr.Markdown(AUTO_HELP, elem_id="auto-help")
-                        _brush_choice(STROKE_BRUSHES, "strokes")
-                        strokes = _editor(["#ffffff", "#000000", "#ff0000"], "Box and strokes", "strokes",
+                        _brush_choice(brushes.choices(brushes.STROKE_BRUSHES), "strokes")
+                        strokes = _editor(brushes.swatches(brushes.STROKE_BRUSHES), "Box and strokes", "strokes",
                                           height=260)
                         with gr.Row(equal_height=False):
                             click_picture = gr.Image(
@@ -257,7 +252,7 @@ def _wire(page: Page, registry: EngineRegistry, tab_of: dict[str, gr.Tab],
                    [page.sketch, page.sketch_base, page.tabs, page.source, page.overlay, page.status],
                    api_visibility="private", concurrency_limit=2, show_progress="full")
     run.click(
-        partial(actions.cut_out, page, registry),
+        partial(actions.cut_out, page),
         page.trimap_inputs | {page.engine, page.colour, page.backdrop},
         [page.alpha, page.cutout, page.composite, page.downloads, page.overlay, page.slider,
          page.sampled_fg, page.sampled_bg, page.status, page.kept],

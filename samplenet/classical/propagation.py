@@ -30,7 +30,6 @@ import scipy.sparse
 from pymatting import cf_laplacian
 
 from .flows import colour_mixture_rows, intra_unknown_laplacian, known_to_unknown
-from .runtime import quietly
 from .solver import SolveReport, iteration_budget, solve_spd
 
 #: Width (px) of the ring of known pixels around the unknown region that the
@@ -142,10 +141,9 @@ def solve_alpha(
     by, bx = np.nonzero(known_background)
     fg_feat = np.column_stack([image[fy, fx], np.column_stack([fx, fy]) / size * flows.position_scale])
     bg_feat = np.column_stack([image[by, bx], np.column_stack([bx, by]) / size * flows.position_scale])
-    with quietly():
-        ku_alpha, ku_conf = known_to_unknown(
-            features[u_index], colours[u_index], fg_feat, image[fy, fx], bg_feat, image[by, bx], flows.known_neighbours
-        )
+    ku_alpha, ku_conf = known_to_unknown(
+        features[u_index], colours[u_index], fg_feat, image[fy, fx], bg_feat, image[by, bx], flows.known_neighbours
+    )
     diagonal = flows.known_weight * ku_conf
     rhs = diagonal * ku_alpha
     matrix = scipy.sparse.diags(diagonal).tocsr()
@@ -157,8 +155,7 @@ def solve_alpha(
 
     # local smoothness (needs at least one full window)
     if min(hh, ww) >= 2 * flows.radius + 1 and flows.local_weight > 0:
-        with quietly():
-            laplacian = cf_laplacian(sub_image, epsilon=flows.epsilon, radius=flows.radius, is_known=~sub_unknown)
+        laplacian = cf_laplacian(sub_image, epsilon=flows.epsilon, radius=flows.radius, is_known=~sub_unknown)
         rows = laplacian[u_index]
         matrix = matrix + flows.local_weight * rows[:, u_index]
         rhs = rhs - flows.local_weight * rows[:, k_index].dot(sub_known_alpha[k_index])
@@ -169,8 +166,7 @@ def solve_alpha(
     nonlocal_part = scipy.sparse.csr_matrix((n_u, n_u))
     if flows.unknown_weight > 0 and n_u > 1:
         uu_features = np.column_stack([colours[u_index], positions[u_index] / 20.0 * flows.position_scale])
-        with quietly():
-            nonlocal_part = flows.unknown_weight * intra_unknown_laplacian(uu_features, flows.unknown_neighbours)
+        nonlocal_part = flows.unknown_weight * intra_unknown_laplacian(uu_features, flows.unknown_neighbours)
 
     # colour mixture, applied as a product
     mixture_u = mixture_k_rhs = None
@@ -179,10 +175,9 @@ def solve_alpha(
         # neighbours come from the unknown pixels and a thin ring of known
         # ones around them: the rest of the bounding box only slows the search
         ring = cv2.dilate(sub_unknown.astype(np.uint8), np.ones((2 * MIXTURE_RING + 1,) * 2, np.uint8))
-        with quietly():
-            a_rows = colour_mixture_rows(
-                features, u_index, flows.mixture_neighbours, np.flatnonzero(ring.ravel())
-            )
+        a_rows = colour_mixture_rows(
+            features, u_index, flows.mixture_neighbours, np.flatnonzero(ring.ravel())
+        )
         mixture_u = a_rows[:, u_index].tocsr()
         mixture_k = a_rows[:, k_index].tocsr()
         mixture_k_rhs = mixture_k.dot(sub_known_alpha[k_index])

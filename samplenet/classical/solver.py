@@ -18,8 +18,6 @@ import numpy as np
 import scipy.sparse
 from pymatting import cg, ichol, jacobi
 
-from .runtime import quietly
-
 
 @dataclass
 class SolveReport:
@@ -48,8 +46,7 @@ def iteration_budget(unknowns: int, per_side: float, cap: int) -> int:
 def _preconditioner(system: scipy.sparse.csr_matrix, kind: str) -> tuple[Callable, str, str | None]:
     if kind == "ichol":
         try:
-            with quietly():
-                return ichol(system.tocsc()), "ichol", None
+            return ichol(system.tocsc()), "ichol", None
         except ValueError as exc:  # not positive definite enough even with shifts
             return jacobi(system), "jacobi", f"incomplete Cholesky failed ({exc}); used a Jacobi preconditioner"
     return jacobi(system), "jacobi", None
@@ -99,8 +96,7 @@ def solve_spd(
 
     converged = True
     try:
-        with quietly():
-            solution = cg(system, rhs, x0=x_start, M=apply_m, rtol=tolerance, maxiter=budget, callback=keep_best)
+        solution = cg(system, rhs, x0=x_start, M=apply_m, rtol=tolerance, maxiter=budget, callback=keep_best)
         residual = float(np.linalg.norm(rhs - apply_a(solution)))
     except ValueError:  # budget spent: keep the best iterate
         converged = False

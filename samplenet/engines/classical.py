@@ -30,11 +30,11 @@ import numpy as np
 from ..classical.colours import estimate_colours
 from ..classical.options import ClassicalOptions
 from ..classical.propagation import FlowWeights, solve_alpha
-from ..classical.runtime import quietly
 from ..classical.sampling import boundary_band, confidently_pure, sample_colours
 from ..errors import MattingInputError
 from ..io import BACKGROUND, FOREGROUND, UNKNOWN
 from ..result import MattingResult
+from ..trimap_scale import shrink_trimap
 from .base import Matter
 
 ONLY_UNKNOWN_MESSAGE = (
@@ -70,11 +70,10 @@ class ClassicalMatter(Matter):
             raise MattingInputError(ONLY_UNKNOWN_MESSAGE)
         if not (has_fg and has_bg):
             return self._one_label(image, trimap, FOREGROUND if has_fg else BACKGROUND, opts)
-        with quietly():
-            unknowns = int(np.count_nonzero(trimap == UNKNOWN))
-            if unknowns > opts.max_unknown_pixels:
-                return self._matte_reduced(image, trimap, opts, unknowns)
-            return self._matte(image, trimap, opts)
+        unknowns = int(np.count_nonzero(trimap == UNKNOWN))
+        if unknowns > opts.max_unknown_pixels:
+            return self._matte_reduced(image, trimap, opts, unknowns)
+        return self._matte(image, trimap, opts)
 
     def _matte_reduced(
         self, image: np.ndarray, trimap: np.ndarray, opts: ClassicalOptions, unknowns: int
@@ -88,7 +87,7 @@ class ClassicalMatter(Matter):
         scale = float(np.sqrt(opts.max_unknown_pixels / unknowns))
         size = (max(1, round(w * scale)), max(1, round(h * scale)))
         small_image = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
-        small_trimap = _scaled_trimap(trimap, size)
+        small_trimap = shrink_trimap(trimap, size)
         small = self._matte(small_image, small_trimap, opts)
         alpha = cv2.resize(small.alpha, (w, h), interpolation=cv2.INTER_LINEAR)
         alpha = np.clip(alpha, 0.0, 1.0).astype(np.float32)
@@ -191,20 +190,6 @@ class ClassicalMatter(Matter):
         info["timings"] = timings
         info["options"] = asdict(opts)
         return MattingResult(alpha=alpha, foreground=foreground, background=background, engine=self.name, info=info)
-
-
-def _scaled_trimap(trimap: np.ndarray, size: tuple[int, int]) -> np.ndarray:
-    """``trimap`` resized to ``size``: a pixel is known where at least half of
-    what it covers was known as that label, unknown elsewhere.  A label
-    that would vanish (a thin stroke) keeps every pixel it touches."""
-    out = np.full((size[1], size[0]), UNKNOWN, np.uint8)
-    for label in (BACKGROUND, FOREGROUND):
-        share = cv2.resize((trimap == label).astype(np.float32), size, interpolation=cv2.INTER_AREA)
-        marked = share >= 0.5
-        if not marked.any():
-            marked = share > 0
-        out[marked] = label
-    return out
 
 
 def _known_sources(label: np.ndarray, unknown: np.ndarray, opts: ClassicalOptions) -> np.ndarray:

@@ -8,10 +8,16 @@ live here, beside the pipeline that uses them.
 """
 from __future__ import annotations
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
+from ..io import BACKGROUND, FOREGROUND, UNKNOWN
 from ..models.samplenet import SIZE_MULTIPLE
+from ..trimap_scale import shrink_trimap as shrink_trimap_array
+
+#: The trimap's levels (0, 1, 2) as the grey values the shrink rule reads.
+TRIMAP_GREYS = np.array([BACKGROUND, UNKNOWN, FOREGROUND], np.uint8)
 
 
 def sampling_size(height: int, width: int, max_side: int | None) -> tuple[int, int] | None:
@@ -29,17 +35,15 @@ def sampling_size(height: int, width: int, max_side: int | None) -> tuple[int, i
 
 
 def shrink_trimap(trimap: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
-    """A ``Bx1xHxW`` trimap (0, 1, 2) at ``size``, cautiously: a cell is
-    background (0) or foreground (2) only if every full-resolution pixel it
-    covers is; anything mixed is unknown (1). Nearest-neighbour resizing
-    could instead drop a thin unknown band, and the samplers would then copy
-    colours from pixels that are partly the subject."""
-    all_background = F.interpolate((trimap > 0.5).float(), size=size, mode="area") == 0
-    all_foreground = F.interpolate((trimap < 1.5).float(), size=size, mode="area") == 0
-    small = torch.ones_like(all_background, dtype=trimap.dtype)
-    small[all_background] = 0.0
-    small[all_foreground] = 2.0
-    return small
+    """A ``Bx1xHxW`` trimap (0, 1, 2) at ``size`` = ``(h, w)`` by the one
+    rule every shrink follows (:func:`samplenet.trimap_scale.shrink_trimap`):
+    mixed cells are unknown, so a thin band survives and the samplers never
+    copy colours from pixels that are partly the subject, and a label that
+    would vanish keeps every cell it touches.  The trimap is small (one
+    byte a pixel), so it makes the round trip through the CPU."""
+    grey = TRIMAP_GREYS[trimap.round().clamp(0, 2).to(torch.long).cpu().numpy()]
+    shrunk = [shrink_trimap_array(one[0], (size[1], size[0])) // 127 for one in grey]
+    return torch.from_numpy(np.stack(shrunk)[:, None]).to(trimap.device, trimap.dtype)
 
 
 def shrink_image(image: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:

@@ -314,6 +314,8 @@ class SampleNetMatter(Matter):
             if settings.sampling_max_side is None:  # else the attention runs smaller, checked then
                 self._choose_attention(settings, net_h, net_w)
             small_image = cv2.resize(image_bgr, (net_w, net_h))  # bilinear, as the reference
+            # nearest, as the reference: size= exists to reproduce the reference's outputs exactly
+            # (docs/python-api.md), so it keeps the reference's rule rather than trimap_scale's
             small_trimap = cv2.resize(trimap, (net_w, net_h), interpolation=cv2.INTER_NEAREST)
             alpha, fg, bg, used = self._run_networks(small_image, small_trimap, settings)
             back = dict(dsize=(width, height), interpolation=cv2.INTER_AREA)

@@ -23,6 +23,11 @@ Point = tuple[float, float]
 #: Label of a click on the subject / on the background (SAM's convention).
 POSITIVE, NEGATIVE = 1, 0
 
+#: Smallest photo side the segmenters work on (GrabCut needs pixels of both
+#: kinds around a click; at 4x4 a box raised an IndexError, at 1x1 a click
+#: OpenCV's assertion text).
+MIN_PHOTO_SIDE = 6
+
 
 @dataclass(frozen=True)
 class Prompts:
@@ -60,7 +65,7 @@ class Prompts:
 def _check_box(box: Sequence[float], width: int, height: int) -> Box:
     try:
         x0, y0, x1, y1 = (float(v) for v in box)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise MattingInputError(
             f"The box must be four numbers x0, y0, x1, y1 (left, top, right, bottom), got {quoted(box)}."
         ) from None
@@ -97,7 +102,7 @@ def _check_points(
     for point in points:
         try:
             x, y = (float(v) for v in point)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             raise MattingInputError(f"A point must be two numbers x, y; got {quoted(point)}.") from None
         if not (0 <= x < width and 0 <= y < height):
             raise MattingInputError(
@@ -148,7 +153,7 @@ def make_prompts(
     """Check the prompts for a photo of ``size`` = (width, height).
 
     Raises:
-        MattingInputError: no prompt at all; a box that is inverted, empty,
+        MattingInputError: a photo too small to segment; no prompt at all; a box that is inverted, empty,
             too small or outside the photo; a point outside the photo or
             with a label other than 0/1; labels not matching points;
             strokes of another size; contradictory prompts (a pixel marked
@@ -156,6 +161,11 @@ def make_prompts(
             box, or a background click that would cover the whole box).
     """
     width, height = size
+    if min(width, height) < MIN_PHOTO_SIDE:
+        raise MattingInputError(
+            f"The photo is {width}x{height}: too small to segment (at least {MIN_PHOTO_SIDE}x{MIN_PHOTO_SIDE} "
+            "pixels); draw its trimap by hand instead."
+        )
     checked_box = None if box is None else _check_box(box, width, height)
     pts, labels = _check_points(points or (), point_labels, width, height)
     fg = _check_strokes(fg_strokes, "foreground strokes", width, height)
