@@ -1,0 +1,98 @@
+"""The working size chosen for a time budget (issue 30), with injected
+timings: a device's speed is what its cost model has observed."""
+from __future__ import annotations
+
+import pytest
+
+from samplenet.cost_model import CostModel, RunShape
+from samplenet.working_size import BUDGET_SHARE, choose_working_size, describe_choice
+
+FOUR_MP = (1695, 2400)  # height, width of the issue's own photo
+
+
+def _device(seconds_at_one_mp: float, engine: str = "samplenet") -> CostModel:
+    """A cost model that has seen a 1 MP run take ``seconds_at_one_mp``."""
+    model = CostModel(engine)
+    model.observe(RunShape.of(1000, 1000, 0.1), seconds_at_one_mp)
+    return model
+
+
+def test_smaller_budgets_get_smaller_working_sizes():
+    model = _device(22.6)
+    budgets = (1200, 120, 60, 20)
+    chosen = [choose_working_size(model, *FOUR_MP, 0.1, budget) for budget in budgets]
+    pixels = [choice.width * choice.height for choice in chosen]
+    assert pixels[0] == pixels[1] == FOUR_MP[0] * FOUR_MP[1] > pixels[2] > pixels[3]
+    assert chosen[0].options == {} and chosen[1].options  # first the samplers are capped, then pixels go
+    for choice, budget in zip(chosen, budgets, strict=True):
+        assert choice.fits and choice.predicted_seconds <= BUDGET_SHARE * budget
+
+
+def test_slower_devices_get_smaller_working_sizes_and_a_gpu_the_full_size():
+    budget = 60
+    fast, reference, slow = (choose_working_size(_device(t), *FOUR_MP, 0.1, budget) for t in (0.3, 22.6, 90.0))
+    assert fast.scale == 1.0 and fast.options == {}  # a GPU-like device: the photo as it is
+    assert fast.width * fast.height > reference.width * reference.height > slow.width * slow.height
+    # each prediction is the device's: a slower device predicts more for the same size
+    assert _device(90.0).predict(RunShape.of(1000, 1000, 0.1)) == pytest.approx(4 * 22.5, rel=0.01)
+
+
+def test_samplenet_caps_its_samplers_before_giving_up_pixels():
+    model = _device(22.6)
+    one_mp = RunShape.of(1000, 1000, 0.1)
+    full, capped = model.predict(one_mp), model.predict(RunShape.of(1000, 1000, 0.1, 640))
+    assert capped < full
+    budget = (full + capped) / 2 / BUDGET_SHARE  # the full run does not fit, the capped one does
+    choice = choose_working_size(model, 1000, 1000, 0.1, budget)
+    assert choice.scale == 1.0 and choice.options.get("sampling_max_side") in (800, 640)
+
+
+def test_more_unknown_pixels_mean_less_attention_work_not_more_pixels():
+    model = _device(22.6)
+    assert model.predict(RunShape.of(1000, 1000, 0.4)) < model.predict(RunShape.of(1000, 1000, 0.05))
+
+
+def test_the_full_resolution_limit_still_caps_the_size():
+    choice = choose_working_size(_device(0.3), *FOUR_MP, 0.1, 60, max_pixels=1_000_000)
+    assert choice.width * choice.height <= 1_000_000 and choice.reduced
+
+
+def test_when_nothing_fits_the_smallest_size_is_chosen_and_says_so():
+    choice = choose_working_size(_device(10_000.0), 600, 800, 0.1, 60)
+    assert not choice.fits and min(choice.width, choice.height) < 128
+    assert "over the 60 s budget" in describe_choice(choice, "CPU")
+
+
+def test_observations_move_the_speed_part_way():
+    model = _device(22.6)
+    shape = RunShape.of(1000, 1000, 0.1)
+    before = model.predict(shape)
+    model.observe(shape, 4 * before)  # one run slowed by a neighbour
+    assert before < model.predict(shape) < 4 * before
+    model.observe(shape, float("nan"))  # a broken clock reading teaches nothing
+    assert model.observations == 2
+
+
+def test_calibration_times_a_small_run_on_the_device(monkeypatch):
+    ticks = iter([100.0, 100.0 + 3.0])  # the timed run takes 3 s
+    monkeypatch.setattr("samplenet.cost_model.time.perf_counter", lambda: next(ticks))
+    model = CostModel("samplenet")
+    calls = []
+    seconds = model.calibrate(lambda image, trimap: calls.append(image.shape))
+    assert seconds == 3.0 and model.calibrated and len(calls) == 2  # warm-up, then the timed run
+    shape = RunShape.of(320, 320, 0.08)
+    assert model.predict(shape) == pytest.approx(3.0, rel=0.1)
+
+
+def test_status_words_name_the_size_the_budget_and_the_device():
+    choice = choose_working_size(_device(22.6), *FOUR_MP, 0.1, 60)
+    words = describe_choice(choice, "CPU")
+    assert words.startswith(f"Matted at {choice.width}x{choice.height}")
+    assert "to fit the 60 s budget on this CPU" in words
+    assert describe_choice(choose_working_size(_device(0.3), *FOUR_MP, 0.1, 60), "GPU") == ""
+
+
+@pytest.mark.parametrize("budget", [0, -5, float("nan")])
+def test_a_budget_that_is_not_positive_is_refused(budget):
+    with pytest.raises(ValueError, match="budget_seconds"):
+        choose_working_size(CostModel("samplenet"), 100, 100, 0.1, budget)
