@@ -124,7 +124,7 @@ def describe_choice(choice: SizeChoice, device: str) -> str:
         what += f", {options},"
     why = f"to fit the {choice.budget_seconds:g} s budget on this {device}"
     if not choice.fits:
-        why = (f"the smallest size tried; predicted {choice.predicted_seconds:.0f} s, over the "
-               f"{choice.budget_seconds:g} s budget on this {device}")
+        why = (f"the smallest size tried; predicted {choice.predicted_seconds:.0f} s where {choice.planned_seconds:.0f} s "
+               f"of the {choice.budget_seconds:g} s budget on this {device} were planned")
         return f"{what[0].upper()}{what[1:]} ({why})."
     return f"{what[0].upper()}{what[1:]} {why} (predicted {choice.predicted_seconds:.0f} s)."

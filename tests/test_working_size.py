@@ -60,7 +60,8 @@ def test_the_full_resolution_limit_still_caps_the_size():
 def test_when_nothing_fits_the_smallest_size_is_chosen_and_says_so():
     choice = choose_working_size(_device(10_000.0), 600, 800, 0.1, 60)
     assert not choice.fits and min(choice.width, choice.height) < 128
-    assert "over the 60 s budget" in describe_choice(choice, "CPU")
+    assert "the smallest size tried" in describe_choice(choice, "CPU")
+    assert "of the 60 s budget on this CPU were planned" in describe_choice(choice, "CPU")
 
 
 def test_observations_move_the_speed_part_way():
