@@ -149,8 +149,8 @@ class CostModel:
 
     def calibrate(self, run: Callable[[np.ndarray, np.ndarray], Any], side: int = CALIBRATION_SIDE) -> float:
         """Time ``run(image, trimap)`` on a small synthetic portrait (after an
-        untimed warm-up at 64 px) and take its speed factor from it; returns
-        the seconds measured."""
+        untimed warm-up at 64 px) and learn from it as from a run
+        (:meth:`observe`); returns the seconds measured."""
         from .benchmarks.speed import synthetic_portrait
 
         run(*synthetic_portrait(64))
@@ -158,8 +158,6 @@ class CostModel:
         start = time.perf_counter()
         run(image, trimap)
         seconds = time.perf_counter() - start
-        with self._lock:
-            self._scale = None  # a calibration replaces what was known
         self.observe(RunShape.of(side, side, float(np.mean(trimap == 128))), seconds)
         return seconds
 

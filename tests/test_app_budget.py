@@ -121,3 +121,20 @@ def test_a_cut_short_run_without_a_weight_free_engine_still_says_cut_short(monke
                                  str(tmp_path / "trimap.png"), "samplenet")
     finally:
         release.set()
+
+
+def test_start_up_calibration_measures_each_engine_and_survives_a_failing_one(caplog):
+    from samplenet.app.calibration import calibrate_engines
+
+    class Broken(Recorder):
+        name = "classical"
+
+        def predict_arrays(self, image, trimap, **options):
+            raise RuntimeError("no such kernel")
+
+    engine, broken = Recorder(), Broken()
+    measured = calibrate_engines(EngineRegistry({"samplenet": engine, "classical": broken}))
+    assert set(measured) == {"samplenet"} and cost_model.model_for(engine).calibrated
+    assert [shape for shape, _ in engine.calls] == [(64, 64), (320, 320)]  # warm-up, then the timed photo
+    assert not cost_model.model_for(broken).calibrated
+    assert "timing the classical engine failed" in caplog.text

@@ -40,6 +40,12 @@ def run_seconds_from_env() -> int:
 _ENGINE_SLOT = threading.Lock()
 
 
+def engine_slot() -> threading.Lock:
+    """The lock every engine run holds, for other work on the engines (timing
+    them at start-up) that must not overlap a visitor's run."""
+    return _ENGINE_SLOT
+
+
 def call_within(seconds: float, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     """``fn(*args, **kwargs)``, or :class:`RunCutShort` after ``seconds``.
 
