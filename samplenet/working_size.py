@@ -26,6 +26,10 @@ from .cost_model import CostModel, RunShape
 #: visitors behind.
 BUDGET_SHARE = 0.5
 
+#: The share for a library call's ``max_seconds=`` (no queue behind it):
+#: room for the cost model's error only (predictions within 30 %).
+LIBRARY_SHARE = 1 / 1.3
+
 #: Each smaller candidate has this share of the previous one's pixels.
 PIXEL_STEP = 0.85
 
@@ -124,7 +128,8 @@ def describe_choice(choice: SizeChoice, device: str) -> str:
         what += f", {options},"
     why = f"to fit the {choice.budget_seconds:g} s budget on this {device}"
     if not choice.fits:
-        why = (f"the smallest size tried; predicted {choice.predicted_seconds:.0f} s where {choice.planned_seconds:.0f} s "
-               f"of the {choice.budget_seconds:g} s budget on this {device} were planned")
+        why = (f"the smallest size tried; predicted {choice.predicted_seconds:.0f} s where "
+               f"{choice.planned_seconds:.0f} s of the {choice.budget_seconds:g} s budget on this {device} "
+               "were planned")
         return f"{what[0].upper()}{what[1:]} ({why})."
     return f"{what[0].upper()}{what[1:]} {why} (predicted {choice.predicted_seconds:.0f} s)."

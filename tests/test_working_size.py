@@ -97,3 +97,62 @@ def test_status_words_name_the_size_the_budget_and_the_device():
 def test_a_budget_that_is_not_positive_is_refused(budget):
     with pytest.raises(ValueError, match="budget_seconds"):
         choose_working_size(CostModel("samplenet"), 100, 100, 0.1, budget)
+
+
+# ---------------------------------------------------------------- the library: no resizing unless asked
+
+
+@pytest.fixture(scope="module")
+def engine():
+    from models_helpers import seeded_samplenet
+
+    from samplenet.engines.samplenet_engine import SampleNetMatter
+
+    return SampleNetMatter(seeded_samplenet(), device="cpu")
+
+
+def _photo(height=120, width=160):
+    from tests.conftest import make_disc_example
+
+    image, trimap, _ = make_disc_example(height, width)
+    return image, trimap
+
+
+def test_a_plain_call_runs_at_the_photos_size_however_slow_the_device(engine):
+    from samplenet import cost_model
+
+    cost_model.model_for(engine).observe(RunShape.of(1000, 1000, 0.1), 1e6)  # a hopeless device
+    result = engine(*_photo())
+    assert result.info["mode"] == "native" and result.info["network_size"] == (160, 120)
+    assert "max_seconds_choice" not in result.info
+
+
+def test_max_seconds_chooses_a_smaller_size_on_a_slow_device_and_says_so(engine, monkeypatch):
+    from samplenet import cost_model
+
+    model = cost_model.CostModel("samplenet", scale=1.0)
+    model.coefficients = cost_model.Coefficients(fixed=0.0, per_mp=1000.0, per_mp2=0.0, attention=0.0)  # 1000 s/MP
+    monkeypatch.setattr(cost_model, "model_for", lambda matter: model)
+    result = engine(*_photo(), max_seconds=10)  # 19 s predicted at the photo's size
+    chosen = result.info["max_seconds_choice"]
+    assert result.info["mode"] == "resized" and chosen["size"] == result.info["network_size"]
+    assert chosen["size"][0] * chosen["size"][1] < 160 * 120 / 2 and chosen["size"][0] % 8 == 0
+    assert result.alpha.shape == (120, 160) and chosen["fits"] and chosen["predicted_seconds"] <= 10
+    fast = cost_model.CostModel("samplenet", scale=0.01)
+    monkeypatch.setattr(cost_model, "model_for", lambda matter: fast)
+    assert engine(*_photo(), max_seconds=120).info["mode"] == "native"
+
+
+@pytest.mark.parametrize("value", [0, -1, "10", float("inf"), True])
+def test_max_seconds_must_be_a_positive_number(engine, value):
+    from samplenet.errors import MattingInputError
+
+    with pytest.raises(MattingInputError, match="max_seconds must be a positive number"):
+        engine(*_photo(), max_seconds=value)
+
+
+def test_max_seconds_and_size_together_are_refused(engine):
+    from samplenet.errors import MattingInputError
+
+    with pytest.raises(MattingInputError, match="size or max_seconds, not both"):
+        engine(*_photo(), max_seconds=10, size=(64, 64))
