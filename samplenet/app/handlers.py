@@ -36,7 +36,7 @@ from ..result import MattingResult, to_uint8
 from ..result_files import save_pngs
 from ..segmentation.auto import AutoTrimapInfo
 from ..segmentation.cache import SegmentationCache, cached_auto_trimap
-from ..working_size import choose_working_size, describe_choice
+from ..working_size import SizeChoice, choose_working_size, describe_choice
 from . import gpu
 from .engines import EngineRegistry
 from .pictures import checkerboard, cover_resize, mark_points, over, overlay_trimap, parse_colour
@@ -349,6 +349,7 @@ class MattingOutcome:
     image: np.ndarray
     trimap: np.ndarray
     notes: list[str] = field(default_factory=list)
+    choice: SizeChoice | None = None  # the working size and options the run budget chose
 
     def cutout_colours(self) -> np.ndarray:
         """Colours for the cut-out (float RGB in [0, 1]): the photo itself
@@ -433,7 +434,7 @@ def matte_arrays(
     result.info.setdefault("seconds", time.perf_counter() - start)
     report(0.85, "Composing the outputs")
     result = restore_full_size(result, image, trimap)
-    return MattingOutcome(result, image, trimap, notes)
+    return MattingOutcome(result, image, trimap, notes, choice)
 
 
 def _weight_free_instead(
