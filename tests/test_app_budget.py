@@ -138,3 +138,41 @@ def test_start_up_calibration_measures_each_engine_and_survives_a_failing_one(ca
     assert [shape for shape, _ in engine.calls] == [(64, 64), (320, 320)]  # warm-up, then the timed photo
     assert not cost_model.model_for(broken).calibrated
     assert "timing the classical engine failed" in caplog.text
+
+
+def test_the_abandoned_samplenet_run_stops_instead_of_holding_the_engine(monkeypatch):
+    import torch
+
+    from samplenet.app.run_budget import engine_slot
+
+    release = threading.Event()
+    layers: list[str] = []
+
+    class Waits(torch.nn.Module):
+        def forward(self, x):
+            release.wait(10)
+            layers.append("first")
+            return x
+
+    class Last(torch.nn.Module):
+        def forward(self, x):
+            layers.append("last")
+            return x
+
+    class Networked(Recorder):
+        model = torch.nn.Sequential(Waits(), Last())
+
+        def predict_arrays(self, image, trimap, **options):
+            self.model(torch.zeros(1))
+            return super().predict_arrays(image, trimap, **options)
+
+    image, trimap, _ = make_disc_example(48, 64)
+    engine = Networked()
+    _slow_device(engine, 0.2)
+    monkeypatch.setenv("SAMPLENET_APP_RUN_SECONDS", "1")
+    outcome = handlers.matte_arrays(EngineRegistry({"samplenet": engine, "classical": ClassicalMatter()}),
+                                    "samplenet", image, trimap)
+    release.set()
+    with engine_slot():  # the abandoned run has ended
+        assert layers == ["first"] and engine.calls == []  # it stopped before its last layer and never answered
+    assert outcome.result.engine == "classical"

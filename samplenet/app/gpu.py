@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..result import MattingResult
+from .run_budget import stop_when_abandoned
 
 if TYPE_CHECKING:
     from .engines import EngineRegistry
@@ -103,5 +104,5 @@ def run_engine(
         raise RuntimeError("No engine registry is served: build the page with build_demo(registry) "
                            "or call samplenet.app.gpu.serve(registry) first.")
     matter = _served.resolve(engine)
-    with stage_reports(matter, progress):
+    with stage_reports(matter, progress), stop_when_abandoned(getattr(matter, "model", None)):
         return matter(image, trimap, **(options or {}))
