@@ -64,14 +64,19 @@ def test_when_nothing_fits_the_smallest_size_is_chosen_and_says_so():
     assert "of the 60 s budget on this CPU were planned" in describe_choice(choice, "CPU")
 
 
-def test_observations_move_the_speed_part_way():
+def test_observations_move_the_speed_part_way_learning_slower_faster_than_faster():
     model = _device(22.6)
     shape = RunShape.of(1000, 1000, 0.1)
     before = model.predict(shape)
     model.observe(shape, 4 * before)  # one run slowed by a neighbour
-    assert before < model.predict(shape) < 4 * before
+    slower = model.predict(shape)
+    assert before < slower < 4 * before
+    model.observe(shape, slower / 4)  # one lucky run, as much faster
+    faster = model.predict(shape)
+    assert slower / 4 < faster < slower
+    assert slower / before > (slower / faster) ** 1.5  # a slow run moves the model more than a fast one
     model.observe(shape, float("nan"))  # a broken clock reading teaches nothing
-    assert model.observations == 2
+    assert model.observations == 3
 
 
 def test_calibration_times_a_small_run_on_the_device(monkeypatch):
