@@ -99,7 +99,7 @@ def test_a_run_cut_short_is_answered_by_the_weight_free_engine_with_a_note(monke
         release.set()  # let the abandoned run finish and free the engine slot
     assert outcome.result.engine == "classical"
     assert np.abs(outcome.result.alpha - true_alpha).mean() < 0.05  # a real matte, not the trimap
-    assert any("samplenet did not finish within the 1 s budget on this CPU" in note
+    assert any("SampleNet did not finish within the 1 s budget on this CPU" in note
                and "weight-free engine's matte for the same trimap" in note for note in outcome.notes)
     # the model learnt the run took at least the budget: its next prediction is larger
     assert cost_model.model_for(engine).predict(RunShape.of(48, 64, 0.1)) > 2 * predicted

@@ -424,8 +424,9 @@ def matte_arrays(
     except RunCutShort as exc:
         model.observe(ran, time.perf_counter() - start)  # at least that long: the next choice is smaller
         result = _weight_free_instead(registry, matter.name, work, exc)
+        name = "SampleNet" if matter.name == "samplenet" else f"The {matter.name} engine"
         notes.append(
-            f"{matter.name} did not finish within the {budget:g} s budget on this {model.device}, so this "
+            f"{name} did not finish within the {budget:g} s budget on this {model.device}, so this "
             "is the weight-free engine's matte for the same trimap."
         )
     else:
