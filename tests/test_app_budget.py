@@ -176,3 +176,19 @@ def test_the_abandoned_samplenet_run_stops_instead_of_holding_the_engine(monkeyp
     with engine_slot():  # the abandoned run has ended
         assert layers == ["first"] and engine.calls == []  # it stopped before its last layer and never answered
     assert outcome.result.engine == "classical"
+
+
+def test_a_run_that_never_started_teaches_the_model_nothing(monkeypatch):
+    from samplenet.app.run_budget import engine_slot
+
+    image, trimap, _ = make_disc_example(48, 64)
+    engine = Recorder()
+    _slow_device(engine, 0.2)
+    model = cost_model.model_for(engine)
+    before = model.predict(RunShape.of(48, 64, 0.1))
+    monkeypatch.setenv("SAMPLENET_APP_RUN_SECONDS", "1")
+    with engine_slot():  # an earlier run still holds the engine
+        outcome = handlers.matte_arrays(EngineRegistry({"samplenet": engine, "classical": ClassicalMatter()}),
+                                        "samplenet", image, trimap)
+    assert outcome.result.engine == "classical" and engine.calls == []
+    assert model.predict(RunShape.of(48, 64, 0.1)) == before

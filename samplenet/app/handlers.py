@@ -422,7 +422,8 @@ def matte_arrays(
         result = call_within(budget, gpu.run_engine, matter.name, work.image, work.trimap, dict(choice.options),
                              progress=stages)
     except RunCutShort as exc:
-        model.observe(ran, time.perf_counter() - start)  # at least that long: the next choice is smaller
+        if exc.started:  # it ran at least that long: the next choice is smaller
+            model.observe(ran, time.perf_counter() - start)
         result = _weight_free_instead(registry, matter.name, work, exc)
         name = "SampleNet" if matter.name == "samplenet" else f"The {matter.name} engine"
         notes.append(
@@ -443,9 +444,9 @@ def _weight_free_instead(
 ) -> MattingResult:
     """The weight-free engine's matte of the same working copy, for a run
     that was cut short: the visitor gets a result, and is told whose.
-    It runs here, beside the abandoned run (which still holds the engine
-    slot), and is not bounded again: it takes seconds where SampleNet took
-    minutes. With no weight-free engine, or if it was the one cut short,
+    It runs here, beside the abandoned run (which stops at its network's
+    next layer), and is not bounded again: it takes seconds where SampleNet
+    took minutes. With no weight-free engine, or if it was the one cut short,
     the cut-short error stands."""
     fallback = registry.engines.get("classical")
     if fallback is None or engine == "classical":

@@ -27,7 +27,12 @@ DEFAULT_RUN_SECONDS = 60
 
 
 class RunCutShort(MattingInputError):
-    """The run went past its time budget and was cut short."""
+    """The run went past its time budget and was cut short; ``started`` says
+    whether it ran at all (else it waited for the slot the whole time)."""
+
+    def __init__(self, message: str, started: bool = True) -> None:
+        super().__init__(message)
+        self.started = started
 
 
 def run_seconds_from_env() -> int:
@@ -114,7 +119,8 @@ def call_within(seconds: float, fn: Callable[..., T], *args: Any, **kwargs: Any)
             raise RunCutShort(
                 f"Cut short: the server was still finishing an earlier run that went past its budget, and "
                 f"this run could not start within {seconds:g} s (SAMPLENET_APP_RUN_SECONDS). "
-                "Please try again in a minute."
+                "Please try again in a minute.",
+                started=False,
             )
         raise RunCutShort(
             f"Cut short: the run took longer than this server's budget of {seconds:g} s per run "
