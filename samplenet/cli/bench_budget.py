@@ -46,7 +46,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--stand-in", action="store_true",
                         help="write seeded random weights (SampleNet's architecture) to a temporary folder and "
                         "use them: the same timings as real weights, no quality")
-    parser.add_argument("--engine", default="samplenet", choices=("samplenet", "classical"))
+    parser.add_argument("--engine", default="samplenet", choices=("samplenet", "classical"),
+                        help="the engine whose runs are measured (default samplenet)")
     parser.add_argument("--parts", default="budget", help=f"comma-separated, of {','.join(PARTS)} (default budget)")
     parser.add_argument("--photos", default=",".join(DEV_PHOTOS), help="dev photo names")
     parser.add_argument("--sizes", type=parse_sizes, default=list(BUDGET_SIZES), help="megapixels for 'budget'")
