@@ -15,6 +15,7 @@ import os
 
 import samplenet
 from samplenet.app import LAUNCH_OPTIONS, EngineRegistry, build_demo
+from samplenet.app.calibration import calibrate_in_background
 from samplenet.app.gpu import ON_ZERO_GPU
 from samplenet.segmentation.sam import load_in_background
 
@@ -30,5 +31,6 @@ if __name__ == "__main__":
     # loading on first use as before.
     if not ON_ZERO_GPU:
         load_in_background()  # SAM from $SAMPLENET_SEGMENTER, if set, while the server starts
+        calibrate_in_background(registry)  # each engine's speed here, for the run budget's working sizes
     # Uploads larger than this are refused by the server before any decoding.
     demo.launch(max_file_size=os.environ.get("SAMPLENET_MAX_UPLOAD", "100mb"), **LAUNCH_OPTIONS)

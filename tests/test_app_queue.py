@@ -1,5 +1,6 @@
 """A slow run on a shared server: it is cut short at the page's time budget
-(and says so), and a caller waiting behind it sees its queue position.
+and answered by the weight-free engine (saying so), and a caller waiting
+behind it sees its queue position.
 
 The server's "samplenet" slot holds a stand-in engine that blocks until the
 test releases it, so no test depends on how fast this machine is.
@@ -60,13 +61,15 @@ def server():
             os.environ["SAMPLENET_APP_RUN_SECONDS"] = previous
 
 
-def test_a_run_past_the_budget_is_cut_short_and_says_so(server):
+def test_a_run_past_the_budget_gets_the_weight_free_matte_and_says_so(server):
     client, held = server
     held.release.clear()
-    with pytest.raises(Exception, match=f"Cut short.*budget of {BUDGET_S} s") as caught:
-        client.predict(PHOTO, TRIMAP, "samplenet", api_name="/matte")
-    assert "SAMPLENET_APP_RUN_SECONDS" in str(caught.value)
-    held.release.set()
+    try:
+        *_, details = client.predict(PHOTO, TRIMAP, "samplenet", api_name="/matte")
+    finally:
+        held.release.set()
+    assert details["engine"] == "classical"  # never nothing (issue 30); the cut-short error is for no fallback
+    assert any(f"did not finish within the {BUDGET_S} s budget" in note for note in details["notes"])
     # the slot is free again: the next caller is served
     *_, details = client.predict(PHOTO, TRIMAP, "classical", api_name="/matte")
     assert details["engine"] == "classical"

@@ -41,3 +41,36 @@ def test_an_error_inside_the_budget_reaches_the_caller():
 
     with pytest.raises(ValueError, match="named problem"):
         call_within(5, broken)
+
+
+def test_a_torch_model_cut_short_stops_at_its_next_layer():
+    import torch
+
+    from samplenet.app.run_budget import stop_when_abandoned
+
+    release = threading.Event()
+    ran: list[str] = []
+
+    class Waits(torch.nn.Module):
+        def forward(self, x):
+            release.wait(10)
+            ran.append("first layer")
+            return x
+
+    class Counts(torch.nn.Module):
+        def forward(self, x):
+            ran.append("second layer")
+            return x
+
+    model = torch.nn.Sequential(Waits(), Counts())
+
+    def run():
+        with stop_when_abandoned(model):
+            return model(torch.zeros(1))
+
+    with pytest.raises(RunCutShort, match="took longer"):
+        call_within(0.2, run)
+    release.set()
+    assert call_within(10, lambda: "next") == "next"  # the slot is free once the run has stopped
+    assert ran == ["first layer"]  # the second layer never ran
+    assert call_within(10, run) is not None and ran[-1] == "second layer"  # hooks are gone; a new run is whole

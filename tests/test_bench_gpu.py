@@ -122,3 +122,45 @@ def test_speed_table_shows_gpu_memory_only_for_gpu_rows():
     assert "peak GPU GB" in header and rule.startswith("|")
     assert "3.25" in first
     assert np.isfinite(base["median_s"])
+
+
+def _speed_row(size, mode, seconds):
+    side = int(size.split("x")[0])
+    return {"megapixels": round(side * side / 1e6, 3), "size": size, "mode": mode, "median_s": seconds,
+            "peak_rss_gb": 1.0, "max_alpha_diff_vs_dense": None, "note": ""}
+
+
+def test_cost_model_predictions_sit_beside_the_measured_times():
+    from samplenet.cost_model import CostModel
+
+    model = CostModel("samplenet", "GPU", scale=0.01)
+    rows = [_speed_row("496x496", "dense", 0.2), _speed_row("496x496", "exact", 0.05),
+            _speed_row("1000x1000", "reduced", 0.25), _speed_row("1000x1000", "exact", None)]
+    gpu.add_predictions(rows, model, 800)
+    assert [row["predicted_s"] is not None for row in rows] == [False, True, True, False]
+    exact, reduced = rows[1], rows[2]
+    assert exact["predicted_over_measured"] == pytest.approx(exact["predicted_s"] / 0.05)
+    assert reduced["predicted_s"] < model.predict(speed_and_shape(1000))  # the capped samplers cost less
+    table = gpu.predictions_table(rows)
+    assert "predicted / measured" in table and "dense" not in table and len(table.splitlines()) == 4
+
+
+def speed_and_shape(side):
+    from samplenet.cost_model import RunShape
+
+    return RunShape.of(side, side, float(np.mean(speed.synthetic_portrait(side)[1] == 128)))
+
+
+def test_the_command_prints_the_predictions_when_a_gpu_is_there(monkeypatch, capsys):
+    from samplenet.cli import bench_gpu
+    from samplenet.cost_model import CostModel
+
+    monkeypatch.setattr(bench_gpu, "require_cuda", lambda device: torch.device("cpu"))
+    monkeypatch.setattr(torch.cuda, "get_device_name", lambda device: "Injected GPU")
+    monkeypatch.setattr(bench_gpu, "compare_devices", lambda *args: [])
+    monkeypatch.setattr(bench_gpu, "zerogpu_check", lambda *args: gpu._row("ZeroGPU decorator vs direct", "cpu"))
+    monkeypatch.setattr(bench_gpu, "run_benchmark", lambda *args, **kwargs: [_speed_row("496x496", "exact", 0.05)])
+    monkeypatch.setattr(bench_gpu, "calibrated_model", lambda device: CostModel("samplenet", "GPU", scale=0.01))
+    assert main(["bench", "gpu", "--sizes", "0.25"]) == 0
+    out = capsys.readouterr().out
+    assert "cost model" in out and "predicted / measured" in out and "496x496" in out.split("cost model")[1]

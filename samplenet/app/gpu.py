@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..result import MattingResult
+from .run_budget import stop_when_abandoned
 
 if TYPE_CHECKING:
     from ..engines.base import Matter
@@ -113,5 +114,5 @@ def run_engine(
     ``progress`` (``None`` on ZeroGPU, where arguments cross a process
     boundary) hears of each SampleNet stage."""
     matter = served_engine(engine)
-    with stage_reports(matter, progress):
+    with stage_reports(matter, progress), stop_when_abandoned(getattr(matter, "model", None)):
         return matter(image, trimap, **(options or {}))

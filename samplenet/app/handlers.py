@@ -13,6 +13,7 @@ server always keeps serving.
 """
 from __future__ import annotations
 
+import dataclasses
 import functools
 import logging
 import os
@@ -26,6 +27,8 @@ from typing import Any, TypeVar
 import gradio as gr
 import numpy as np
 
+from .. import cost_model
+from ..cost_model import RunShape
 from ..errors import MattingInputError
 from ..io import FOREGROUND, UNKNOWN, load_image, load_trimap, quoted
 from ..io import load_mask as read_mask_picture
@@ -34,11 +37,12 @@ from ..result_files import FAST_PNG, save_pngs
 from ..segmentation.auto import AutoTrimapInfo
 from ..segmentation.band import mask_to_trimap
 from ..segmentation.cache import SegmentationCache, cached_auto_trimap
+from ..working_size import SizeChoice, choose_working_size, describe_choice
 from . import gpu
 from .brushes import STROKE_BRUSHES
 from .pictures import checkerboard, cover_resize, mark_points, over, overlay_trimap, parse_colour
-from .resolution import full_res_pixels_from_env, restore_full_size, working_copy
-from .run_budget import call_within, run_seconds_from_env
+from .resolution import WorkingCopy, full_res_pixels_from_env, restore_full_size, working_copy
+from .run_budget import RunCutShort, call_within, run_seconds_from_env
 from .storage import new_request_folder
 from .trimap_tools import (
     PAINT_ALPHA_THRESHOLD,
@@ -343,6 +347,7 @@ class MattingOutcome:
     image: np.ndarray
     trimap: np.ndarray
     notes: list[str] = field(default_factory=list)
+    choice: SizeChoice | None = None  # the working size and options the run budget chose
 
     def cutout_colours(self) -> np.ndarray:
         """Colours for the cut-out (float RGB in [0, 1]): the photo itself
@@ -365,22 +370,31 @@ def matte_arrays(
     trimap: np.ndarray,
     progress: Callable[[float, str], None] | None = None,
 ) -> MattingOutcome:
-    """Check the trimap, shrink oversized photos to the full-resolution limit,
-    run the engine (on the GPU where there is one) and restore full size."""
+    """Check the trimap, choose the working size that fits the run budget on
+    this device (never above the full-resolution limit), run the engine (on
+    the GPU where there is one) and restore full size. A run cut short
+    anyway is answered by the weight-free engine, with a note."""
     report = progress or (lambda fraction, text: None)
     _check_same_size(trimap, image, "trimap")
     check_trimap_usable(trimap)
     matter = gpu.served_engine(engine)
     limit = full_res_pixels_from_env()
-    work = working_copy(image, trimap, limit)
-    notes = []
+    budget = run_seconds_from_env()
     unknown_share = float(np.mean(trimap == UNKNOWN))
+    model = cost_model.model_for(matter)
+    choice = choose_working_size(model, *trimap.shape, unknown_share, budget, max_pixels=limit)
+    work = working_copy(image, trimap, choice.width * choice.height if choice.reduced else trimap.size)
+    choice = dataclasses.replace(choice, width=work.trimap.shape[1], height=work.trimap.shape[0])  # as rounded
+    notes = []
     if unknown_share > LARGE_UNKNOWN_SHARE:
         notes.append(
             f"{unknown_share:.0%} of the photo is marked unknown: matting is slower and less sure "
             "than with a narrow grey band; paint more background black and subject white."
         )
-    if work.downscaled:
+    largest_scale = min(1.0, (limit / trimap.size) ** 0.5)  # the full-resolution limit's
+    if choice.options or choice.scale < largest_scale * 0.999:
+        notes.append(describe_choice(choice, model.device))
+    elif work.downscaled:
         notes.append(
             f"The photo has {image.shape[1]}x{image.shape[0]} = {image.shape[0] * image.shape[1]:,} "
             f"pixels, more than the full-resolution limit of {limit:,}: it was matted at "
@@ -393,12 +407,44 @@ def matte_arrays(
         report(0.15, f"{matter.name} engine: sampling colours and propagating alpha")
     start = time.perf_counter()
     stages = None if gpu.ON_ZERO_GPU else report  # a callback cannot cross into the ZeroGPU worker
-    result = call_within(run_seconds_from_env(), gpu.run_engine, matter.name, work.image, work.trimap,
-                         progress=stages)
+    ran = RunShape.of(*work.trimap.shape, float(np.mean(work.trimap == UNKNOWN)),
+                      choice.options.get("sampling_max_side"))
+    try:
+        result = call_within(budget, gpu.run_engine, matter.name, work.image, work.trimap, dict(choice.options),
+                             progress=stages)
+    except RunCutShort as exc:
+        if exc.started:  # it ran at least that long: the next choice is smaller
+            model.observe(ran, time.perf_counter() - start)
+        result = _weight_free_instead(matter.name, work, exc)
+        name = "SampleNet" if matter.name == "samplenet" else f"The {matter.name} engine"
+        notes.append(
+            f"{name} did not finish within the {budget:g} s budget on this {model.device}, so this "
+            "is the weight-free engine's matte for the same trimap."
+        )
+    else:
+        if np.any(work.trimap == UNKNOWN):  # else no network ran: nothing learnt about its speed
+            model.observe(ran, time.perf_counter() - start)
     result.info.setdefault("seconds", time.perf_counter() - start)
     report(0.85, "Composing the outputs")
     result = restore_full_size(result, image, trimap)
-    return MattingOutcome(result, image, trimap, notes)
+    return MattingOutcome(result, image, trimap, notes, choice)
+
+
+def _weight_free_instead(engine: str, work: WorkingCopy, cut_short: RunCutShort) -> MattingResult:
+    """The weight-free engine's matte of the same working copy, for a run
+    that was cut short: the visitor gets a result, and is told whose.
+    It runs here, beside the abandoned run (which stops at its network's
+    next layer), and is not bounded again: it takes seconds where SampleNet
+    took minutes. With no weight-free engine, or if it was the one cut short,
+    the cut-short error stands."""
+    registry = gpu.served()
+    fallback = registry.engines.get("classical") if registry is not None else None
+    if fallback is None or engine == "classical":
+        raise cut_short
+    start = time.perf_counter()
+    result = fallback(work.image, work.trimap)
+    result.info["seconds"] = time.perf_counter() - start
+    return result
 
 
 def _stem(path: Any, default: str = "photo") -> str:

@@ -14,7 +14,10 @@ hand:
 3. **ZeroGPU's decorator path**: the engine called through a function
    decorated with ``spaces.GPU`` as a Space does, and its result pickled
    and unpickled (ZeroGPU hands results across processes).
-4. **Speed**: :mod:`samplenet.benchmarks.speed` on the GPU for 0.25-4 MP.
+4. **Speed**: :mod:`samplenet.benchmarks.speed` on the GPU for 0.25-4 MP,
+   with the app's cost model (:mod:`samplenet.cost_model`, calibrated by
+   one small run on the GPU) predicting each fp32 row beside its measured
+   time: the check that the working sizes the app chooses there are right.
 
 Every comparison takes the device as an argument, so the tests run them on
 the CPU; only the command insists on CUDA.
@@ -37,7 +40,7 @@ from ..tables import format_table
 FIXTURE = Path(__file__).resolve().parents[2] / "tests" / "data" / "fidelity" / "reference_outputs.npz"
 
 GPU_SIZES = (0.25, 0.5, 1.0, 2.0, 4.0)
-GPU_MODES = ("dense", "exact", "exact-bf16", "exact-fp16")
+GPU_MODES = ("dense", "exact", "reduced", "exact-bf16", "exact-fp16")
 
 #: Largest accepted difference (values in [0, 1]) per comparison. fp32
 #: without TF32 must match the CPU as closely as the fidelity test matches
@@ -195,3 +198,49 @@ def checks_table(rows: list[dict[str, Any]], markdown: bool = False) -> str:
 def strict_failures(rows: list[dict[str, Any]]) -> list[str]:
     """Names of the strict checks that failed."""
     return [row["check"] for row in rows if row["check"] in STRICT_CHECKS and row["passed"] is False]
+
+
+#: Speed-table modes the cost model predicts: fp32, exact attention, with
+#: the samplers at full size or capped at the benchmark's sampling side.
+PREDICTED_MODES = ("exact", "reduced")
+
+
+def calibrated_model(device: str | torch.device, model_factory: Callable[[], Any] | None = None):
+    """SampleNet's cost model with its speed measured on ``device`` (one small run)."""
+    from ..cost_model import CostModel, device_words
+    from ..engines.samplenet_engine import SampleNetMatter
+    from .speed import seeded_random_samplenet
+
+    matter = SampleNetMatter((model_factory or seeded_random_samplenet)(), device=device)
+    model = CostModel("samplenet", device_words(device))
+    model.calibrate(matter)
+    return model
+
+
+def add_predictions(rows: list[dict[str, Any]], model: Any, sampling_max_side: int) -> list[dict[str, Any]]:
+    """``predicted_s`` and ``predicted_over_measured`` on each measured row of
+    :data:`PREDICTED_MODES` (the benchmark's synthetic portrait, its own
+    unknown share); other rows get ``None``."""
+    from ..cost_model import RunShape
+    from .speed import synthetic_portrait
+
+    shares: dict[int, float] = {}
+    for row in rows:
+        row["predicted_s"] = row["predicted_over_measured"] = None
+        if row["mode"] not in PREDICTED_MODES or not row.get("median_s"):
+            continue
+        side = int(row["size"].split("x")[0])
+        if side not in shares:
+            shares[side] = float(np.mean(synthetic_portrait(side)[1] == 128))
+        cap = sampling_max_side if row["mode"] == "reduced" else None
+        row["predicted_s"] = model.predict(RunShape.of(side, side, shares[side], cap))
+        row["predicted_over_measured"] = row["predicted_s"] / row["median_s"]
+    return rows
+
+
+def predictions_table(rows: list[dict[str, Any]], markdown: bool = False) -> str:
+    """Measured against predicted seconds for the rows the cost model predicts."""
+    headers = ["MP", "size", "mode", "measured s", "predicted s", "predicted / measured"]
+    lines = [[r["megapixels"], r["size"], r["mode"], r["median_s"], r["predicted_s"], r["predicted_over_measured"]]
+             for r in rows if r.get("predicted_s") is not None]
+    return format_table(headers, lines, markdown=markdown)

@@ -12,6 +12,7 @@ BENCH_MODULES = [
     "samplenet.cli.bench_quality",
     "samplenet.cli.bench_speed",
     "samplenet.cli.bench_gpu",
+    "samplenet.cli.bench_budget",
     "samplenet.cli.bench_auto_trimap",
     "samplenet.cli.bench_trimap_band",
     "samplenet.cli.bench_sketch",

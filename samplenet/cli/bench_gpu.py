@@ -8,9 +8,12 @@ from ..benchmarks.gpu import (
     FIXTURE,
     GPU_MODES,
     GPU_SIZES,
+    add_predictions,
+    calibrated_model,
     checks_table,
     compare_devices,
     load_fixture,
+    predictions_table,
     require_cuda,
     strict_failures,
     zerogpu_check,
@@ -64,6 +67,11 @@ def run(args: argparse.Namespace) -> int:
         )
         print()
         print(format_rows(speed_rows, markdown=args.markdown))
+        model = calibrated_model(device)
+        add_predictions(speed_rows, model, DEFAULT_SAMPLING_MAX_SIDE)
+        print(f"\ncost model (samplenet/cost_model.py), speed factor {model.scale:.3g} x the reference CPU "
+              "from one 320x320 run on this GPU:")
+        print(predictions_table(speed_rows, markdown=args.markdown))
     if paths:
         write_csv(paths[0], checks)  # the JSON holds the speed rows too
         write_json(paths[1], {"machine": machine, "checks": checks, "speed": speed_rows})

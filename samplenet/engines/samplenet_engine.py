@@ -14,6 +14,7 @@ outputs are cropped back, so nothing is stretched or blurred.
 from __future__ import annotations
 
 import dataclasses
+import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -119,6 +120,15 @@ def _check_attention(value: Any) -> str | None:
     return value
 
 
+def _check_max_seconds(value: Any, size: Any) -> None:
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not (value > 0 and np.isfinite(value)):
+        raise MattingInputError(f"max_seconds must be a positive number of seconds, got {quoted(value)}")
+    if size is not None:
+        raise MattingInputError("max_seconds chooses the size itself; give size or max_seconds, not both")
+
+
 class SampleNetMatter(Matter):
     """Matting with SampleNet: sampled background, sampled foreground, alpha.
 
@@ -206,12 +216,14 @@ class SampleNetMatter(Matter):
         for key in options:
             if key in BUILD_ONLY_OPTIONS:
                 raise MattingInputError(f"{key} cannot be chosen per call: {BUILD_ONLY_OPTIONS[key]}")
-            if key not in PER_CALL_OPTIONS and key != "size":
+            if key not in PER_CALL_OPTIONS and key not in ("size", "max_seconds"):
                 shown = str(key)[:80]
                 raise MattingInputError(
-                    f"unknown option {shown!r} for the samplenet engine; per call it takes size, "
+                    f"unknown option {shown!r} for the samplenet engine; per call it takes size, max_seconds, "
                     f"{', '.join(PER_CALL_OPTIONS)}"
                 )
+        if "max_seconds" in options:
+            _check_max_seconds(options["max_seconds"], options.get("size"))
         changes: dict[str, Any] = {}
         if "attention" in options:
             changes["attention"] = _check_attention(options["attention"])
@@ -280,6 +292,42 @@ class SampleNetMatter(Matter):
         bg = bg[0].float().cpu().numpy().transpose(1, 2, 0)
         return alpha, fg, bg, {"attention": attention, "sampling_size": (sampled_w, sampled_h)}
 
+    def _predict_within(self, image: np.ndarray, trimap: np.ndarray, max_seconds: float, **options: Any
+                        ) -> MattingResult:
+        """``max_seconds=``: the largest ``size`` (multiples of 8) and, unless
+        the caller chose one, sampling cap predicted by this engine's cost
+        model to finish within ``max_seconds`` (the first such call times one
+        small run to learn the device's speed; every such call then corrects
+        it). ``result.info["max_seconds_choice"]`` says what was chosen."""
+        from .. import cost_model
+        from ..working_size import LIBRARY_SHARE, choose_working_size
+
+        model = cost_model.model_for(self)
+        if not model.calibrated:
+            model.calibrate(self.predict_arrays_unbudgeted)
+        height, width = trimap.shape
+        unknown_share = float(np.mean(trimap == 128))
+        choice = choose_working_size(model, height, width, unknown_share, max_seconds, share=LIBRARY_SHARE)
+        if choice.reduced:
+            options["size"] = (max(SIZE_MULTIPLE, choice.width // SIZE_MULTIPLE * SIZE_MULTIPLE),
+                               max(SIZE_MULTIPLE, choice.height // SIZE_MULTIPLE * SIZE_MULTIPLE))
+        if "sampling_max_side" not in options:
+            options.update(choice.options)
+        start = time.perf_counter()
+        result = self.predict_arrays(image, trimap, **options)
+        net_w, net_h = result.info["network_size"]
+        model.observe(cost_model.RunShape.of(net_h, net_w, unknown_share, options.get("sampling_max_side")),
+                      time.perf_counter() - start)
+        result.info["max_seconds_choice"] = {
+            "size": (net_w, net_h), "sampling_max_side": options.get("sampling_max_side"),
+            "predicted_seconds": choice.predicted_seconds, "fits": choice.fits,
+        }
+        return result
+
+    def predict_arrays_unbudgeted(self, image: np.ndarray, trimap: np.ndarray) -> MattingResult:
+        """:meth:`predict_arrays` at the photo's size with the engine's defaults."""
+        return self.predict_arrays(image, trimap)
+
     def predict_arrays(
         self, image: np.ndarray, trimap: np.ndarray, size: tuple[int, int] | None = None, **options: Any
     ) -> MattingResult:
@@ -293,9 +341,15 @@ class SampleNetMatter(Matter):
                 reference's ``--size``, and resize the outputs back.
             **options: ``attention``, ``precision``, ``half``,
                 ``sampling_max_side``, ``max_attention_bytes`` for this call
-                only (see the class); anything else is refused with a
-                :class:`MattingInputError` naming it.
+                only (see the class); ``max_seconds``: choose a smaller
+                ``size`` (and a sampling cap) predicted to finish within that
+                many seconds on this device (:meth:`_predict_within`);
+                anything else is refused with a :class:`MattingInputError`
+                naming it. Without ``size`` or ``max_seconds`` nothing is resized.
         """
+        if options.get("max_seconds") is not None:
+            return self._predict_within(image, trimap, **options)
+        options.pop("max_seconds", None)
         settings = self.settings_for_call(options)
         height, width = trimap.shape
         image_bgr = np.ascontiguousarray(image[:, :, ::-1])
