@@ -12,9 +12,9 @@ import pytest
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no calls home from tests
 gr = pytest.importorskip("gradio")
 
-from samplenet import cost_model  # noqa: E402
 from samplenet.app import EngineRegistry, handlers  # noqa: E402
-from samplenet.cost_model import RunShape  # noqa: E402
+from samplenet.budget import cost_model  # noqa: E402
+from samplenet.budget.cost_model import RunShape  # noqa: E402
 from samplenet.engines.base import Matter  # noqa: E402
 from samplenet.engines.classical import ClassicalMatter  # noqa: E402
 from samplenet.result import MattingResult  # noqa: E402

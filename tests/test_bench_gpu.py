@@ -131,7 +131,7 @@ def _speed_row(size, mode, seconds):
 
 
 def test_cost_model_predictions_sit_beside_the_measured_times():
-    from samplenet.cost_model import CostModel
+    from samplenet.budget.cost_model import CostModel
 
     model = CostModel("samplenet", "GPU", scale=0.01)
     rows = [_speed_row("496x496", "dense", 0.2), _speed_row("496x496", "exact", 0.05),
@@ -146,14 +146,14 @@ def test_cost_model_predictions_sit_beside_the_measured_times():
 
 
 def speed_and_shape(side):
-    from samplenet.cost_model import RunShape
+    from samplenet.budget.cost_model import RunShape
 
     return RunShape.of(side, side, float(np.mean(speed.synthetic_portrait(side)[1] == 128)))
 
 
 def test_the_command_prints_the_predictions_when_a_gpu_is_there(monkeypatch, capsys):
+    from samplenet.budget.cost_model import CostModel
     from samplenet.cli import bench_gpu
-    from samplenet.cost_model import CostModel
 
     monkeypatch.setattr(bench_gpu, "require_cuda", lambda device: torch.device("cpu"))
     monkeypatch.setattr(torch.cuda, "get_device_name", lambda device: "Injected GPU")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from samplenet.cost_model import CostModel, RunShape
-from samplenet.working_size import BUDGET_SHARE, choose_working_size, describe_choice
+from samplenet.budget.cost_model import CostModel, RunShape
+from samplenet.budget.working_size import BUDGET_SHARE, choose_working_size, describe_choice
 
 FOUR_MP = (1695, 2400)  # height, width of the issue's own photo
 
@@ -81,7 +81,7 @@ def test_observations_move_the_speed_part_way_learning_slower_faster_than_faster
 
 def test_calibration_times_a_small_run_on_the_device(monkeypatch):
     ticks = iter([100.0, 100.0 + 3.0])  # the timed run takes 3 s
-    monkeypatch.setattr("samplenet.cost_model.time.perf_counter", lambda: next(ticks))
+    monkeypatch.setattr("samplenet.budget.cost_model.time.perf_counter", lambda: next(ticks))
     model = CostModel("samplenet")
     calls = []
     seconds = model.calibrate(lambda image, trimap: calls.append(image.shape))
@@ -124,7 +124,7 @@ def _photo(height=120, width=160):
 
 
 def test_a_plain_call_runs_at_the_photos_size_however_slow_the_device(engine):
-    from samplenet import cost_model
+    from samplenet.budget import cost_model
 
     cost_model.model_for(engine).observe(RunShape.of(1000, 1000, 0.1), 1e6)  # a hopeless device
     result = engine(*_photo())
@@ -133,7 +133,7 @@ def test_a_plain_call_runs_at_the_photos_size_however_slow_the_device(engine):
 
 
 def test_max_seconds_chooses_a_smaller_size_on_a_slow_device_and_says_so(engine, monkeypatch):
-    from samplenet import cost_model
+    from samplenet.budget import cost_model
 
     model = cost_model.CostModel("samplenet", scale=1.0)
     model.coefficients = cost_model.Coefficients(fixed=0.0, per_mp=1000.0, per_mp2=0.0, attention=0.0)  # 1000 s/MP

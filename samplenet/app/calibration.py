@@ -1,13 +1,13 @@
 """Measuring each loaded engine's speed on this device, once, while the
 server starts, so that the first visitor's working size is chosen from this
 machine's speed rather than the reference machine's (see
-:mod:`samplenet.cost_model`; later runs keep correcting it)."""
+:mod:`samplenet.budget.cost_model`; later runs keep correcting it)."""
 from __future__ import annotations
 
 import logging
 import threading
 
-from .. import cost_model
+from ..budget import cost_model
 from .engines import EngineRegistry
 from .run_budget import engine_slot
 

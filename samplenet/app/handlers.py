@@ -27,8 +27,9 @@ from typing import Any, TypeVar
 import gradio as gr
 import numpy as np
 
-from .. import cost_model
-from ..cost_model import RunShape
+from ..budget import cost_model
+from ..budget.cost_model import RunShape
+from ..budget.working_size import SizeChoice, choose_working_size, describe_choice
 from ..errors import MattingInputError
 from ..io import FOREGROUND, UNKNOWN, load_image, load_trimap, quoted
 from ..io import load_mask as read_mask_picture
@@ -37,7 +38,6 @@ from ..result_files import FAST_PNG, save_pngs
 from ..segmentation.auto import AutoTrimapInfo
 from ..segmentation.band import mask_to_trimap
 from ..segmentation.cache import SegmentationCache, cached_auto_trimap
-from ..working_size import SizeChoice, choose_working_size, describe_choice
 from . import gpu
 from .brushes import STROKE_BRUSHES
 from .pictures import checkerboard, cover_resize, mark_points, over, overlay_trimap, parse_colour

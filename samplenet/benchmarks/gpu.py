@@ -15,7 +15,7 @@ hand:
    decorated with ``spaces.GPU`` as a Space does, and its result pickled
    and unpickled (ZeroGPU hands results across processes).
 4. **Speed**: :mod:`samplenet.benchmarks.speed` on the GPU for 0.25-4 MP,
-   with the app's cost model (:mod:`samplenet.cost_model`, calibrated by
+   with the app's cost model (:mod:`samplenet.budget.cost_model`, calibrated by
    one small run on the GPU) predicting each fp32 row beside its measured
    time: the check that the working sizes the app chooses there are right.
 
@@ -207,7 +207,7 @@ PREDICTED_MODES = ("exact", "reduced")
 
 def calibrated_model(device: str | torch.device, model_factory: Callable[[], Any] | None = None):
     """SampleNet's cost model with its speed measured on ``device`` (one small run)."""
-    from ..cost_model import CostModel, device_words
+    from ..budget.cost_model import CostModel, device_words
     from ..engines.samplenet_engine import SampleNetMatter
     from .speed import seeded_random_samplenet
 
@@ -221,7 +221,7 @@ def add_predictions(rows: list[dict[str, Any]], model: Any, sampling_max_side: i
     """``predicted_s`` and ``predicted_over_measured`` on each measured row of
     :data:`PREDICTED_MODES` (the benchmark's synthetic portrait, its own
     unknown share); other rows get ``None``."""
-    from ..cost_model import RunShape
+    from ..budget.cost_model import RunShape
     from .speed import synthetic_portrait
 
     shares: dict[int, float] = {}

@@ -5,7 +5,7 @@ Three tables, each from dev photos (alphamatting.com GT01-GT13) scaled to a
 number of megapixels, their trimaps with them (nearest neighbour):
 
 * ``budget``: single visitor. Each photo goes through the app's own
-  ``matte_arrays`` (working size chosen by :mod:`samplenet.working_size`,
+  ``matte_arrays`` (working size chosen by :mod:`samplenet.budget.working_size`,
   engines timed at start-up as ``app.py`` does), one after the other, each
   after the previous run has really finished (an abandoned run would
   otherwise eat the next one's budget). Reports the working size, the
@@ -102,7 +102,7 @@ def budget_rows(registry: Any, data: str, photos: list[str], sizes: list[float],
 def model_rows(matter: Any, model: Any, data: str, photos: list[str], runs: list[tuple[float, int | None]],
                progress: Callable[[str], None] = print) -> list[dict[str, Any]]:
     """The engine at full size against the model's prediction (made before the run)."""
-    from ..cost_model import RunShape
+    from ..budget.cost_model import RunShape
 
     rows = []
     for megapixels, cap in runs:

@@ -62,7 +62,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from ..app.calibration import calibrate_engines
     from ..app.engines import EngineRegistry
-    from ..cost_model import model_for
+    from ..budget.cost_model import model_for
 
     parts = [part.strip() for part in args.parts.split(",") if part.strip()]
     unknown = sorted(set(parts) - set(PARTS))

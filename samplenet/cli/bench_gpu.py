@@ -69,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
         print(format_rows(speed_rows, markdown=args.markdown))
         model = calibrated_model(device)
         add_predictions(speed_rows, model, DEFAULT_SAMPLING_MAX_SIDE)
-        print(f"\ncost model (samplenet/cost_model.py), speed factor {model.scale:.3g} x the reference CPU "
+        print(f"\ncost model (samplenet/budget/cost_model.py), speed factor {model.scale:.3g} x the reference CPU "
               "from one 320x320 run on this GPU:")
         print(predictions_table(speed_rows, markdown=args.markdown))
     if paths:

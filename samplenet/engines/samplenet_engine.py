@@ -299,8 +299,8 @@ class SampleNetMatter(Matter):
         model to finish within ``max_seconds`` (the first such call times one
         small run to learn the device's speed; every such call then corrects
         it). ``result.info["max_seconds_choice"]`` says what was chosen."""
-        from .. import cost_model
-        from ..working_size import LIBRARY_SHARE, choose_working_size
+        from ..budget import cost_model
+        from ..budget.working_size import LIBRARY_SHARE, choose_working_size
 
         model = cost_model.model_for(self)
         if not model.calibrated:

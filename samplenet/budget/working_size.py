@@ -10,7 +10,7 @@ The candidates go from the photo's size down in steps of
 :data:`PIXEL_STEP` of the pixels; at each size SampleNet tries its samplers
 at full size first, then capped at each of :data:`SAMPLING_SIDES` (cheaper
 attention, slightly different colours). The first candidate whose predicted
-seconds (:mod:`samplenet.cost_model`) fit ``share x budget`` wins: the
+seconds (:mod:`samplenet.budget.cost_model`) fit ``share x budget`` wins: the
 largest working size first, the best options at that size second.
 """
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """How many seconds a matting run will take, predicted before it runs.
 
 The app must choose a working size that fits its time budget (see
-:mod:`samplenet.working_size`), so it needs each engine's time as a function
+:mod:`samplenet.budget.working_size`), so it needs each engine's time as a function
 of what a run's cost depends on (:class:`RunShape`): the pixels the networks
 run on, and for SampleNet the contextual attention's work, which grows with
 the samplers' pixels times their *known* pixels (every position is a query;
@@ -28,8 +28,8 @@ from typing import Any
 
 import numpy as np
 
-from .engines.resampling import sampling_size
-from .models.samplenet import SIZE_MULTIPLE
+from ..engines.resampling import sampling_size
+from ..models.samplenet import SIZE_MULTIPLE
 
 #: Weights of a new observation in the running (log-space) speed factor, for
 #: a run slower and a run faster than predicted. Learning "slower" fast and
@@ -157,7 +157,7 @@ class CostModel:
         """Time ``run(image, trimap)`` on a small synthetic portrait (after an
         untimed warm-up at 64 px) and learn from it as from a run
         (:meth:`observe`); returns the seconds measured."""
-        from .benchmarks.speed import synthetic_portrait
+        from ..benchmarks.speed import synthetic_portrait
 
         run(*synthetic_portrait(64))
         image, trimap = synthetic_portrait(side)
