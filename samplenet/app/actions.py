@@ -2,7 +2,9 @@
 
 Each action takes the :class:`~samplenet.app.page.Page` (the components, so
 that it can name what it reads and updates) and the values Gradio hands over
-as a dict keyed by component, and returns a dict keyed by component.  The
+as a dict keyed by component, and returns a dict keyed by component, or ``gr.skip()`` when it has
+nothing to change (Gradio 6 reads an empty dict as one output *value*: a
+"not enough output values" error, or an Image asked to show ``{}``).  The
 work itself is in :mod:`.handlers`, which knows nothing of components.
 ``build_demo`` binds the page with :func:`functools.partial` and wires.
 """
@@ -35,10 +37,13 @@ def photo_into_editors(page: Page, values: Values) -> Values:
 def add_click(page: Page, values: Values, evt: gr.SelectData) -> Values:
     """A click on the Clicks picture: a subject or background point (as the
     radio says) where the visitor clicked, drawn as a dot."""
-    if not values[page.photo] or not isinstance(evt.index, (list, tuple)) or len(evt.index) != 2:
-        return {}
-    x, y = evt.index
-    points = list(values[page.clicks] or []) + [[int(x), int(y), int(values[page.click_label])]]
+    index = evt.index
+    # no photo, or a tap Gradio could not place on it (the picture still loading gives [None, None])
+    if not values[page.photo] or not isinstance(index, (list, tuple)) or len(index) != 2 or None in index:
+        return gr.skip()
+    x, y = index
+    label = values[page.click_label]  # None until the radio has been drawn: the default, subject
+    points = list(values[page.clicks] or []) + [[int(x), int(y), 1 if label is None else int(label)]]
     return {page.clicks: points, page.click_picture: handlers.click_picture(values[page.photo], points)}
 
 
@@ -61,7 +66,7 @@ def select_source(name: str) -> str:
 def trimap_uploaded(page: Page, values: Values) -> Values:
     """An uploaded trimap (or a sample's) selects the Upload tab."""
     if not values[page.uploaded]:
-        return {}
+        return gr.skip()
     return {page.tabs: gr.Tabs(selected="upload"), page.source: "upload"}
 
 
@@ -114,7 +119,7 @@ def new_background(page: Page, values: Values) -> Values:
     """A new colour or picture: redo the composite from the kept cut-out."""
     kept = values[page.kept]
     if not kept:
-        return {}
+        return gr.skip()
     return {page.composite: handlers.composite_file(kept, values[page.colour], values[page.backdrop])}
 
 

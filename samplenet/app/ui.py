@@ -195,9 +195,9 @@ def build_demo(registry: EngineRegistry, examples: list[list[str]] | None = None
                 composite = gr.Image(label="Composite", format="png", interactive=False, height=300,
                                      elem_id="composite")
                 with gr.Row():
-                    colour = gr.ColorPicker(value="#2e7d32", label="New background colour")
+                    colour = gr.ColorPicker(value="#2e7d32", label="New background colour", elem_id="colour")
                     backdrop = gr.Image(label="…or a background picture", type="filepath", image_mode=None,
-                                        height=120)
+                                        height=120, elem_id="backdrop")
                 downloads = gr.File(label="Downloads: cut-out (RGBA PNG), alpha, composite",
                                     file_count="multiple", elem_id="downloads")
                 gr.DeepLinkButton("Share this result", copied_value="Link copied")
