@@ -125,6 +125,25 @@ def new_background(page: Page, values: Values) -> Values:
 
 # --------------------------------------------------------------------------- the API for programs
 
+#: Each endpoint's outputs, in order: the name and words the "Use via API"
+#: page shows for them (gr.api alone shows "1st", "2nd", ... and no words).
+API_RETURNS: dict[str, list[tuple[str, str]]] = {
+    "matte": [
+        ("alpha", "the alpha matte: an 8-bit grey PNG the photo's size (0 = background, 255 = subject)."),
+        ("cutout", "the cut-out: an RGBA PNG, the subject's colours with the matte as transparency."),
+        ("foreground", "the subject's estimated colours (RGB PNG), the photo's size."),
+        ("background", "the background's estimated colours (RGB PNG), the photo's size."),
+        ("details", "a dict: engine, width, height, seconds, notes."),
+    ],
+    "auto": [
+        ("trimap", "the automatic trimap: an 8-bit grey PNG (0 = background, 128 = unknown, 255 = subject)."),
+        ("alpha", "the alpha matte: an 8-bit grey PNG the photo's size."),
+        ("cutout", "the cut-out: an RGBA PNG."),
+        ("details", "a dict: segmenter, segmenter_note, band_width, engine, width, height, seconds, notes."),
+    ],
+    "trimap": [("trimap", "an 8-bit grey PNG the photo's size: 0 = background, 128 = unknown, 255 = subject.")],
+}
+
 
 def matte(image: FileData, trimap: FileData, engine: str = "auto") -> tuple[FileData, FileData, FileData, FileData, dict]:
     """Matte a photo with a trimap.
@@ -147,7 +166,7 @@ def matte(image: FileData, trimap: FileData, engine: str = "auto") -> tuple[File
 
 def auto(
     image: FileData,
-    box: list[float] | None = None,
+    box: list[float] | None,
     points: list[list[float]] | None = None,
     band_width: float = handlers.ADAPTIVE_BAND,
     engine: str = "auto",
@@ -160,7 +179,7 @@ def auto(
 
     Parameters:
         image: the photo (PNG, JPEG, WebP, ...).
-        box: [x0, y0, x1, y1] in pixels around the subject (left, top, right, bottom); it may touch the photo's edges.
+        box: [x0, y0, x1, y1] in pixels around the subject (left, top, right, bottom), or None with points; it may touch the photo's edges.
         points: clicks as [x, y] or [x, y, label] with label 1 = on the subject (default), 0 = on the background.
         band_width: unknown band in pixels on each side of the outline; 0 = chosen from the photo (wide over hair, thin on hard edges).
         engine: "auto" (SampleNet when the server has its weights, else the weight-free engine), "samplenet" or "classical".

@@ -11,6 +11,7 @@ columns stack in that order, so the action directly follows the editor.
 """
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
@@ -20,6 +21,7 @@ from gradio.utils import get_function_description
 
 from ..segmentation.band import MAX_BAND_WIDTH
 from . import actions, gpu
+from .api_page import API_EXAMPLE_FILES, API_EXAMPLE_VALUES
 from .engines import HOW_TO_ENABLE_SAMPLENET, EngineRegistry
 from .handlers import ADAPTIVE_BAND
 from .page import Page
@@ -47,9 +49,6 @@ then `python app.py` (README: "Run it yourself"). {HOW_TO_ENABLE_SAMPLENET} Each
 `SAMPLENET_APP_RUN_SECONDS` (default {DEFAULT_RUN_SECONDS} s); past it the run is cut short and the
 page says so.
 """
-
-#: The example file the "Use via API" page shows for file parameters.
-API_EXAMPLE_FILES = {"image": "lemur.png", "trimap": "lemur_trimap.png", "mask": "lemur_mask.png"}
 
 GPU_QUEUE = "gpu"
 
@@ -268,25 +267,45 @@ def _wire(page: Page, registry: EngineRegistry, tab_of: dict[str, gr.Tab],
 
     # The API for programs (gradio_client, the HF API): no components of its own.
     _document(gr.api(actions.matte, api_name="matte", concurrency_id=GPU_QUEUE, concurrency_limit=1),
-              actions.matte)
+              actions.matte, "matte")
     _document(gr.api(actions.auto, api_name="auto", concurrency_id=GPU_QUEUE, concurrency_limit=1),
-              actions.auto)
-    _document(gr.api(actions.trimap, api_name="trimap", concurrency_limit=2), actions.trimap)
+              actions.auto, "auto")
+    _document(gr.api(actions.trimap, api_name="trimap", concurrency_limit=2), actions.trimap, "trimap")
 
 
-def _document(dependency: gr.events.Dependency, fn: Callable) -> None:
-    """Give an API endpoint's parameters on the "Use via API" page the
-    descriptions from ``fn``'s docstring and, for files, an example file of
-    ours (gr.api's generic components would show ``...`` and no words)."""
+def _without_null(schema: dict) -> dict:
+    """``list[float] | None`` as ``list[float]``, for a parameter whose default
+    is None: the page adds "| None" itself (it read "None | list[float] | None")."""
+    for key in ("anyOf", "oneOf"):
+        options = [option for option in schema.get(key, []) if option != {"type": "null"}]
+        if len(options) == 1:
+            return {name: value for name, value in schema.items() if name != key} | options[0]
+    return schema
+
+
+def _document(dependency: gr.events.Dependency, fn: Callable, api_name: str) -> None:
+    """Give an API endpoint's parameters and outputs on the "Use via API" page
+    names and words (from ``fn``'s docstring and :data:`actions.API_RETURNS`)
+    and examples that run (gr.api's generic components would show "1st",
+    ``...`` and no words)."""
     _, descriptions, _ = get_function_description(fn)
+    defaults = {name: parameter.default for name, parameter in inspect.signature(fn).parameters.items()}
     blocks = gr.context.get_blocks_context()
-    inputs = blocks.fns[dependency["id"]].inputs if blocks is not None else []
-    for name, component in zip(descriptions, inputs):
+    function = blocks.fns[dependency["id"]] if blocks is not None else None
+    for name, component in zip(descriptions, function.inputs if function else [], strict=False):
         component.label = name  # not gr.api's "1st", "2nd", ...
-        component._api_info = dict(component._api_info, additional_description=descriptions[name])
+        schema = _without_null(component._api_info) if defaults.get(name) is None else component._api_info
+        component._api_info = dict(schema, additional_description=descriptions[name])
         if name in API_EXAMPLE_FILES:
-            # the page writes a FileData with a url as handle_file('<url>'): here a file of the caller's
+            # the page writes a FileData with a url as handle_file('<url>'): here a file of the repository
             file_name = API_EXAMPLE_FILES[name]
-            example = {"path": file_name, "url": file_name, "orig_name": file_name,
+            example = {"path": file_name, "url": file_name, "orig_name": Path(file_name).name,
                        "meta": {"_type": "gradio.FileData"}}
             component.example_payload = component.example_value = lambda example=example: example
+        elif name in API_EXAMPLE_VALUES:
+            value = API_EXAMPLE_VALUES[name]
+            component.example_payload = component.example_value = lambda value=value: value
+    for (name, words), component in zip(actions.API_RETURNS[api_name], function.outputs if function else [],
+                                        strict=True):
+        component.label = name
+        component._api_info = dict(component._api_info, description=words)
