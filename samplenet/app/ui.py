@@ -24,6 +24,7 @@ from . import actions, gpu
 from .api_page import API_EXAMPLE_FILES, API_EXAMPLE_VALUES
 from .engines import HOW_TO_ENABLE_SAMPLENET, EngineRegistry
 from .handlers import ADAPTIVE_BAND
+from .launch import PHONE_MAX_WIDTH
 from .page import Page
 from .run_budget import DEFAULT_RUN_SECONDS
 
@@ -134,7 +135,7 @@ def build_demo(registry: EngineRegistry, examples: list[list[str]] | None = None
         clicks = gr.State([])
 
         with gr.Row(equal_height=False):
-            with gr.Column(scale=2, min_width=240):
+            with gr.Column(scale=2, min_width=240, elem_id="photo-column"):
                 photo = gr.Image(
                     label="Photo", type="filepath", image_mode=None,
                     sources=["upload", "webcam", "clipboard"], format="png", height=220, elem_id="photo",
@@ -146,7 +147,7 @@ def build_demo(registry: EngineRegistry, examples: list[list[str]] | None = None
                 if examples:
                     gr.Examples(examples=examples, inputs=[photo, uploaded], label="Samples (photo + trimap)",
                                 examples_per_page=4, elem_id="samples")
-            with gr.Column(scale=4, min_width=320):
+            with gr.Column(scale=4, min_width=320, elem_id="tools-column"):
                 with gr.Tabs(selected="sketch") as tabs:
                     with gr.Tab("Sketch", id="sketch") as sketch_tab:
                         gr.Markdown(SKETCH_HELP)
@@ -185,7 +186,7 @@ def build_demo(registry: EngineRegistry, examples: list[list[str]] | None = None
                     registry.available, value="auto", label="Engine",
                     info=f"auto = {registry.default_name} on this server",
                 )
-            with gr.Column(scale=4, min_width=320):
+            with gr.Column(scale=4, min_width=320, elem_id="results-column"):
                 with gr.Row():
                     alpha = gr.Image(label="Alpha matte", format="png", interactive=False, height=260,
                                      elem_id="alpha")
@@ -253,7 +254,7 @@ def _wire(page: Page, registry: EngineRegistry, tab_of: dict[str, gr.Tab],
     touch_up.click(partial(actions.touch_up, page), page.trimap_inputs,
                    [page.sketch, page.sketch_base, page.tabs, page.source, page.overlay, page.status],
                    api_visibility="private", concurrency_limit=2, show_progress="full")
-    run.click(
+    cut_out = run.click(
         partial(actions.cut_out, page, registry),
         page.trimap_inputs | {page.engine, page.colour, page.backdrop},
         [page.alpha, page.cutout, page.composite, page.downloads, page.overlay, page.slider,
@@ -261,6 +262,9 @@ def _wire(page: Page, registry: EngineRegistry, tab_of: dict[str, gr.Tab],
         api_visibility="private", concurrency_id=GPU_QUEUE, concurrency_limit=1,
         show_progress="full", show_progress_on=[page.alpha, page.cutout, page.composite],
     )
+    # on a phone the results are below the tools: bring the first one into view
+    cut_out.success(None, None, None, js=f"""() => {{ if (window.innerWidth <= {PHONE_MAX_WIDTH})
+        document.querySelector('#alpha').scrollIntoView({{behavior: 'smooth', block: 'start'}}); }}""")
     for trigger in (page.colour.change, page.backdrop.change):
         trigger(partial(actions.new_background, page), {page.kept, page.colour, page.backdrop},
                 page.composite, **quick)
