@@ -83,7 +83,7 @@ def test_each_python_example_runs_as_shown(api_page, name):
 def test_each_curl_example_runs_in_bash_as_shown(api_page, name):
     url, _, examples = api_page
     example = _examples_of(examples, "curl")[name]
-    assert url.rstrip("/") in example
+    assert url.rstrip("/") in example and example.count("\n") >= 3  # shown one command a line
     run = subprocess.run(["bash", "-c", example], cwd=ROOT, capture_output=True, text=True, timeout=180)
     assert run.returncode == 0, run.stderr[-2000:]
     assert "event: complete" in run.stdout, run.stdout[-2000:]

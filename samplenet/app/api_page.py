@@ -77,6 +77,7 @@ def _fix_script() -> str:
         nodes.forEach((node, i) => {{
             node.nodeValue = i ? '' : examples[call[2]].replaceAll('{ROOT_PLACEHOLDER}', root[1]);
         }});
+        block.style.whiteSpace = 'pre-wrap';  // one command a line, as copied
     }});
     new MutationObserver(fix).observe(document.documentElement, {{childList: true, subtree: true,
                                                                    characterData: true}});
