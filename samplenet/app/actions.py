@@ -179,7 +179,7 @@ def auto(
 
     Parameters:
         image: the photo (PNG, JPEG, WebP, ...).
-        box: [x0, y0, x1, y1] in pixels around the subject (left, top, right, bottom), or None with points; it may touch the photo's edges.
+        box: [x0, y0, x1, y1] in pixels around the subject (left, top, right, bottom; may touch the edges), or None.
         points: clicks as [x, y] or [x, y, label] with label 1 = on the subject (default), 0 = on the background.
         band_width: unknown band in pixels on each side of the outline; 0 = chosen from the photo (wide over hair, thin on hard edges).
         engine: "auto" (SampleNet when the server has its weights, else the weight-free engine), "samplenet" or "classical".
