@@ -62,6 +62,23 @@ SAMPLES: dict[str, tuple[str, tuple[int, int, int, int] | None, list[tuple[int, 
 }
 
 
+def fill_enclosed_unknown(trimap: np.ndarray) -> np.ndarray:
+    """Unknown islands that touch no background become subject.
+
+    The segmenter leaves such islands where the subject's inside resembles
+    the backdrop (the light fabric inside the astronaut's helmet ring, her
+    left shoulder); the matting then fills them with background colours, a
+    see-through hole in the composite.  An island with no background pixel
+    next to it has no background to mix with: it is subject."""
+    import cv2
+
+    count, labels = cv2.connectedComponents((trimap == 128).astype(np.uint8), connectivity=8)
+    near_background = cv2.dilate((trimap == 0).astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+    open_islands = np.unique(labels[near_background & (labels > 0)])
+    enclosed = (labels > 0) & ~np.isin(labels, open_islands)
+    return np.where(enclosed, np.uint8(255), trimap)
+
+
 def render_check(photo: np.ndarray, trimap: np.ndarray) -> np.ndarray:
     """Photo | trimap over the photo | alpha | composite over green, side by side."""
     result = samplenet.load(engine="classical")(photo, trimap)
@@ -90,6 +107,7 @@ def main() -> None:
             segmenter="classical",
             return_info=True,
         )
+        trimap = fill_enclosed_unknown(trimap)
         Image.fromarray(trimap).save(HERE / f"{name}_trimap.png", optimize=True)
         print(f"{name}: {info.segmenter} segmenter, {np.mean(trimap == 128):.1%} unknown")
         if args.preview:

@@ -53,6 +53,8 @@ class HeadlessChromium:
         os.close(from_browser_w)
         self._buffer = b""
         self._next_id = 0
+        #: DevTools events (no ``id``) that arrived while waiting for replies, oldest first
+        self.events: list[dict] = []
         self.session: str | None = None
         target = self.send("Target.createTarget", {"url": "about:blank"}, browser=True)["targetId"]
         self.session = self.send("Target.attachToTarget", {"targetId": target, "flatten": True},
@@ -84,6 +86,8 @@ class HeadlessChromium:
                 if "error" in reply:
                     raise RuntimeError(f"{method}: {reply['error']}")
                 return reply.get("result", {})
+            if "method" in reply:
+                self.events.append(reply)
 
     # -- conveniences -----------------------------------------------------------------
     def viewport(self, width: int, height: int, mobile: bool = False) -> None:
@@ -91,6 +95,18 @@ class HeadlessChromium:
         self.send("Emulation.setDeviceMetricsOverride",
                   {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": mobile})
         self.send("Emulation.setTouchEmulationEnabled", {"enabled": mobile})
+
+    def page_errors(self) -> list[str]:
+        """Uncaught JavaScript exceptions and console errors seen so far."""
+        errors = []
+        for event in self.events:
+            params = event.get("params", {})
+            if event["method"] == "Runtime.exceptionThrown":
+                details = params.get("exceptionDetails", {})
+                errors.append(str(details.get("exception", {}).get("description") or details.get("text")))
+            elif event["method"] == "Runtime.consoleAPICalled" and params.get("type") == "error":
+                errors.append(" ".join(str(a.get("value", a.get("description", ""))) for a in params.get("args", [])))
+        return errors
 
     def goto(self, url: str) -> None:
         self.send("Page.navigate", {"url": url})

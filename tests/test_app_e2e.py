@@ -181,16 +181,16 @@ def test_refusing_samplenet_reads_as_plain_text(client):
 def test_use_via_api_shows_a_photo_and_trimap_example_and_describes_each_parameter(client):
     endpoints = client.view_api(return_format="dict", print_info=False)["named_endpoints"]
     matte = {p["parameter_name"]: p for p in endpoints["/matte"]["parameters"]}
-    assert matte["image"]["example_input"]["path"] == "lemur.png"
+    assert matte["image"]["example_input"]["path"] == "examples/lemur.png"
     assert [p["label"] for p in endpoints["/matte"]["parameters"]] == ["image", "trimap", "engine"]
-    assert matte["trimap"]["example_input"]["path"] == "lemur_trimap.png"
+    assert matte["trimap"]["example_input"]["path"] == "examples/lemur_trimap.png"
     assert "unknown" in matte["trimap"]["python_type"]["description"]
     assert "classical" in matte["engine"]["python_type"]["description"]
     trimap = {p["parameter_name"]: p for p in endpoints["/trimap"]["parameters"]}
     assert "band" in trimap["band_width"]["python_type"]["description"]
     auto = {p["parameter_name"]: p for p in endpoints["/auto"]["parameters"]}
     assert list(auto) == ["image", "box", "points", "band_width", "engine"]
-    assert auto["image"]["example_input"]["path"] == "lemur.png"
+    assert auto["image"]["example_input"]["path"] == "examples/lemur.png"
     assert "x0, y0, x1, y1" in auto["box"]["python_type"]["description"]
     assert all(p["python_type"]["description"] for p in auto.values())
     assert all(p["python_type"]["description"] for p in trimap.values())

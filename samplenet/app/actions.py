@@ -2,7 +2,9 @@
 
 Each action takes the :class:`~samplenet.app.page.Page` (the components, so
 that it can name what it reads and updates) and the values Gradio hands over
-as a dict keyed by component, and returns a dict keyed by component.  The
+as a dict keyed by component, and returns a dict keyed by component, or ``gr.skip()`` when it has
+nothing to change (Gradio 6 reads an empty dict as one output *value*: a
+"not enough output values" error, or an Image asked to show ``{}``).  The
 work itself is in :mod:`.handlers`, which knows nothing of components.
 ``build_demo`` binds the page with :func:`functools.partial` and wires.
 """
@@ -39,10 +41,13 @@ def photo_into_editors(page: Page, values: Values) -> Values:
 def add_click(page: Page, values: Values, evt: gr.SelectData) -> Values:
     """A click on the Clicks picture: a subject or background point (as the
     radio says) where the visitor clicked, drawn as a dot."""
-    if not values[page.photo] or not isinstance(evt.index, (list, tuple)) or len(evt.index) != 2:
-        return {}
-    x, y = evt.index
-    points = list(values[page.clicks] or []) + [[int(x), int(y), int(values[page.click_label])]]
+    index = evt.index
+    # no photo, or a tap Gradio could not place on it (the picture still loading gives [None, None])
+    if not values[page.photo] or not isinstance(index, (list, tuple)) or len(index) != 2 or None in index:
+        return gr.skip()
+    x, y = index
+    label = values[page.click_label]  # None until the radio has been drawn: the default, subject
+    points = list(values[page.clicks] or []) + [[int(x), int(y), 1 if label is None else int(label)]]
     return {page.clicks: points, page.click_picture: handlers.click_picture(values[page.photo], points)}
 
 
@@ -65,7 +70,7 @@ def select_source(name: str) -> str:
 def trimap_uploaded(page: Page, values: Values) -> Values:
     """An uploaded trimap (or a sample's) selects the Upload tab."""
     if not values[page.uploaded]:
-        return {}
+        return gr.skip()
     return {page.tabs: gr.Tabs(selected="upload"), page.source: "upload"}
 
 
@@ -118,11 +123,30 @@ def new_background(page: Page, values: Values) -> Values:
     """A new colour or picture: redo the composite from the kept cut-out."""
     kept = values[page.kept]
     if not kept:
-        return {}
+        return gr.skip()
     return {page.composite: handlers.composite_file(kept, values[page.colour], values[page.backdrop])}
 
 
 # --------------------------------------------------------------------------- the API for programs
+
+#: Each endpoint's outputs, in order: the name and words the "Use via API"
+#: page shows for them (gr.api alone shows "1st", "2nd", ... and no words).
+API_RETURNS: dict[str, list[tuple[str, str]]] = {
+    "matte": [
+        ("alpha", "the alpha matte: an 8-bit grey PNG the photo's size (0 = background, 255 = subject)."),
+        ("cutout", "the cut-out: an RGBA PNG, the subject's colours with the matte as transparency."),
+        ("foreground", "the subject's estimated colours (RGB PNG), the photo's size."),
+        ("background", "the background's estimated colours (RGB PNG), the photo's size."),
+        ("details", "a dict: engine, width, height, seconds, notes."),
+    ],
+    "auto": [
+        ("trimap", "the automatic trimap: an 8-bit grey PNG (0 = background, 128 = unknown, 255 = subject)."),
+        ("alpha", "the alpha matte: an 8-bit grey PNG the photo's size."),
+        ("cutout", "the cut-out: an RGBA PNG."),
+        ("details", "a dict: segmenter, segmenter_note, band_width, engine, width, height, seconds, notes."),
+    ],
+    "trimap": [("trimap", "an 8-bit grey PNG the photo's size: 0 = background, 128 = unknown, 255 = subject.")],
+}
 
 
 def matte(
@@ -145,7 +169,7 @@ def matte(
 
 def auto(
     image: FileData,
-    box: list[float] | None = None,
+    box: list[float] | None,
     points: list[list[float]] | None = None,
     band_width: float = handlers.ADAPTIVE_BAND,
     engine: str = "auto",
@@ -158,7 +182,7 @@ def auto(
 
     Parameters:
         image: the photo (PNG, JPEG, WebP, ...).
-        box: [x0, y0, x1, y1] in pixels around the subject (left, top, right, bottom); it may touch the photo's edges.
+        box: [x0, y0, x1, y1] in pixels around the subject (left, top, right, bottom; may touch the edges), or None.
         points: clicks as [x, y] or [x, y, label] with label 1 = on the subject (default), 0 = on the background.
         band_width: unknown band in pixels each side of the outline; 0 = chosen per photo (wide on hair, thin on edges).
         engine: "auto" (SampleNet if the server has its weights, else the weight-free engine), "samplenet", "classical".

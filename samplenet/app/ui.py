@@ -11,6 +11,7 @@ columns stack in that order, so the action directly follows the editor.
 """
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
@@ -20,8 +21,10 @@ from gradio.utils import get_function_description
 
 from ..segmentation.band import MAX_BAND_WIDTH
 from . import actions, brushes, gpu
+from .api_page import API_EXAMPLE_FILES, API_EXAMPLE_VALUES
 from .engines import HOW_TO_ENABLE_SAMPLENET, EngineRegistry
 from .handlers import ADAPTIVE_BAND
+from .launch import PHONE_MAX_WIDTH
 from .page import Page
 from .run_budget import DEFAULT_RUN_SECONDS
 
@@ -47,9 +50,6 @@ then `python app.py` (README: "Run it yourself"). {HOW_TO_ENABLE_SAMPLENET} Each
 `SAMPLENET_APP_RUN_SECONDS` (default {DEFAULT_RUN_SECONDS} s); past it the run is cut short and the
 page says so.
 """
-
-#: The example file the "Use via API" page shows for file parameters.
-API_EXAMPLE_FILES = {"image": "lemur.png", "trimap": "lemur_trimap.png", "mask": "lemur_mask.png"}
 
 GPU_QUEUE = "gpu"
 
@@ -131,7 +131,7 @@ def build_demo(registry: EngineRegistry, examples: list[list[str]] | None = None
         clicks = gr.State([])
 
         with gr.Row(equal_height=False):
-            with gr.Column(scale=2, min_width=240):
+            with gr.Column(scale=2, min_width=240, elem_id="photo-column"):
                 photo = gr.Image(
                     label="Photo", type="filepath", image_mode=None,
                     sources=["upload", "webcam", "clipboard"], format="png", height=220, elem_id="photo",
@@ -143,7 +143,7 @@ def build_demo(registry: EngineRegistry, examples: list[list[str]] | None = None
                 if examples:
                     gr.Examples(examples=examples, inputs=[photo, uploaded], label="Samples (photo + trimap)",
                                 examples_per_page=4, elem_id="samples")
-            with gr.Column(scale=4, min_width=320):
+            with gr.Column(scale=4, min_width=320, elem_id="tools-column"):
                 with gr.Tabs(selected="sketch") as tabs:
                     with gr.Tab("Sketch", id="sketch") as sketch_tab:
                         gr.Markdown(SKETCH_HELP)
@@ -182,7 +182,7 @@ def build_demo(registry: EngineRegistry, examples: list[list[str]] | None = None
                     registry.available, value="auto", label="Engine",
                     info=f"auto = {registry.default_name} on this server",
                 )
-            with gr.Column(scale=4, min_width=320):
+            with gr.Column(scale=4, min_width=320, elem_id="results-column"):
                 with gr.Row():
                     alpha = gr.Image(label="Alpha matte", format="png", interactive=False, height=260,
                                      elem_id="alpha")
@@ -191,9 +191,9 @@ def build_demo(registry: EngineRegistry, examples: list[list[str]] | None = None
                 composite = gr.Image(label="Composite", format="png", interactive=False, height=300,
                                      elem_id="composite")
                 with gr.Row():
-                    colour = gr.ColorPicker(value="#2e7d32", label="New background colour")
+                    colour = gr.ColorPicker(value="#2e7d32", label="New background colour", elem_id="colour")
                     backdrop = gr.Image(label="…or a background picture", type="filepath", image_mode=None,
-                                        height=120)
+                                        height=120, elem_id="backdrop")
                 downloads = gr.File(label="Downloads: cut-out (RGBA PNG), alpha, composite",
                                     file_count="multiple", elem_id="downloads")
                 gr.DeepLinkButton("Share this result", copied_value="Link copied")
@@ -251,7 +251,7 @@ def _wire(page: Page, registry: EngineRegistry, tab_of: dict[str, gr.Tab],
     touch_up.click(partial(actions.touch_up, page), page.trimap_inputs,
                    [page.sketch, page.sketch_base, page.tabs, page.source, page.overlay, page.status],
                    api_visibility="private", concurrency_limit=2, show_progress="full")
-    run.click(
+    cut_out = run.click(
         partial(actions.cut_out, page),
         page.trimap_inputs | {page.engine, page.colour, page.backdrop},
         [page.alpha, page.cutout, page.composite, page.downloads, page.overlay, page.slider,
@@ -259,31 +259,54 @@ def _wire(page: Page, registry: EngineRegistry, tab_of: dict[str, gr.Tab],
         api_visibility="private", concurrency_id=GPU_QUEUE, concurrency_limit=1,
         show_progress="full", show_progress_on=[page.alpha, page.cutout, page.composite],
     )
+    # on a phone the results are below the tools: bring the first one into view
+    cut_out.success(None, None, None, js=f"""() => {{ if (window.innerWidth <= {PHONE_MAX_WIDTH})
+        document.querySelector('#alpha').scrollIntoView({{behavior: 'smooth', block: 'start'}}); }}""")
     for trigger in (page.colour.change, page.backdrop.change):
         trigger(partial(actions.new_background, page), {page.kept, page.colour, page.backdrop},
                 page.composite, **quick)
 
     # The API for programs (gradio_client, the HF API): no components of its own.
     _document(gr.api(actions.matte, api_name="matte", concurrency_id=GPU_QUEUE, concurrency_limit=1),
-              actions.matte)
+              actions.matte, "matte")
     _document(gr.api(actions.auto, api_name="auto", concurrency_id=GPU_QUEUE, concurrency_limit=1),
-              actions.auto)
-    _document(gr.api(actions.trimap, api_name="trimap", concurrency_limit=2), actions.trimap)
+              actions.auto, "auto")
+    _document(gr.api(actions.trimap, api_name="trimap", concurrency_limit=2), actions.trimap, "trimap")
 
 
-def _document(dependency: gr.events.Dependency, fn: Callable) -> None:
-    """Give an API endpoint's parameters on the "Use via API" page the
-    descriptions from ``fn``'s docstring and, for files, an example file of
-    ours (gr.api's generic components would show ``...`` and no words)."""
+def _without_null(schema: dict) -> dict:
+    """``list[float] | None`` as ``list[float]``, for a parameter whose default
+    is None: the page adds "| None" itself (it read "None | list[float] | None")."""
+    for key in ("anyOf", "oneOf"):
+        options = [option for option in schema.get(key, []) if option != {"type": "null"}]
+        if len(options) == 1:
+            return {name: value for name, value in schema.items() if name != key} | options[0]
+    return schema
+
+
+def _document(dependency: gr.events.Dependency, fn: Callable, api_name: str) -> None:
+    """Give an API endpoint's parameters and outputs on the "Use via API" page
+    names and words (from ``fn``'s docstring and :data:`actions.API_RETURNS`)
+    and examples that run (gr.api's generic components would show "1st",
+    ``...`` and no words)."""
     _, descriptions, _ = get_function_description(fn)
+    defaults = {name: parameter.default for name, parameter in inspect.signature(fn).parameters.items()}
     blocks = gr.context.get_blocks_context()
-    inputs = blocks.fns[dependency["id"]].inputs if blocks is not None else []
-    for name, component in zip(descriptions, inputs, strict=False):  # no inputs outside a Blocks context
+    function = blocks.fns[dependency["id"]] if blocks is not None else None
+    for name, component in zip(descriptions, function.inputs if function else [], strict=False):
         component.label = name  # not gr.api's "1st", "2nd", ...
-        component._api_info = dict(component._api_info, additional_description=descriptions[name])
+        schema = _without_null(component._api_info) if defaults.get(name) is None else component._api_info
+        component._api_info = dict(schema, additional_description=descriptions[name])
         if name in API_EXAMPLE_FILES:
-            # the page writes a FileData with a url as handle_file('<url>'): here a file of the caller's
+            # the page writes a FileData with a url as handle_file('<url>'): here a file of the repository
             file_name = API_EXAMPLE_FILES[name]
-            example = {"path": file_name, "url": file_name, "orig_name": file_name,
+            example = {"path": file_name, "url": file_name, "orig_name": Path(file_name).name,
                        "meta": {"_type": "gradio.FileData"}}
             component.example_payload = component.example_value = lambda example=example: example
+        elif name in API_EXAMPLE_VALUES:
+            value = API_EXAMPLE_VALUES[name]
+            component.example_payload = component.example_value = lambda value=value: value
+    for (name, words), component in zip(actions.API_RETURNS[api_name], function.outputs if function else [],
+                                        strict=True):
+        component.label = name
+        component._api_info = dict(component._api_info, description=words)
