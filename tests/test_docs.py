@@ -59,3 +59,23 @@ def test_readme_stays_a_page_a_visitor_reads():
     text = (ROOT / "README.md").read_text()
     assert text.startswith("---\n") and "\nsdk: gradio\n" in text and "\napp_file: app.py\n" in text
     assert len(text.splitlines()) <= 300, "README is the Space's page: move depth into docs/"
+
+
+@pytest.mark.slow
+def test_readme_api_example_runs_as_written_against_a_live_server(monkeypatch, capsys):
+    """README's gradio_client block, run from the project root against a
+    fresh server (only the address changes: the test's server has its own port)."""
+    pytest.importorskip("gradio")
+    pytest.importorskip("gradio_client")
+    from local_server import launch_weight_free_app
+
+    (example,) = _fenced_blocks(_section((ROOT / "README.md").read_text(), "API for programs"), "python")
+    assert 'Client("http://127.0.0.1:7860/")' in example
+    demo = launch_weight_free_app()
+    try:
+        monkeypatch.chdir(ROOT)
+        exec(compile(example.replace("http://127.0.0.1:7860/", demo.local_url), "README.md (API)", "exec"), {})
+    finally:
+        demo.close()
+    printed = capsys.readouterr().out
+    assert "'engine': 'classical'" in printed and "classical adaptive" in printed
