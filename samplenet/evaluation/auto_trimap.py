@@ -44,7 +44,7 @@ import numpy as np
 from ..errors import MattingInputError
 from ..io import load_image, load_trimap
 from ..segmentation.auto import SegmenterChoice, check_segmenter, finish_trimap, segment
-from ..segmentation.classical import ClassicalOptions
+from ..segmentation.classical import SegmenterOptions
 from ..segmentation.prompts import make_prompts
 
 logger = logging.getLogger("samplenet")
@@ -134,7 +134,7 @@ def _score_prompts(
     matter,
     case: dict[str, Any],
     prompt_args: dict[str, Any],
-    options: ClassicalOptions,
+    options: SegmenterOptions,
     segmenter: SegmenterChoice = "classical",
 ) -> tuple[dict[str, Any], np.ndarray | None]:
     """One automatic trimap from ``prompt_args``, matted and scored, and the
@@ -178,7 +178,7 @@ def score_corrections(
     matter,
     case: dict[str, Any],
     clicks: int,
-    options: ClassicalOptions | None = None,
+    options: SegmenterOptions | None = None,
     segmenter: SegmenterChoice = "classical",
 ) -> list[dict[str, Any]]:
     """The box alone, then up to ``clicks`` corrective clicks one after the
@@ -188,7 +188,7 @@ def score_corrections(
     are refused is recorded (``"refused_click"``) while they keep the last
     trimap, as on the page.  ``"clicks"`` counts the clicks actually made."""
     _check_click_count(clicks)
-    options = options or ClassicalOptions()
+    options = options or SegmenterOptions()
     box = benchmark_box(case["alpha"])
     points: list[tuple[float, float]] = []
     labels: list[int] = []
@@ -248,7 +248,7 @@ def prompts_for(case: dict[str, Any], mode: str) -> dict[str, Any]:
 
 
 def score_auto(
-    matter, case: dict[str, Any], mode: str, options: ClassicalOptions, segmenter: SegmenterChoice = "classical"
+    matter, case: dict[str, Any], mode: str, options: SegmenterOptions, segmenter: SegmenterChoice = "classical"
 ) -> dict[str, Any]:
     """One automatic trimap, matted and scored; a refusal is recorded, not raised."""
     return _score_prompts(matter, case, prompts_for(case, mode), options, segmenter)[0]
@@ -268,8 +268,8 @@ def score_previous_tool(matter, case: dict[str, Any], band: int = 12) -> dict[st
         return {"refused": f"matting failed: {exc}"}
 
 
-def grid_options(grid: list[dict[str, Any]]) -> list[ClassicalOptions]:
-    return [replace(ClassicalOptions(), **changes) for changes in grid]
+def grid_options(grid: list[dict[str, Any]]) -> list[SegmenterOptions]:
+    return [replace(SegmenterOptions(), **changes) for changes in grid]
 
 
 def mean_sad(rows: list[dict[str, Any]]) -> float:
@@ -320,12 +320,12 @@ def run_benchmark(
             corrected[case["name"]] = score_corrections(matter, case, corrections, segmenter=segmenter)
             steps = ", ".join(f"{r['sad']:.2f}" if "sad" in r else "refused" for r in corrected[case["name"]])
             progress(f"corrective clicks {case['name']}: SAD after 0..{corrections} clicks {steps}")
-    option_sets = grid_options(CV_GRID) if cv else [ClassicalOptions()]
+    option_sets = grid_options(CV_GRID) if cv else [SegmenterOptions()]
     scores: list[dict[str, Any]] = []
     for index, options in enumerate(option_sets):
         for mode in MODES:
             for case in cases:
-                if corrected and mode == "box" and options == ClassicalOptions():
+                if corrected and mode == "box" and options == SegmenterOptions():
                     # The visitor's step 0 is this very trimap (same prompts, same settings, seeded).
                     first = corrected[case["name"]][0]
                     kept = ("sad", "refused", "trimap_cpu_s", "unknown", "segmenter")
@@ -498,7 +498,7 @@ def _corrections_table(
 
 def _default_index(result: dict[str, Any]) -> int:
     # Compared as JSON would store them (tuples become lists in a saved result).
-    defaults = json.loads(json.dumps(asdict(ClassicalOptions())))
+    defaults = json.loads(json.dumps(asdict(SegmenterOptions())))
     for index, options in enumerate(result["options"]):
         if json.loads(json.dumps(options)) == defaults:
             return index

@@ -19,7 +19,7 @@ import numpy as np
 from ..errors import MattingInputError
 from ..io import BACKGROUND, FOREGROUND, UNKNOWN, load_image, quoted
 from .band import adaptive_trimap, check_band_width, check_sure_regions
-from .classical import ClassicalOptions, ClassicalSegmenter, Segmentation
+from .classical import ClassicalSegmenter, Segmentation, SegmenterOptions
 from .prompts import make_prompts
 from .refine import Working, trial_matte
 
@@ -57,7 +57,7 @@ def _check_band_width(band_width: float | None) -> int | None:
 
 
 def segment(
-    image: np.ndarray, prompts, segmenter: SegmenterChoice = "auto", options: ClassicalOptions | None = None
+    image: np.ndarray, prompts, segmenter: SegmenterChoice = "auto", options: SegmenterOptions | None = None
 ) -> Segmentation:
     """Run the chosen segmenter on checked prompts.  ``"auto"`` tries SAM
     (see :mod:`.sam`) and falls back to the classical segmenter, noting why."""
@@ -83,7 +83,7 @@ def segment(
 
 
 def trimap_from_segmentation(
-    image: np.ndarray, seg: Segmentation, band_width: int | None = None, options: ClassicalOptions | None = None
+    image: np.ndarray, seg: Segmentation, band_width: int | None = None, options: SegmenterOptions | None = None
 ) -> np.ndarray:
     """Full-size trimap from a segmentation: a constant band of
     ``band_width`` pixels, or (``None``) the adaptive band, computed from a
@@ -91,7 +91,7 @@ def trimap_from_segmentation(
     segmenter left to matting (``seg.unknown``; a constant band is exactly
     what was asked for, so it gets none)."""
     height, width = image.shape[:2]
-    defaults = options or ClassicalOptions()
+    defaults = options or SegmenterOptions()
     working = Working.of(image, defaults.work_side)
     to_full = 1.0 / working.scale
     if band_width is not None:
@@ -186,12 +186,12 @@ def finish_trimap(
     seg: Segmentation,
     prompts,
     band_width: int | None,
-    options: ClassicalOptions | None = None,
+    options: SegmenterOptions | None = None,
 ) -> np.ndarray:
     """Band around the segmentation, then the clicks' and strokes' last word:
     a small disc around each click is sure subject / sure background."""
     trimap = trimap_from_segmentation(picture, seg, band_width, options)
-    radius = max(1, int(round((options or ClassicalOptions()).click_radius * max(picture.shape[:2]))))
+    radius = max(1, int(round((options or SegmenterOptions()).click_radius * max(picture.shape[:2]))))
     for (x, y), label in zip(prompts.points, prompts.labels):
         cv2.circle(trimap, (int(x), int(y)), radius, FOREGROUND if label == 1 else BACKGROUND, -1)
     if prompts.fg_strokes is not None:

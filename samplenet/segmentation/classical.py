@@ -63,16 +63,17 @@ class Segmentation:
     unknown: np.ndarray | None = None  # full-size: left to matting whatever the band (see mixed_region)
 
 
-#: The starts the graph cut can run from (see ClassicalOptions.starts): the
+#: The starts the graph cut can run from (see SegmenterOptions.starts): the
 #: GrabCut vote as it is, refined with focus, and the box alone with and
 #: without focus.
 STARTS = ("grabcut", "grabcut+focus", "box+focus", "box")
 
 
 @dataclass
-class ClassicalOptions:
+class SegmenterOptions:
     """Parameters of the classical segmenter, in working-size pixels where
-    they are lengths.  ``focus_weight`` was chosen by two-fold
+    they are lengths.  (Named apart from the matting engine's
+    :class:`samplenet.classical.options.ClassicalOptions`, an unrelated class.)  ``focus_weight`` was chosen by two-fold
     cross-validation, earlier ones (the GrabCut vote's) likewise; the rest
     are GrabCut's own values or set once (see README, "Automatic trimaps")."""
 
@@ -111,7 +112,7 @@ class ClassicalOptions:
             raise ValueError(f"unknown graph-cut start(s) {unknown}; known: {', '.join(STARTS)}")
 
 
-def grabcut_seeds(prompts: Prompts, working: Working, options: ClassicalOptions) -> np.ndarray:
+def grabcut_seeds(prompts: Prompts, working: Working, options: SegmenterOptions) -> np.ndarray:
     """GrabCut labels at the working size from the prompts."""
     height, width = working.shape
     scale = working.scale
@@ -162,7 +163,7 @@ def grabcut_seeds(prompts: Prompts, working: Working, options: ClassicalOptions)
     return labels
 
 
-def _start_by_colour(image: np.ndarray, labels: np.ndarray, options: ClassicalOptions, clusters: int = 5) -> None:
+def _start_by_colour(image: np.ndarray, labels: np.ndarray, options: SegmenterOptions, clusters: int = 5) -> None:
     """Without a box, start each unmarked pixel on the side whose marked
     colours (a few k-means centres per side) are nearer.  With no background
     mark, the photo's border strip stands for the background colours."""
@@ -243,8 +244,8 @@ class ClassicalSegmenter:
 
     name = "classical"
 
-    def __init__(self, options: ClassicalOptions | None = None) -> None:
-        self.options = options or ClassicalOptions()
+    def __init__(self, options: SegmenterOptions | None = None) -> None:
+        self.options = options or SegmenterOptions()
 
     def segment(self, image: np.ndarray, prompts: Prompts) -> Segmentation:
         """Segment ``image`` (``HxWx3 uint8`` RGB) from checked ``prompts``."""
@@ -347,7 +348,7 @@ class ClassicalSegmenter:
                 found = graph_cut(with_focus, grid, grabcut_mask, hard_fg, hard_bg, opts.refine_iterations, opts.components)
             elif start == "box+focus":
                 found = graph_cut(with_focus, grid, box_core, hard_fg, hard_bg, opts.box_iterations, opts.components)
-            else:  # "box" (ClassicalOptions checks the names)
+            else:  # "box" (SegmenterOptions checks the names)
                 found = graph_cut(colour, grid, box_core, hard_fg, hard_bg, opts.box_iterations, opts.components)
             candidates[start] = keep_subject_pieces(found, hard_fg, opts.keep_fraction)
         # Each result's side costs serve its energy, and the winner's the mixed region.
@@ -369,7 +370,7 @@ class ClassicalSegmenter:
 
 
 def mixed_region(
-    costs: tuple[np.ndarray, np.ndarray], mask: np.ndarray, hard_bg: np.ndarray, opts: ClassicalOptions
+    costs: tuple[np.ndarray, np.ndarray], mask: np.ndarray, hard_bg: np.ndarray, opts: SegmenterOptions
 ) -> np.ndarray:
     """Where subject-like and background-like pixels interleave at a fine
     scale (hair over a lawn, leaves with sky between them): no hard outline
