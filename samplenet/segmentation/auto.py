@@ -57,11 +57,29 @@ def _check_band_width(band_width: float | None) -> int | None:
 
 
 def segment(
-    image: np.ndarray, prompts, segmenter: SegmenterChoice = "auto", options: SegmenterOptions | None = None
+    image: np.ndarray,
+    prompts,
+    segmenter: SegmenterChoice = "auto",
+    options: SegmenterOptions | None = None,
+    previous: Segmentation | None = None,
 ) -> Segmentation:
     """Run the chosen segmenter on checked prompts.  ``"auto"`` tries SAM
-    (see :mod:`.sam`) and falls back to the classical segmenter, noting why."""
+    (see :mod:`.sam`) and falls back to the classical segmenter, noting why.
+    ``previous``: the segmentation the visitor is correcting; when it is the
+    classical segmenter's and these prompts only add clicks or strokes to
+    its own, the classical segmenter starts from it
+    (:meth:`~.classical.ClassicalSegmenter.refine`, a fraction of the time)."""
     check_segmenter(segmenter)
+    if (
+        segmenter != "sam"
+        and previous is not None
+        and previous.segmenter == "classical"
+        and previous.prompts is not None
+        and prompts.extends(previous.prompts)
+    ):
+        result = ClassicalSegmenter(options).refine(image, prompts, previous)
+        result.note = previous.note  # why SAM did not run (for "auto") still holds
+        return result
     note = ""
     if segmenter in ("auto", "sam"):
         from .sam import SegmenterUnavailable, load_sam_segmenter
@@ -174,7 +192,8 @@ def auto_trimap(
     if cache is None:
         seg = segment(picture, prompts, segmenter)
     else:
-        seg = cache.get_or_run(cache.key(picture, prompts, segmenter), lambda: segment(picture, prompts, segmenter))
+        key = cache.key(picture, prompts, segmenter)
+        seg = cache.get_or_run(key, lambda: segment(picture, prompts, segmenter, previous=cache.latest(key)))
     trimap = finish_trimap(picture, seg, prompts, width_px)
     if return_info:
         return trimap, AutoTrimapInfo(seg.segmenter, seg.note, width_px if width_px is not None else "adaptive")
