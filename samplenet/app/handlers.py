@@ -268,12 +268,45 @@ class AutoTrimap:
         return describe_segmentation(self.info)
 
 
+@dataclass(frozen=True)
+class AutoRequest:
+    """The Auto tab's prompts for one photo as keyword arguments of
+    :func:`samplenet.auto_trimap`: plain data, so the trimap can be made
+    inside the engine's GPU call (:func:`gpu.run_engine_after`)."""
+
+    prompts: dict[str, Any]
+
+    def run(self, photo: np.ndarray, cache: SegmentationCache | None = None) -> AutoTrimap:
+        """The trimap, through the segmentation cache (Preview then Cut out segment once)."""
+        trimap, info = cached_auto_trimap(photo, **self.prompts, segmenter=SEGMENTER, cache=cache)
+        return AutoTrimap(trimap, info)
+
+
+@dataclass(frozen=True)
+class AutoEngineInput:
+    """``gpu.run_engine_after``'s ``prepare`` for the Auto tab: the trimap
+    (SAM on the GPU where it is configured), then :func:`engine_input`."""
+
+    request: AutoRequest
+    limit: int
+
+    def __call__(self, image: np.ndarray) -> tuple[np.ndarray, np.ndarray, tuple[AutoTrimap, list[str]]]:
+        auto = self.request.run(image)
+        work, notes = engine_input(image, auto.trimap, self.limit)
+        return work.image, work.trimap, (auto, notes)
+
+
 def auto_trimap(
     photo: np.ndarray, inputs: AutoInputs, cache: SegmentationCache | None = None
 ) -> AutoTrimap:
     """Auto tab: the red loop's bounding box, the clicks and the white/black
     strokes as prompts to :func:`samplenet.auto_trimap`, through the
     segmentation cache (Preview then Cut out segment once)."""
+    return auto_request(photo, inputs).run(photo, cache)
+
+
+def auto_request(photo: np.ndarray, inputs: AutoInputs) -> AutoRequest:
+    """The Auto tab's checked prompts (see :func:`auto_trimap`)."""
     masks = stroke_masks(inputs.strokes, (photo.shape[1], photo.shape[0]))
     positions, labels = check_points(inputs.points)
     if not positions and not any(mask.any() for mask in masks.values()):
@@ -281,18 +314,16 @@ def auto_trimap(
             "Nothing is marked: draw a red loop around the subject, click on it in the Clicks picture, "
             "or paint a white stroke on it."
         )
-    trimap, info = cached_auto_trimap(
-        photo,
-        box=box_from_mask(masks["box"]),
-        points=positions or None,
-        point_labels=labels or None,
-        fg_strokes=masks["foreground"] if masks["foreground"].any() else None,
-        bg_strokes=masks["background"] if masks["background"].any() else None,
-        band_width=_band(inputs.band_width),
-        segmenter=SEGMENTER,
-        cache=cache,
+    return AutoRequest(
+        {
+            "box": box_from_mask(masks["box"]),
+            "points": positions or None,
+            "point_labels": labels or None,
+            "fg_strokes": masks["foreground"] if masks["foreground"].any() else None,
+            "bg_strokes": masks["background"] if masks["background"].any() else None,
+            "band_width": _band(inputs.band_width),
+        }
     )
-    return AutoTrimap(trimap, info)
 
 
 def click_picture(photo_file: Any, points: Any) -> np.ndarray | None:
@@ -345,6 +376,7 @@ class MattingOutcome:
     image: np.ndarray
     trimap: np.ndarray
     notes: list[str] = field(default_factory=list)
+    auto: AutoTrimap | None = None  # the Auto tab's trimap and segmenter, when it was made in the engine's call
 
     def cutout_colours(self) -> np.ndarray:
         """Colours for the cut-out (float RGB in [0, 1]): the photo itself
@@ -365,16 +397,53 @@ def matte_arrays(
     registry: EngineRegistry,
     engine: str,
     image: np.ndarray,
-    trimap: np.ndarray,
+    trimap: np.ndarray | None,
     progress: Callable[[float, str], None] | None = None,
+    auto: AutoRequest | None = None,
 ) -> MattingOutcome:
     """Check the trimap, shrink oversized photos to the full-resolution limit,
-    run the engine (on the GPU where there is one) and restore full size."""
+    run the engine (on the GPU where there is one) and restore full size.
+    With ``auto`` instead of a trimap, the Auto tab's trimap is made inside
+    the engine's GPU call (:func:`gpu.run_engine_after`), so SAM has the GPU
+    on ZeroGPU; the outcome's ``auto`` says which segmenter ran."""
     report = progress or (lambda fraction, text: None)
+    limit = full_res_pixels_from_env()
+    if auto is None:
+        work, notes = engine_input(image, trimap, limit)
+    matter = registry.resolve(engine)
+    if matter.name == "samplenet":
+        report(0.15, "SampleNet: background sampling, foreground sampling, matting")
+    else:
+        report(0.15, f"{matter.name} engine: sampling colours and propagating alpha")
+    if gpu.served() is not registry:
+        # Tests and scripts call handlers with their own registry; a Space
+        # serves exactly one (build_demo's), which ZeroGPU's fork inherits.
+        if gpu.ON_ZERO_GPU:
+            raise RuntimeError("On ZeroGPU only the registry given to build_demo can run.")
+        gpu.serve(registry)
+    start = time.perf_counter()
+    stages = None if gpu.ON_ZERO_GPU else report  # a callback cannot cross into the ZeroGPU worker
+    made = None
+    if auto is None:
+        result = call_within(run_seconds_from_env(), gpu.run_engine, matter.name, work.image, work.trimap,
+                             progress=stages)
+    else:
+        (made, notes), result = call_within(
+            run_seconds_from_env(), gpu.run_engine_after, AutoEngineInput(auto, limit), matter.name, image,
+            progress=stages,
+        )
+        trimap = made.trimap
+    result.info.setdefault("seconds", time.perf_counter() - start)
+    report(0.85, "Composing the outputs")
+    result = restore_full_size(result, image, trimap)
+    return MattingOutcome(result, image, trimap, notes, made)
+
+
+def engine_input(image: np.ndarray, trimap: np.ndarray, limit: int) -> tuple[Any, list[str]]:
+    """The trimap checked, the photo and trimap shrunk to ``limit`` pixels
+    when larger (:func:`working_copy`), and what the visitor should be told."""
     _check_same_size(trimap, image, "trimap")
     check_trimap_usable(trimap)
-    matter = registry.resolve(engine)
-    limit = full_res_pixels_from_env()
     work = working_copy(image, trimap, limit)
     notes = []
     unknown_share = float(np.mean(trimap == UNKNOWN))
@@ -390,24 +459,7 @@ def matte_arrays(
             f"{work.image.shape[1]}x{work.image.shape[0]} and the matte scaled back up to the "
             "photo's size (sure regions kept exact)."
         )
-    if matter.name == "samplenet":
-        report(0.15, "SampleNet: background sampling, foreground sampling, matting")
-    else:
-        report(0.15, f"{matter.name} engine: sampling colours and propagating alpha")
-    if gpu.served() is not registry:
-        # Tests and scripts call handlers with their own registry; a Space
-        # serves exactly one (build_demo's), which ZeroGPU's fork inherits.
-        if gpu.ON_ZERO_GPU:
-            raise RuntimeError("On ZeroGPU only the registry given to build_demo can run.")
-        gpu.serve(registry)
-    start = time.perf_counter()
-    stages = None if gpu.ON_ZERO_GPU else report  # a callback cannot cross into the ZeroGPU worker
-    result = call_within(run_seconds_from_env(), gpu.run_engine, matter.name, work.image, work.trimap,
-                         progress=stages)
-    result.info.setdefault("seconds", time.perf_counter() - start)
-    report(0.85, "Composing the outputs")
-    result = restore_full_size(result, image, trimap)
-    return MattingOutcome(result, image, trimap, notes)
+    return work, notes
 
 
 def _stem(path: Any, default: str = "photo") -> str:
@@ -628,8 +680,12 @@ def run_page(
     report = progress or (lambda fraction, text: None)
     report(0.02, "Reading the photo and the trimap")
     photo = load_photo(photo_file)
-    trimap, how = trimap_for_source(photo, sources)
-    outcome = matte_arrays(registry, engine, photo, trimap, progress=report)
+    if sources.source == "auto":  # the segmentation runs in the engine's GPU call (SAM needs the GPU too)
+        outcome = matte_arrays(registry, engine, photo, None, progress=report, auto=auto_request(photo, sources.auto))
+        trimap, how = outcome.trimap, outcome.auto.status
+    else:
+        trimap, how = trimap_for_source(photo, sources)
+        outcome = matte_arrays(registry, engine, photo, trimap, progress=report)
     result = outcome.result
     report(0.88, "Writing the pictures")
     stem = _stem(photo_file)
