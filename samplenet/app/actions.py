@@ -72,6 +72,19 @@ def preview(page: Page, values: Values) -> Values:
     return {page.overlay: overlay, page.status: status}
 
 
+def refresh_auto_preview(page: Page, values: Values) -> Values:
+    """After a tap or a stroke on the Auto tab: the trimap overlay updates
+    by itself where the answer is quick (:func:`handlers.quick_auto_preview`);
+    otherwise nothing changes and Preview answers."""
+    if values[page.source] != "auto":
+        return {}
+    quick = handlers.quick_auto_preview(values[page.photo], page.trimap_sources(values).auto)
+    if quick is None:
+        return {}
+    overlay, status = quick
+    return {page.overlay: overlay, page.status: status}
+
+
 @handlers.user_errors
 def touch_up(page: Page, values: Values, progress: gr.Progress = gr.Progress()) -> Values:
     """Auto tab's "Touch up": the automatic trimap, tinted on the photo, into

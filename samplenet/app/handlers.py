@@ -31,8 +31,10 @@ from ..errors import MattingInputError
 from ..io import FOREGROUND, UNKNOWN, load_image, load_trimap, max_pixels_from_env, open_image_file, quoted
 from ..result import MattingResult, to_uint8
 from ..result_files import save_pngs
+from ..segmentation import cache as segmentation_cache
 from ..segmentation.auto import AutoTrimapInfo
 from ..segmentation.cache import SegmentationCache, cached_auto_trimap
+from ..segmentation.prompts import make_prompts
 from . import gpu
 from .engines import EngineRegistry
 from .pictures import checkerboard, cover_resize, mark_points, over, overlay_trimap, parse_colour
@@ -303,6 +305,36 @@ def auto_trimap(
     strokes as prompts to :func:`samplenet.auto_trimap`, through the
     segmentation cache (Preview then Cut out segment once)."""
     return auto_request(photo, inputs).run(photo, cache)
+
+
+def quick_auto_preview(photo_file: Any, inputs: AutoInputs) -> tuple[np.ndarray, str] | None:
+    """After a tap or a stroke on the Auto tab: the trimap overlay and status
+    line when they come quickly, else ``None`` (the Preview button still
+    answers).  Quick means the segmentation is already cached, or the
+    visitor is correcting the one they are looking at (the same box plus
+    more clicks or strokes: :meth:`ClassicalSegmenter.refine`), or SAM made
+    that one.  Prompts that cannot be segmented yet are not an error here:
+    the visitor is still drawing."""
+    if not photo_file:
+        return None
+    try:
+        photo = load_photo(photo_file)
+        request = auto_request(photo, inputs)
+        arguments = {k: v for k, v in request.prompts.items() if k != "band_width"}
+        prompts = make_prompts((photo.shape[1], photo.shape[0]), **arguments)
+        cache = segmentation_cache.DEFAULT_CACHE
+        key = cache.key(photo, prompts, SEGMENTER)
+        previous = cache.latest(key)
+        if previous is None:
+            return None
+        cached = cache.get(key) is not None
+        correcting = previous.prompts is not None and prompts.extends(previous.prompts)
+        if not (cached or correcting or previous.segmenter == "sam"):
+            return None
+        auto = request.run(photo)
+    except MattingInputError:
+        return None
+    return overlay_trimap(photo, auto.trimap), auto.status
 
 
 def auto_request(photo: np.ndarray, inputs: AutoInputs) -> AutoRequest:

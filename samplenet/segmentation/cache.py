@@ -61,6 +61,11 @@ class SegmentationCache:
                 self._items.popitem(last=False)
         return result
 
+    def get(self, key: str) -> Segmentation | None:
+        """The cached segmentation for ``key`` (a :meth:`key`), if any, without running one."""
+        with self._lock:
+            return self._items.get(key)
+
     def latest(self, key: str) -> Segmentation | None:
         """The most recently used segmentation of the same photo by the same
         segmenter as ``key`` (a :meth:`key`), whatever its prompts: what the
