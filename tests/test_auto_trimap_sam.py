@@ -416,7 +416,9 @@ def test_on_zero_gpu_sam_runs_inside_the_gpu_call_that_mattes(
     loop[y0, x0:x1] = loop[y1 - 1, x0:x1] = loop[y0:y1, x0] = loop[y0:y1, x1 - 1] = (255, 0, 0, 255)
     sources = handlers.TrimapSources(
         source="auto",
-        auto=handlers.AutoInputs(strokes={"background": None, "layers": [loop], "composite": None}, points=[[40, 30, 1]]),
+        auto=handlers.AutoInputs(
+            strokes={"background": None, "layers": [loop], "composite": None}, points=[[40, 30, 1]]
+        ),
     )
     out = handlers.run_page(registry, str(path), sources, "classical", None, None)
     assert events == ["lease run_engine_after", "SAM", "end run_engine_after"]

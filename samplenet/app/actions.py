@@ -75,12 +75,14 @@ def preview(page: Page, values: Values) -> Values:
 def refresh_auto_preview(page: Page, values: Values) -> Values:
     """After a tap or a stroke on the Auto tab: the trimap overlay updates
     by itself where the answer is quick (:func:`handlers.quick_auto_preview`);
-    otherwise nothing changes and Preview answers."""
+    otherwise nothing changes (each output is skipped: Gradio refuses an
+    empty answer) and Preview answers."""
+    unchanged = {page.overlay: gr.skip(), page.status: gr.skip()}
     if values[page.source] != "auto":
-        return {}
+        return unchanged
     quick = handlers.quick_auto_preview(values[page.photo], page.trimap_sources(values).auto)
     if quick is None:
-        return {}
+        return unchanged
     overlay, status = quick
     return {page.overlay: overlay, page.status: status}
 
