@@ -66,17 +66,14 @@ class Segmentation:
 
 #: The starts the graph cut can run from (see SegmenterOptions.starts): the
 #: GrabCut vote as it is, refined with focus, and the box alone with and
-#: without focus (the default compares the first three).
+#: without focus.
 STARTS = ("grabcut", "grabcut+focus", "box+focus", "box")
 
 
 @dataclass
 class SegmenterOptions:
     """Parameters of the classical segmenter, in working-size pixels where
-    they are lengths.  The runs (two GrabCuts of three iterations, three
-    graph-cut starts of two or three rounds) are the fewest that kept the dev
-    photos' SADs of the earlier six GrabCuts of five iterations and four
-    starts, at about half the time (docs/auto-tool.md, issue 29).  (Named apart from the matting engine's
+    they are lengths.  (Named apart from the matting engine's
     :class:`samplenet.classical.options.ClassicalOptions`, an unrelated class.)  ``focus_weight`` was chosen by two-fold
     cross-validation, earlier ones (the GrabCut vote's) likewise; the rest
     are GrabCut's own values or set once (see README, "Automatic trimaps")."""
@@ -84,24 +81,24 @@ class SegmenterOptions:
     work_side: int = 400  # the band's trial matte runs at this size (and the band's lengths are in its pixels)
     cut_side: int = 400  # the GrabCuts and graph cuts run at this size (at most work_side)
     rounds: int = 1
-    grabcut_iterations: int = 3
+    grabcut_iterations: int = 5
     click_radius: float = 0.015  # fraction of the working size's longer side
     border: float = 0.02  # same: border strip used when the box leaves no background
     ring: float = 0.02  # same: strip inside the box's edges that starts as probable background
     core: float = 0.0  # fraction of the box cut from each side: only this core seeds the subject's colours
-    cores: tuple[float, ...] = (0.0, 0.2)  # GrabCut runs with each of these cores
+    cores: tuple[float, ...] = (0.0, 0.1, 0.2)  # GrabCut runs with each of these cores
     edge_ring: bool = False  # also a ring (and core inset) along sides where the box reaches the photo's edge
-    edge_rings: tuple[bool, ...] = (False,)  # ... and each of these edge_ring values
+    edge_rings: tuple[bool, ...] = (False, True)  # ... and each of these edge_ring values
     select: bool = False  # with several runs: keep the one separating colours best (else: vote)
     doubt: bool = True  # where the runs disagree is unknown to the first trial matte
     regrab: bool = True  # each round re-runs GrabCut seeded by the matte (else: the matte's 0.5 level)
-    starts: tuple[str, ...] = STARTS[:3]  # graph cuts compared by energy (empty: the GrabCut vote alone)
+    starts: tuple[str, ...] = STARTS  # graph cuts compared by energy (empty: the GrabCut vote alone)
     focus_weight: float = 2.5  # the focus feature against RGB, in units of a colour channel's 0-255 range
     focus_sigma: float = 4.0  # window of the focus map
     components: int = 5  # Gaussians per side, as GrabCut
     smoothness: float = 50.0  # GrabCut's gamma
-    refine_iterations: int = 2  # graph-cut rounds from the GrabCut result
-    box_iterations: int = 3  # ... and from the box
+    refine_iterations: int = 3  # graph-cut rounds from the GrabCut result
+    box_iterations: int = 5  # ... and from the box
     mixed_radius: int = 6  # window (2r+1 pixels) in which a mixed region is looked for
     mixed_level: float = 0.1  # share of pixels against the cut's side that makes a window mixed
     mixed_reach: float = 40.0  # mixed regions count up to this far from the outline
