@@ -129,3 +129,22 @@ def test_bad_clicks_or_band_are_named(photo, points, band, message):
     sources = handlers.TrimapSources("auto", auto=handlers.AutoInputs(None, band, points))
     with pytest.raises(gr.Error, match=message):
         handlers.preview_trimap(photo, sources)
+
+
+def test_after_a_preview_a_tap_updates_the_overlay_by_itself_and_a_new_box_waits_for_preview(
+    page, photo, segmentations
+):
+    """Issue 29: a correction of the segmentation on show (one more tap) is
+    quick, so the overlay follows it without a button press; a new box is a
+    new segmentation (seconds), so it waits for Preview."""
+    unchanged = {page.overlay: gr.skip(), page.status: gr.skip()}
+    values = _values(page, photo)
+    assert actions.refresh_auto_preview(page, values) == unchanged and not segmentations  # nothing on show yet
+    shown = actions.preview(page, values)
+    tapped = _values(page, photo, clicks=[[77, 50, 1], [20, 15, 0]])
+    out = actions.refresh_auto_preview(page, tapped)
+    assert "**Segmenter:** classical" in out[page.status] and len(segmentations) == 2
+    assert out[page.overlay].shape == shown[page.overlay].shape
+    moved = {"background": None, "layers": [_red_loop(20, 8, 135, 98)], "composite": None}
+    assert actions.refresh_auto_preview(page, _values(page, photo, strokes=moved)) == unchanged
+    assert len(segmentations) == 2

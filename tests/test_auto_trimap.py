@@ -14,6 +14,16 @@ from samplenet.segmentation.prompts import make_prompts
 from tests.conftest import look_alike_patch
 
 HEIGHT, WIDTH = 60, 80
+
+
+@pytest.fixture(autouse=True)
+def no_configured_sam(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests are about the classical segmenter and the library's
+    defaults: a SAM model configured on the machine running them (or a
+    Space's default one) must not turn them into SAM tests."""
+    monkeypatch.delenv("SAMPLENET_SEGMENTER", raising=False)
+    monkeypatch.delenv("SPACE_ID", raising=False)
+
 CENTRE, RADIUS = (40, 30), 18
 
 
@@ -245,7 +255,7 @@ def test_a_box_and_a_background_click_on_a_small_photo_are_accepted() -> None:
     subject pixel; that once made a box plus a background click fail with
     'The prompts mark no subject'."""
     photo, truth, patch = look_alike_patch()
-    trimap = auto_trimap(photo, box=(5, 6, 155, 114), points=[(113, 37)], point_labels=[0])
+    trimap = auto_trimap(photo, box=(5, 6, 155, 114), points=[(113, 37)], point_labels=[0], segmenter="classical")
     assert trimap[95, 25] == 255 and trimap[37, 113] == 0
 
 
@@ -264,3 +274,28 @@ def test_a_trial_matte_that_calls_every_pixel_subject_keeps_the_grabcut_mask(mon
     seg = classical.ClassicalSegmenter().segment(photo, make_prompts((WIDTH, HEIGHT), box=box))
     assert seg.mask[CENTRE[1], CENTRE[0]] and not seg.mask[0, 0]
     assert (seg.mask == truth).mean() > 0.9
+
+
+def sure_disc_area(side: int) -> int:
+    """Sure-subject pixels a subject click adds to the final trimap of a
+    ``side`` x ``side`` photo whose segmentation found only background there."""
+    from samplenet.segmentation.auto import finish_trimap
+    from samplenet.segmentation.classical import Segmentation
+
+    photo = np.zeros((side, side, 3), np.uint8)
+    mask = np.zeros((side, side), bool)
+    mask[:, : side // 4] = True  # the subject, far from the click
+    click = (side * 3 // 4, side // 2)
+    prompts = make_prompts((side, side), points=[click], point_labels=[1])
+    trimap = finish_trimap(photo, Segmentation(mask, None, "classical"), prompts, band_width=2)
+    around = trimap[:, side // 2 :]
+    return int(np.count_nonzero(around == 255))
+
+
+def test_a_clicks_sure_disc_in_the_trimap_does_not_grow_with_the_photo() -> None:
+    """click_radius is a fraction of the working size's side; applied to the
+    photo's side it marked a 60 px sure disc per click on a 4000 px photo,
+    deciding fine outlines near a click before matting could."""
+    small, large = sure_disc_area(400), sure_disc_area(2400)
+    assert small > 0
+    assert large == small

@@ -48,7 +48,7 @@ def test_other_prompts_or_pixels_segment_again(counted: list[int]) -> None:
     cached_auto_trimap(photo(), box=BOX, cache=cache)
     cached_auto_trimap(photo(), box=BOX, points=[(40, 30)], cache=cache)
     cached_auto_trimap(photo(shift=4), box=BOX, cache=cache)
-    assert len(counted) == 3 and len(cache) == 3
+    assert cache.runs == 3 and len(cache) == 3
 
 
 def test_least_recently_used_is_dropped(counted: list[int]) -> None:
@@ -62,3 +62,28 @@ def test_least_recently_used_is_dropped(counted: list[int]) -> None:
 def test_a_cache_must_hold_something() -> None:
     with pytest.raises(ValueError, match="at least one"):
         SegmentationCache(size=0)
+
+
+def test_a_stroke_added_to_a_segmentation_starts_from_it(counted: list[int], monkeypatch: pytest.MonkeyPatch) -> None:
+    """A visitor correcting the Auto tool's cut-out adds strokes one at a
+    time: each run starts from the last one's result (one graph cut and the
+    band's matte) instead of segmenting from scratch, and honours the stroke."""
+    refined: list[int] = []
+    original = classical.ClassicalSegmenter.refine
+
+    def counting(self, image, prompts, previous):
+        refined.append(1)
+        return original(self, image, prompts, previous)
+
+    monkeypatch.setattr(classical.ClassicalSegmenter, "refine", counting)
+    cache = SegmentationCache()
+    before, _ = cached_auto_trimap(photo(), box=BOX, cache=cache)
+    stroke = np.zeros((60, 80), bool)
+    stroke[10:14, 14:30] = True  # background inside the box, painted as background
+    after, info = cached_auto_trimap(photo(), box=BOX, bg_strokes=stroke, cache=cache)
+    assert len(counted) == 1 and len(refined) == 1 and info.segmenter == "classical"
+    assert np.all(after[stroke] == 0)
+    assert after[30, 40] == 255  # the subject's middle stays subject
+    # A different box is a new segmentation, not a correction.
+    cached_auto_trimap(photo(), box=(10, 6, 70, 54), cache=cache)
+    assert len(counted) == 2 and len(refined) == 1

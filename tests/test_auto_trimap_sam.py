@@ -337,3 +337,99 @@ def test_load_in_background_logs_a_failure(fresh_loader, tmp_path, monkeypatch: 
     with caplog.at_level("WARNING", logger="samplenet"):
         fresh_loader.load_in_background().join(timeout=60)
     assert "SAM segmenter not loaded" in caplog.text and "no-sam-here" in caplog.text
+
+
+def test_on_a_space_sam_is_the_default_and_off_a_space_nothing_changes(
+    tiny_sam_folder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from samplenet.segmentation import sam
+
+    monkeypatch.setattr(sam, "SPACE_DEFAULT_SAM", str(tiny_sam_folder))  # the Hub is out of reach here
+    monkeypatch.delenv(SEGMENTER_ENV, raising=False)
+    monkeypatch.setenv("SPACE_ID", "someone/samplenet")
+    prompts = {"box": BOX, "points": [(40, 30)], "return_info": True}
+    assert auto_trimap(photo(), **prompts)[1].segmenter == "sam"
+    monkeypatch.setenv(SEGMENTER_ENV, "")  # a Space that asks for the classical segmenter keeps it
+    assert auto_trimap(photo(), **prompts)[1].segmenter == "classical"
+    monkeypatch.delenv(SEGMENTER_ENV)
+    monkeypatch.delenv("SPACE_ID")
+    _, info = auto_trimap(photo(), **prompts)
+    assert info.segmenter == "classical" and "no SAM model configured" in info.note
+
+
+@pytest.fixture
+def stand_in_zero_gpu(monkeypatch: pytest.MonkeyPatch):
+    """``samplenet.app.gpu`` imported with a stand-in ``spaces`` module whose
+    ``GPU`` decorator pickles the arguments across (as ZeroGPU does) and
+    records when each decorated call starts and ends; the real module is
+    restored afterwards."""
+    import importlib
+    import pickle
+    import sys
+    import types
+
+    from samplenet.app import gpu
+
+    events: list[str] = []
+
+    def stand_in_gpu(duration=None):
+        def decorate(fn):
+            def leased(*args, **kwargs):
+                args, kwargs = pickle.loads(pickle.dumps((args, kwargs)))
+                events.append(f"lease {fn.__name__}")
+                try:
+                    return fn(*args, **kwargs)
+                finally:
+                    events.append(f"end {fn.__name__}")
+
+            return leased
+
+        return decorate
+
+    monkeypatch.setitem(sys.modules, "spaces", types.SimpleNamespace(GPU=stand_in_gpu))
+    monkeypatch.setenv("SPACES_ZERO_GPU", "true")
+    importlib.reload(gpu)
+    yield gpu, events
+    monkeypatch.undo()
+    importlib.reload(gpu)
+
+
+def test_on_zero_gpu_sam_runs_inside_the_gpu_call_that_mattes(
+    tiny_sam_folder, stand_in_zero_gpu, tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ZeroGPU attaches the GPU only inside a ``spaces.GPU`` call: SAM made
+    the Auto tool's trimap before that call, on no GPU."""
+    pytest.importorskip("gradio")
+    from PIL import Image
+
+    from samplenet.app import EngineRegistry, handlers
+    from samplenet.engines.classical import ClassicalMatter
+    from samplenet.segmentation import cache as segmentation_cache
+    from samplenet.segmentation.sam import SamSegmenter
+
+    gpu, events = stand_in_zero_gpu
+    monkeypatch.setenv(SEGMENTER_ENV, str(tiny_sam_folder))
+    monkeypatch.setattr(segmentation_cache, "DEFAULT_CACHE", segmentation_cache.SegmentationCache())
+    real_segment = SamSegmenter.segment
+
+    def recorded(self, image, prompts):
+        events.append("SAM")
+        return real_segment(self, image, prompts)
+
+    monkeypatch.setattr(SamSegmenter, "segment", recorded)
+    registry = EngineRegistry({"classical": ClassicalMatter()})
+    gpu.serve(registry)
+    path = tmp_path / "photo.png"
+    Image.fromarray(photo()).save(path)
+    loop = np.zeros((60, 80, 4), np.uint8)
+    x0, y0, x1, y1 = BOX
+    loop[y0, x0:x1] = loop[y1 - 1, x0:x1] = loop[y0:y1, x0] = loop[y0:y1, x1 - 1] = (255, 0, 0, 255)
+    sources = handlers.TrimapSources(
+        source="auto",
+        auto=handlers.AutoInputs(
+            strokes={"background": None, "layers": [loop], "composite": None}, points=[[40, 30, 1]]
+        ),
+    )
+    out = handlers.run_page(str(path), sources, "classical", None, None)
+    assert events == ["lease run_engine_after", "SAM", "end run_engine_after"]
+    assert "SAM" in out.status and out.alpha.shape == (60, 80)

@@ -304,3 +304,29 @@ def test_a_negative_number_of_corrective_clicks_is_refused_by_name() -> None:
     photo, truth, _ = look_alike_patch()
     with pytest.raises(MattingInputError, match="corrective clicks must be 0 or more, got -2"):
         score_corrections(None, {"image": photo, "alpha": truth.astype(np.float64)}, -2)
+
+
+def test_jittered_boxes_move_each_side_by_at_most_two_percent_and_repeat() -> None:
+    from samplenet.evaluation.interaction import jittered_boxes
+
+    box, size = (40, 30, 160, 90), (200, 100)
+    boxes = jittered_boxes(box, size, 4)
+    assert boxes == jittered_boxes(box, size, 4) and len(set(boxes)) == 4
+    for x0, y0, x1, y1 in boxes:
+        assert abs(x0 - 40) <= 4 and abs(x1 - 160) <= 4 and abs(y0 - 30) <= 2 and abs(y1 - 90) <= 2
+
+
+def test_bench_auto_trimap_jitter_and_strokes_print_their_tables(tmp_path, capsys) -> None:
+    for index in range(2):
+        write_case(tmp_path, f"GT0{index + 1}", shift=index * 3)
+    code = main(["bench", "auto-trimap", "--data", str(tmp_path), "--jitter", "2", "--strokes", "2",
+                 "--json", str(tmp_path / "r.json")])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "worst / median jittered SAD" in out and "median seconds of the segmentation" in out
+    assert "hand-trimap matte s" in out
+    import json
+
+    saved = json.loads((tmp_path / "r.json").read_text())
+    assert all(len(rows) == 2 for rows in saved["jitter"].values())
+    assert all(len(rows) == 3 and all("sad" in row for row in rows) for rows in saved["strokes"].values())

@@ -5,7 +5,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from samplenet.segmentation.classical import ClassicalOptions, ClassicalSegmenter, mixed_region
+from samplenet.segmentation.classical import ClassicalSegmenter, SegmenterOptions, mixed_region
 from samplenet.segmentation.focus import focus_map
 from samplenet.segmentation.graph_cut import PixelGrid, energy, graph_cut, side_costs
 from samplenet.segmentation.prompts import make_prompts
@@ -92,7 +92,7 @@ def test_mixed_region_covers_fine_mixtures_not_solid_parts() -> None:
     photo[16:48, 44:60:2] = (230, 150, 40)
     mask = truth.copy()
     # One Gaussian per side: each pixel is classed by the nearer side's colour.
-    options = ClassicalOptions(components=1, mixed_radius=2, mixed_reach=20.0)
+    options = SegmenterOptions(components=1, mixed_radius=2, mixed_reach=20.0)
     costs = side_costs(photo.astype(np.float32), mask, options.components)
     mixed = mixed_region(costs, mask, np.zeros_like(mask), options)
     assert mixed[20:44, 47:57].mean() > 0.9
@@ -105,8 +105,8 @@ def test_graph_cuts_from_several_starts_beat_the_grabcut_vote_alone() -> None:
     photo, truth = sharp_on_blurred()
     size = truth.shape[0]
     prompts = make_prompts((size, size), box=(8, 8, size - 8, size - 8))
-    seg = ClassicalSegmenter(ClassicalOptions()).segment(photo, prompts)
-    vote_only = ClassicalSegmenter(ClassicalOptions(starts=())).segment(photo, prompts)
+    seg = ClassicalSegmenter(SegmenterOptions()).segment(photo, prompts)
+    vote_only = ClassicalSegmenter(SegmenterOptions(starts=())).segment(photo, prompts)
     assert iou(seg.mask, truth) > 0.9
     assert iou(seg.mask, truth) > iou(vote_only.mask, truth) + 0.05
 
@@ -151,4 +151,4 @@ def test_an_unknown_start_is_refused_by_name_when_the_options_are_made() -> None
     import pytest
 
     with pytest.raises(ValueError, match="nope"):
-        ClassicalOptions(starts=("box", "nope"))
+        SegmenterOptions(starts=("box", "nope"))

@@ -81,6 +81,21 @@ def preview(page: Page, values: Values) -> Values:
     return {page.overlay: overlay, page.status: status}
 
 
+def refresh_auto_preview(page: Page, values: Values) -> Values:
+    """After a tap or a stroke on the Auto tab: the trimap overlay updates
+    by itself where the answer is quick (:func:`handlers.quick_auto_preview`);
+    otherwise nothing changes (each output is skipped: Gradio refuses an
+    empty answer) and Preview answers."""
+    unchanged = {page.overlay: gr.skip(), page.status: gr.skip()}
+    if values[page.source] != "auto":
+        return unchanged
+    quick = handlers.quick_auto_preview(values[page.photo], page.trimap_sources(values).auto)
+    if quick is None:
+        return unchanged
+    overlay, status = quick
+    return {page.overlay: overlay, page.status: status}
+
+
 @handlers.user_errors
 def touch_up(page: Page, values: Values, progress: gr.Progress = TRACK_PROGRESS) -> Values:
     """Auto tab's "Touch up": the automatic trimap, tinted on the photo, into

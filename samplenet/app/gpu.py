@@ -1,4 +1,8 @@
-"""The one function that touches the accelerator, ready for ZeroGPU.
+"""The functions that touch the accelerator, ready for ZeroGPU.
+
+:func:`run_engine` mattes; :func:`run_engine_after` first makes the engine's
+input (the Auto tool's trimap, by SAM where it is configured) in the same
+GPU lease.
 
 On a Hugging Face ZeroGPU Space the ``spaces`` package is installed and a
 GPU is attached only while a function decorated with ``@spaces.GPU`` runs;
@@ -9,6 +13,9 @@ ZeroGPU runs the decorated function in a forked worker and pickles its
 arguments across, so :func:`run_engine` receives plain arrays and an engine
 *name*; the models are reached through the registry the page serves
 (:func:`serve`, called once by ``build_demo``), which the fork inherits.
+SAM (:mod:`samplenet.segmentation.sam`) needs the GPU too: the Auto tool's
+trimap is made inside :func:`run_engine_after`, in the same lease as the
+matting it is for (a separate call would wait in ZeroGPU's queue twice).
 """
 from __future__ import annotations
 
@@ -113,6 +120,27 @@ def run_engine(
     """Run the served registry's engine ``engine`` on clean arrays.
     ``progress`` (``None`` on ZeroGPU, where arguments cross a process
     boundary) hears of each SampleNet stage."""
+    return _run_served(engine, image, trimap, options, progress)
+
+
+@on_gpu
+def run_engine_after(
+    prepare: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray, dict, Any]],
+    engine: str,
+    image: np.ndarray,
+    progress: Progress | None = None,
+) -> tuple[Any, MattingResult]:
+    """``prepare(image)`` (a picklable callable returning the engine's image,
+    its trimap, the engine's options and anything to hand back), then
+    :func:`run_engine`'s work, in one GPU lease: the Auto tool's SAM runs
+    inside ``prepare``.  Returns what ``prepare`` handed back and the result."""
+    work_image, work_trimap, options, handed_back = prepare(image)
+    return handed_back, _run_served(engine, work_image, work_trimap, options, progress)
+
+
+def _run_served(
+    engine: str, image: np.ndarray, trimap: np.ndarray, options: dict | None, progress: Progress | None
+) -> MattingResult:
     matter = served_engine(engine)
     with stage_reports(matter, progress), stop_when_abandoned(getattr(matter, "model", None)):
         return matter(image, trimap, **(options or {}))

@@ -35,9 +35,11 @@ from ..io import FOREGROUND, UNKNOWN, load_image, load_trimap, quoted
 from ..io import load_mask as read_mask_picture
 from ..result import MattingResult, to_uint8
 from ..result_files import FAST_PNG, save_pngs
+from ..segmentation import cache as segmentation_cache
 from ..segmentation.auto import AutoTrimapInfo
 from ..segmentation.band import mask_to_trimap
 from ..segmentation.cache import SegmentationCache, cached_auto_trimap
+from ..segmentation.prompts import make_prompts
 from . import gpu
 from .brushes import STROKE_BRUSHES
 from .pictures import checkerboard, cover_resize, mark_points, over, overlay_trimap, parse_colour
@@ -281,12 +283,77 @@ class AutoTrimap:
         return describe_segmentation(self.info)
 
 
+@dataclass(frozen=True)
+class AutoRequest:
+    """The Auto tab's prompts for one photo as keyword arguments of
+    :func:`samplenet.auto_trimap`: plain data, so the trimap can be made
+    inside the engine's GPU call (:func:`gpu.run_engine_after`)."""
+
+    prompts: dict[str, Any]
+
+    def run(self, photo: np.ndarray, cache: SegmentationCache | None = None) -> AutoTrimap:
+        """The trimap, through the segmentation cache (Preview then Cut out segment once)."""
+        trimap, info = cached_auto_trimap(photo, **self.prompts, segmenter=SEGMENTER, cache=cache)
+        return AutoTrimap(trimap, info)
+
+
+@dataclass(frozen=True)
+class AutoEngineInput:
+    """``gpu.run_engine_after``'s ``prepare`` for the Auto tab: the trimap
+    (SAM on the GPU where it is configured), then :func:`engine_input`."""
+
+    request: AutoRequest
+    engine: str
+    limit: int
+    budget: float
+
+    def __call__(self, image: np.ndarray) -> tuple[np.ndarray, np.ndarray, dict, tuple[AutoTrimap, EngineInput]]:
+        auto = self.request.run(image)
+        plan = engine_input(image, auto.trimap, self.engine, self.limit, self.budget)
+        return plan.work.image, plan.work.trimap, dict(plan.choice.options), (auto, plan)
+
+
 def auto_trimap(
     photo: np.ndarray, inputs: AutoInputs, cache: SegmentationCache | None = None
 ) -> AutoTrimap:
     """Auto tab: the red loop's bounding box, the clicks and the white/black
     strokes as prompts to :func:`samplenet.auto_trimap`, through the
     segmentation cache (Preview then Cut out segment once)."""
+    return auto_request(photo, inputs).run(photo, cache)
+
+
+def quick_auto_preview(photo_file: Any, inputs: AutoInputs) -> tuple[np.ndarray, str] | None:
+    """After a tap or a stroke on the Auto tab: the trimap overlay and status
+    line when they come quickly, else ``None`` (the Preview button still
+    answers).  Quick means the segmentation is already cached, or the
+    visitor is correcting the one they are looking at (the same box plus
+    more clicks or strokes: :meth:`ClassicalSegmenter.refine`), or SAM made
+    that one.  Prompts that cannot be segmented yet are not an error here:
+    the visitor is still drawing."""
+    if not photo_file:
+        return None
+    try:
+        photo = load_photo(photo_file)
+        request = auto_request(photo, inputs)
+        arguments = {k: v for k, v in request.prompts.items() if k != "band_width"}
+        prompts = make_prompts((photo.shape[1], photo.shape[0]), **arguments)
+        cache = segmentation_cache.DEFAULT_CACHE
+        key = cache.key(photo, prompts, SEGMENTER)
+        previous = cache.latest(key)
+        if previous is None:
+            return None
+        cached = cache.get(key) is not None
+        correcting = previous.prompts is not None and prompts.extends(previous.prompts)
+        if not (cached or correcting or previous.segmenter == "sam"):
+            return None
+        auto = request.run(photo)
+    except MattingInputError:
+        return None
+    return overlay_trimap(photo, auto.trimap), auto.status
+
+
+def auto_request(photo: np.ndarray, inputs: AutoInputs) -> AutoRequest:
+    """The Auto tab's checked prompts (see :func:`auto_trimap`)."""
     masks = stroke_masks(inputs.strokes, (photo.shape[1], photo.shape[0]))
     positions, labels = check_points(inputs.points)
     if not positions and not any(mask.any() for mask in masks.values()):
@@ -294,18 +361,16 @@ def auto_trimap(
             "Nothing is marked: draw a red loop around the subject, click on it in the Clicks picture, "
             "or paint a white stroke on it."
         )
-    trimap, info = cached_auto_trimap(
-        photo,
-        box=box_from_mask(masks["box"]),
-        points=positions or None,
-        point_labels=labels or None,
-        fg_strokes=masks["foreground"] if masks["foreground"].any() else None,
-        bg_strokes=masks["background"] if masks["background"].any() else None,
-        band_width=_band(inputs.band_width),
-        segmenter=SEGMENTER,
-        cache=cache,
+    return AutoRequest(
+        {
+            "box": box_from_mask(masks["box"]),
+            "points": positions or None,
+            "point_labels": labels or None,
+            "fg_strokes": masks["foreground"] if masks["foreground"].any() else None,
+            "bg_strokes": masks["background"] if masks["background"].any() else None,
+            "band_width": _band(inputs.band_width),
+        }
     )
-    return AutoTrimap(trimap, info)
 
 
 def click_picture(photo_file: Any, points: Any) -> np.ndarray | None:
@@ -348,6 +413,7 @@ class MattingOutcome:
     trimap: np.ndarray
     notes: list[str] = field(default_factory=list)
     choice: SizeChoice | None = None  # the working size and options the run budget chose
+    auto: AutoTrimap | None = None  # the Auto tab's trimap and segmenter, when it was made in the engine's call
 
     def cutout_colours(self) -> np.ndarray:
         """Colours for the cut-out (float RGB in [0, 1]): the photo itself
@@ -367,21 +433,86 @@ class MattingOutcome:
 def matte_arrays(
     engine: str,
     image: np.ndarray,
-    trimap: np.ndarray,
+    trimap: np.ndarray | None,
     progress: Callable[[float, str], None] | None = None,
+    auto: AutoRequest | None = None,
 ) -> MattingOutcome:
     """Check the trimap, choose the working size that fits the run budget on
     this device (never above the full-resolution limit), run the engine (on
     the GPU where there is one) and restore full size. A run cut short
-    anyway is answered by the weight-free engine, with a note."""
+    anyway is answered by the weight-free engine, with a note.  With
+    ``auto`` instead of a trimap, the Auto tab's trimap is made inside the
+    engine's GPU call (:func:`gpu.run_engine_after`), so SAM has the GPU on
+    ZeroGPU; the outcome's ``auto`` says which segmenter ran."""
     report = progress or (lambda fraction, text: None)
-    _check_same_size(trimap, image, "trimap")
-    check_trimap_usable(trimap)
     matter = gpu.served_engine(engine)
     limit = full_res_pixels_from_env()
     budget = run_seconds_from_env()
-    unknown_share = float(np.mean(trimap == UNKNOWN))
     model = cost_model.model_for(matter)
+    plan = engine_input(image, trimap, matter.name, limit, budget) if auto is None else None
+    if matter.name == "samplenet":
+        report(0.15, "SampleNet: background sampling, foreground sampling, matting")
+    else:
+        report(0.15, f"{matter.name} engine: sampling colours and propagating alpha")
+    start = time.perf_counter()
+    stages = None if gpu.ON_ZERO_GPU else report  # a callback cannot cross into the ZeroGPU worker
+    made = None
+    try:
+        if plan is not None:
+            result = call_within(budget, gpu.run_engine, matter.name, plan.work.image, plan.work.trimap,
+                                 dict(plan.choice.options), progress=stages)
+        else:
+            (made, plan), result = call_within(
+                budget, gpu.run_engine_after, AutoEngineInput(auto, matter.name, limit, budget), matter.name,
+                image, progress=stages,
+            )
+    except RunCutShort as exc:
+        if plan is None:  # the trimap was being made in the abandoned call: here it comes from the cache
+            made = auto.run(image)
+            plan = engine_input(image, made.trimap, matter.name, limit, budget)
+        elif exc.started:  # it ran at least that long: the next choice is smaller
+            model.observe(_run_shape(plan), time.perf_counter() - start)
+        result = _weight_free_instead(matter.name, plan.work, exc)
+        name = "SampleNet" if matter.name == "samplenet" else f"The {matter.name} engine"
+        plan.notes.append(
+            f"{name} did not finish within the {budget:g} s budget on this {model.device}, so this "
+            "is the weight-free engine's matte for the same trimap."
+        )
+    else:
+        # an Auto run's time includes the segmentation: it would teach the model a slower device
+        if made is None and np.any(plan.work.trimap == UNKNOWN):  # else no network ran
+            model.observe(_run_shape(plan), time.perf_counter() - start)
+    if made is not None:
+        trimap = made.trimap
+    result.info.setdefault("seconds", time.perf_counter() - start)
+    report(0.85, "Composing the outputs")
+    result = restore_full_size(result, image, trimap)
+    return MattingOutcome(result, image, trimap, plan.notes, plan.choice, made)
+
+
+@dataclass
+class EngineInput:
+    """What an engine runs on (the working copy), at the size and with the
+    options the run budget chose, and what the visitor should be told."""
+
+    work: WorkingCopy
+    choice: SizeChoice
+    notes: list[str]
+
+
+def _run_shape(plan: EngineInput) -> RunShape:
+    trimap = plan.work.trimap
+    return RunShape.of(*trimap.shape, float(np.mean(trimap == UNKNOWN)), plan.choice.options.get("sampling_max_side"))
+
+
+def engine_input(image: np.ndarray, trimap: np.ndarray, engine: str, limit: int, budget: float) -> EngineInput:
+    """The trimap checked, and the photo and trimap at the largest working
+    size whose predicted time on this device fits the budget's share (never
+    above ``limit`` pixels; :func:`~samplenet.budget.working_size.choose_working_size`)."""
+    _check_same_size(trimap, image, "trimap")
+    check_trimap_usable(trimap)
+    model = cost_model.model_for(gpu.served_engine(engine))
+    unknown_share = float(np.mean(trimap == UNKNOWN))
     choice = choose_working_size(model, *trimap.shape, unknown_share, budget, max_pixels=limit)
     work = working_copy(image, trimap, choice.width * choice.height if choice.reduced else trimap.size)
     choice = dataclasses.replace(choice, width=work.trimap.shape[1], height=work.trimap.shape[0])  # as rounded
@@ -401,33 +532,7 @@ def matte_arrays(
             f"{work.image.shape[1]}x{work.image.shape[0]} and the matte scaled back up to the "
             "photo's size (sure regions kept exact)."
         )
-    if matter.name == "samplenet":
-        report(0.15, "SampleNet: background sampling, foreground sampling, matting")
-    else:
-        report(0.15, f"{matter.name} engine: sampling colours and propagating alpha")
-    start = time.perf_counter()
-    stages = None if gpu.ON_ZERO_GPU else report  # a callback cannot cross into the ZeroGPU worker
-    ran = RunShape.of(*work.trimap.shape, float(np.mean(work.trimap == UNKNOWN)),
-                      choice.options.get("sampling_max_side"))
-    try:
-        result = call_within(budget, gpu.run_engine, matter.name, work.image, work.trimap, dict(choice.options),
-                             progress=stages)
-    except RunCutShort as exc:
-        if exc.started:  # it ran at least that long: the next choice is smaller
-            model.observe(ran, time.perf_counter() - start)
-        result = _weight_free_instead(matter.name, work, exc)
-        name = "SampleNet" if matter.name == "samplenet" else f"The {matter.name} engine"
-        notes.append(
-            f"{name} did not finish within the {budget:g} s budget on this {model.device}, so this "
-            "is the weight-free engine's matte for the same trimap."
-        )
-    else:
-        if np.any(work.trimap == UNKNOWN):  # else no network ran: nothing learnt about its speed
-            model.observe(ran, time.perf_counter() - start)
-    result.info.setdefault("seconds", time.perf_counter() - start)
-    report(0.85, "Composing the outputs")
-    result = restore_full_size(result, image, trimap)
-    return MattingOutcome(result, image, trimap, notes, choice)
+    return EngineInput(work, choice, notes)
 
 
 def _weight_free_instead(engine: str, work: WorkingCopy, cut_short: RunCutShort) -> MattingResult:
@@ -663,8 +768,12 @@ def run_page(
     report = progress or (lambda fraction, text: None)
     report(0.02, "Reading the photo and the trimap")
     photo = load_photo(photo_file)
-    trimap, how = trimap_for_source(photo, sources)
-    outcome = matte_arrays(engine, photo, trimap, progress=report)
+    if sources.source == "auto":  # the segmentation runs in the engine's GPU call (SAM needs the GPU too)
+        outcome = matte_arrays(engine, photo, None, progress=report, auto=auto_request(photo, sources.auto))
+        trimap, how = outcome.trimap, outcome.auto.status
+    else:
+        trimap, how = trimap_for_source(photo, sources)
+        outcome = matte_arrays(engine, photo, trimap, progress=report)
     result = outcome.result
     report(0.88, "Writing the pictures")
     stem = _stem(photo_file)

@@ -242,8 +242,15 @@ def _wire(page: Page, registry: EngineRegistry, tab_of: dict[str, gr.Tab],
         # a plain function: Gradio finds the SelectData parameter by its type hint, which a partial hides
         return actions.add_click(page, values, evt)
 
-    page.click_picture.select(tap, {page.photo, page.clicks, page.click_label}, [page.clicks, page.click_picture],
-                              **quick)
+    tapped = page.click_picture.select(tap, {page.photo, page.clicks, page.click_label},
+                                       [page.clicks, page.click_picture], **quick)
+    # After a tap or a stroke the trimap overlay updates by itself where that is quick (a correction of the
+    # segmentation on show); otherwise nothing changes and Preview answers.
+    refresh = {"fn": partial(actions.refresh_auto_preview, page), "inputs": page.trimap_inputs,
+               "outputs": [page.overlay, page.status], "api_visibility": "private", "concurrency_limit": 2,
+               "show_progress": "minimal"}
+    tapped.then(**refresh)
+    page.strokes.input(**refresh, trigger_mode="always_last")
     clear_clicks.click(partial(actions.clear_clicks, page), {page.photo}, [page.clicks, page.click_picture],
                        **quick)
     preview.click(partial(actions.preview, page), page.trimap_inputs, [page.overlay, page.status],

@@ -57,6 +57,23 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "fails at once when it cannot be loaded) or auto (SAM when it loads, else classical; the table says "
         "which ran)",
     )
+    parser.add_argument(
+        "--jitter",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also score N boxes per photo with each side moved by up to 2%% of the photo (fixed seed) and print "
+        "each photo's median and worst SAD (is the Auto tool steady under an imprecise box?)",
+    )
+    parser.add_argument(
+        "--strokes",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also follow a simulated visitor who paints up to N corrective strokes (discs of 1%% of the diagonal "
+        "where the trimap is most surely wrong), each segmentation starting from the last, and print the SAD "
+        "and seconds after each stroke",
+    )
     parser.add_argument("--json", default=None, help="also save every score to this JSON file")
     parser.set_defaults(func=_run)
 
@@ -72,6 +89,8 @@ def _run(args: argparse.Namespace) -> int:
         backgrounds=_backgrounds_folder(args.backgrounds),
         corrections=args.corrections,
         segmenter=args.segmenter,
+        jitter=args.jitter,
+        strokes=args.strokes,
     )
     print(summarise(result))
     if args.json:

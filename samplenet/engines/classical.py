@@ -53,12 +53,16 @@ class ClassicalMatter(Matter):
             (``epsilon``, ``confidence_weight``, ``max_iterations``,
             ``tolerance``...).  Unknown names or bad values raise
             ``ValueError``.  The same options may be given per call.
+        colours: ``False`` skips step 3 (foreground and background are the
+            photo itself), for callers that use alpha alone, such as the
+            Auto tool's trial mattes (:mod:`samplenet.segmentation.refine`).
     """
 
     name = "classical"
 
-    def __init__(self, max_pixels: int | None = None, **options: Any) -> None:
+    def __init__(self, max_pixels: int | None = None, *, colours: bool = True, **options: Any) -> None:
         super().__init__(max_pixels=max_pixels)
+        self.colours = colours
         self.options = ClassicalOptions().validated().updated(**options)
         self.fallback_reason: str | None = None
 
@@ -94,9 +98,7 @@ class ClassicalMatter(Matter):
         alpha[trimap == FOREGROUND] = 1.0
         alpha[trimap == BACKGROUND] = 0.0
         t = time.perf_counter()
-        foreground, background = estimate_colours(
-            image.astype(np.float64) / 255.0, alpha, opts.foreground_regularization, opts.foreground_iterations
-        )
+        foreground, background = self._colours_of(image.astype(np.float64) / 255.0, alpha, opts)
         info = dict(small.info)
         info["timings"] = dict(info["timings"], colours=time.perf_counter() - t)
         info["solved_at_scale"] = scale
@@ -178,9 +180,7 @@ class ClassicalMatter(Matter):
         alpha = alpha.astype(np.float32)
         alpha[trimap == FOREGROUND] = 1.0
         alpha[trimap == BACKGROUND] = 0.0
-        foreground, background = estimate_colours(
-            colours, alpha, opts.foreground_regularization, opts.foreground_iterations
-        )
+        foreground, background = self._colours_of(colours, alpha, opts)
         timings["colours"] = time.perf_counter() - t
 
         info = dict(details)
@@ -190,6 +190,16 @@ class ClassicalMatter(Matter):
         info["timings"] = timings
         info["options"] = asdict(opts)
         return MattingResult(alpha=alpha, foreground=foreground, background=background, engine=self.name, info=info)
+
+
+    def _colours_of(
+        self, colours: np.ndarray, alpha: np.ndarray, opts: ClassicalOptions
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Step 3, or the photo itself for both layers when ``colours`` is off."""
+        if not self.colours:
+            plain = colours.astype(np.float32)
+            return plain, plain.copy()
+        return estimate_colours(colours, alpha, opts.foreground_regularization, opts.foreground_iterations)
 
 
 def _known_sources(label: np.ndarray, unknown: np.ndarray, opts: ClassicalOptions) -> np.ndarray:

@@ -44,7 +44,7 @@ import numpy as np
 from ..errors import MattingInputError
 from ..io import load_image, load_trimap
 from ..segmentation.auto import SegmenterChoice, check_segmenter, finish_trimap, segment
-from ..segmentation.classical import ClassicalOptions
+from ..segmentation.classical import SegmenterOptions
 from ..segmentation.prompts import make_prompts
 
 logger = logging.getLogger("samplenet")
@@ -134,7 +134,7 @@ def _score_prompts(
     matter,
     case: dict[str, Any],
     prompt_args: dict[str, Any],
-    options: ClassicalOptions,
+    options: SegmenterOptions,
     segmenter: SegmenterChoice = "classical",
 ) -> tuple[dict[str, Any], np.ndarray | None]:
     """One automatic trimap from ``prompt_args``, matted and scored, and the
@@ -143,6 +143,7 @@ def _score_prompts(
     image = case["image"]
     height, width = image.shape[:2]
     start = time.process_time()
+    wall = time.perf_counter()
     seg = None
     try:
         prompts = make_prompts((width, height), **prompt_args)
@@ -156,6 +157,7 @@ def _score_prompts(
         # SAM failing on one photo (e.g. out of GPU memory) costs that photo, not the run.
         return {"refused": f"the segmenter failed: {type(exc).__name__}: {exc}"}, None
     seconds = time.process_time() - start
+    wall = time.perf_counter() - wall
     try:
         alpha = matter(image, trimap).alpha
     except ValueError as exc:  # the engine's solver gave up: reported, not a crash
@@ -163,6 +165,7 @@ def _score_prompts(
     row = {
         "sad": whole_sad(alpha, case["alpha"]),
         "trimap_cpu_s": seconds,
+        "seconds": wall,
         "unknown": float((trimap == 128).mean()),
         "segmenter": seg.segmenter,
     }
@@ -178,7 +181,7 @@ def score_corrections(
     matter,
     case: dict[str, Any],
     clicks: int,
-    options: ClassicalOptions | None = None,
+    options: SegmenterOptions | None = None,
     segmenter: SegmenterChoice = "classical",
 ) -> list[dict[str, Any]]:
     """The box alone, then up to ``clicks`` corrective clicks one after the
@@ -188,7 +191,7 @@ def score_corrections(
     are refused is recorded (``"refused_click"``) while they keep the last
     trimap, as on the page.  ``"clicks"`` counts the clicks actually made."""
     _check_click_count(clicks)
-    options = options or ClassicalOptions()
+    options = options or SegmenterOptions()
     box = benchmark_box(case["alpha"])
     points: list[tuple[float, float]] = []
     labels: list[int] = []
@@ -248,7 +251,7 @@ def prompts_for(case: dict[str, Any], mode: str) -> dict[str, Any]:
 
 
 def score_auto(
-    matter, case: dict[str, Any], mode: str, options: ClassicalOptions, segmenter: SegmenterChoice = "classical"
+    matter, case: dict[str, Any], mode: str, options: SegmenterOptions, segmenter: SegmenterChoice = "classical"
 ) -> dict[str, Any]:
     """One automatic trimap, matted and scored; a refusal is recorded, not raised."""
     return _score_prompts(matter, case, prompts_for(case, mode), options, segmenter)[0]
@@ -268,8 +271,8 @@ def score_previous_tool(matter, case: dict[str, Any], band: int = 12) -> dict[st
         return {"refused": f"matting failed: {exc}"}
 
 
-def grid_options(grid: list[dict[str, Any]]) -> list[ClassicalOptions]:
-    return [replace(ClassicalOptions(), **changes) for changes in grid]
+def grid_options(grid: list[dict[str, Any]]) -> list[SegmenterOptions]:
+    return [replace(SegmenterOptions(), **changes) for changes in grid]
 
 
 def mean_sad(rows: list[dict[str, Any]]) -> float:
@@ -286,6 +289,8 @@ def run_benchmark(
     backgrounds: Path | None = None,
     corrections: int = 0,
     segmenter: SegmenterChoice = "classical",
+    jitter: int = 0,
+    strokes: int = 0,
 ) -> dict[str, Any]:
     """Score the hand trimaps, (``previous``) the old Auto tool and the automatic
     trimaps; with ``cv`` every option set of :data:`CV_GRID`, else the defaults.
@@ -295,8 +300,13 @@ def run_benchmark(
     visitor also adds up to that many corrective clicks to the box
     (:func:`score_corrections`, default settings).  ``segmenter`` picks who
     segments (:func:`samplenet.segmentation.auto.segment`); ``"sam"`` is
-    loaded before any photo is read, so a missing model fails at once."""
+    loaded before any photo is read, so a missing model fails at once.
+    ``jitter`` boxes per photo and ``strokes`` corrective strokes follow the
+    protocols of :mod:`.interaction`; each photo's segmentation is timed
+    against a matte with its hand trimap (``hand_seconds``)."""
     _check_click_count(corrections)  # before any photo is read or matted
+    check_count(jitter, "jittered boxes")
+    check_count(strokes, "corrective strokes")
     sam_source = _check_segmenter(segmenter, cv)
     from ..engines import load
 
@@ -310,7 +320,10 @@ def run_benchmark(
         laid_over = {case["name"]: case["background"] for case in cases}
         progress(f"subjects laid over the photos of {backgrounds}: {laid_over}")
     hand: dict[str, float] = {}
+    hand_seconds: dict[str, float] = {}
     for case in cases:
+        if case["hand"]:
+            hand_seconds[case["name"]] = time_hand_matte(matter, case)
         sads = [whole_sad(matter(case["image"], tri).alpha, case["alpha"]) for tri in case["hand"].values()]
         hand[case["name"]] = float(np.mean(sads)) if sads else float("nan")
         progress(f"{case['name']}: hand trimaps SAD {hand[case['name']]:.2f}")
@@ -320,15 +333,23 @@ def run_benchmark(
             corrected[case["name"]] = score_corrections(matter, case, corrections, segmenter=segmenter)
             steps = ", ".join(f"{r['sad']:.2f}" if "sad" in r else "refused" for r in corrected[case["name"]])
             progress(f"corrective clicks {case['name']}: SAD after 0..{corrections} clicks {steps}")
-    option_sets = grid_options(CV_GRID) if cv else [ClassicalOptions()]
+    jittered: dict[str, list[dict[str, Any]]] = {}
+    stroked: dict[str, list[dict[str, Any]]] = {}
+    for case in cases if jitter else []:
+        jittered[case["name"]] = score_jitter(matter, case, jitter, SegmenterOptions(), segmenter)
+        progress(f"jittered boxes {case['name']}: " + _sads(jittered[case["name"]]))
+    for case in cases if strokes else []:
+        stroked[case["name"]] = score_strokes(matter, case, strokes, SegmenterOptions(), segmenter)
+        progress(f"strokes {case['name']}: " + _sads(stroked[case["name"]]))
+    option_sets = grid_options(CV_GRID) if cv else [SegmenterOptions()]
     scores: list[dict[str, Any]] = []
     for index, options in enumerate(option_sets):
         for mode in MODES:
             for case in cases:
-                if corrected and mode == "box" and options == ClassicalOptions():
+                if corrected and mode == "box" and options == SegmenterOptions():
                     # The visitor's step 0 is this very trimap (same prompts, same settings, seeded).
                     first = corrected[case["name"]][0]
-                    kept = ("sad", "refused", "trimap_cpu_s", "unknown", "segmenter")
+                    kept = ("sad", "refused", "trimap_cpu_s", "seconds", "unknown", "segmenter")
                     scored = {key: first[key] for key in kept if key in first}
                 else:
                     scored = score_auto(matter, case, mode, options, segmenter)
@@ -350,7 +371,14 @@ def run_benchmark(
         "backgrounds": laid_over,  # per image: the photo it was laid over (empty: its own)
         "corrections": corrected,  # per image: one row per number of corrective clicks (0 = box alone)
         "segmenter": {"asked": segmenter, "sam_model": sam_source},
+        "hand_seconds": hand_seconds,  # per image: one matte with its first hand trimap, wall clock
+        "jitter": jittered,  # per image: one row per jittered box
+        "strokes": stroked,  # per image: one row per number of corrective strokes (0 = box alone)
     }
+
+
+def _sads(rows: list[dict[str, Any]]) -> str:
+    return ", ".join(f"{row['sad']:.2f}" if "sad" in row else "refused" for row in rows)
 
 
 def _check_segmenter(segmenter: str, cv: bool) -> str | None:
@@ -444,6 +472,14 @@ def summarise(result: dict[str, Any]) -> str:
                 )
     if result.get("corrections"):
         lines.extend(["", *_corrections_table(result["corrections"], images, hand)])
+    timed = {r["image"]: r["seconds"] for r in rows_of(_default_index(result), "box", images) if "seconds" in r}
+    if result.get("hand_seconds") and timed:
+        both = {name: timed[name] for name in images if name in timed and name in result["hand_seconds"]}
+        lines.extend(["", *quick_table(both, result["hand_seconds"])])
+    if result.get("jitter"):
+        lines.extend(["", *jitter_table(result["jitter"], hand)])
+    if result.get("strokes"):
+        lines.extend(["", *strokes_table(result["strokes"], hand)])
     lines.append("")
     previous_column = " | previous tool SAD |" if result["previous"] else " |"
     lines.append("Per image, the default settings" + (f" (options {_default_index(result)}):" if n_sets > 1 else ":"))
@@ -498,8 +534,19 @@ def _corrections_table(
 
 def _default_index(result: dict[str, Any]) -> int:
     # Compared as JSON would store them (tuples become lists in a saved result).
-    defaults = json.loads(json.dumps(asdict(ClassicalOptions())))
+    defaults = json.loads(json.dumps(asdict(SegmenterOptions())))
     for index, options in enumerate(result["options"]):
         if json.loads(json.dumps(options)) == defaults:
             return index
     return 0
+
+
+from .interaction import (  # noqa: E402 - interaction imports this module's protocol helpers
+    check_count,
+    jitter_table,
+    quick_table,
+    score_jitter,
+    score_strokes,
+    strokes_table,
+    time_hand_matte,
+)

@@ -61,6 +61,23 @@ class SegmentationCache:
                 self._items.popitem(last=False)
         return result
 
+    def get(self, key: str) -> Segmentation | None:
+        """The cached segmentation for ``key`` (a :meth:`key`), if any, without running one."""
+        with self._lock:
+            return self._items.get(key)
+
+    def latest(self, key: str) -> Segmentation | None:
+        """The most recently used segmentation of the same photo by the same
+        segmenter as ``key`` (a :meth:`key`), whatever its prompts: what the
+        visitor is looking at when they add a click or a stroke."""
+        photo, _, segmenter = key.split(":")
+        with self._lock:
+            for other in reversed(self._items):
+                mine, _, theirs = other.split(":")
+                if mine == photo and theirs == segmenter:
+                    return self._items[other]
+        return None
+
     def __len__(self) -> int:
         return len(self._items)
 

@@ -61,22 +61,25 @@ class Segmentation:
     segmenter: str = ""
     note: str = ""
     unknown: np.ndarray | None = None  # full-size: left to matting whatever the band (see mixed_region)
+    prompts: Prompts | None = None  # what it was made from: a correction can start from it (see refine)
 
 
-#: The starts the graph cut can run from (see ClassicalOptions.starts): the
+#: The starts the graph cut can run from (see SegmenterOptions.starts): the
 #: GrabCut vote as it is, refined with focus, and the box alone with and
 #: without focus.
 STARTS = ("grabcut", "grabcut+focus", "box+focus", "box")
 
 
 @dataclass
-class ClassicalOptions:
+class SegmenterOptions:
     """Parameters of the classical segmenter, in working-size pixels where
-    they are lengths.  ``focus_weight`` was chosen by two-fold
+    they are lengths.  (Named apart from the matting engine's
+    :class:`samplenet.classical.options.ClassicalOptions`, an unrelated class.)  ``focus_weight`` was chosen by two-fold
     cross-validation, earlier ones (the GrabCut vote's) likewise; the rest
     are GrabCut's own values or set once (see README, "Automatic trimaps")."""
 
-    work_side: int = 400
+    work_side: int = 400  # the band's trial matte runs at this size (and the band's lengths are in its pixels)
+    cut_side: int = 400  # the GrabCuts and graph cuts run at this size (at most work_side)
     rounds: int = 1
     grabcut_iterations: int = 5
     click_radius: float = 0.015  # fraction of the working size's longer side
@@ -111,7 +114,23 @@ class ClassicalOptions:
             raise ValueError(f"unknown graph-cut start(s) {unknown}; known: {', '.join(STARTS)}")
 
 
-def grabcut_seeds(prompts: Prompts, working: Working, options: ClassicalOptions) -> np.ndarray:
+def scaled_lengths(options: SegmenterOptions, factor: float) -> SegmenterOptions:
+    """``options`` with its lengths in pixels (bands, mixed-region window and
+    reach) multiplied by ``factor``, for a copy of the photo at another size."""
+    if factor == 1.0:
+        return options
+    return replace(
+        options,
+        min_band=options.min_band * factor,
+        probe_band=options.probe_band * factor,
+        fuzzy_reach=options.fuzzy_reach * factor,
+        max_band=options.max_band * factor,
+        mixed_reach=options.mixed_reach * factor,
+        mixed_radius=max(1, int(round(options.mixed_radius * factor))),
+    )
+
+
+def grabcut_seeds(prompts: Prompts, working: Working, options: SegmenterOptions) -> np.ndarray:
     """GrabCut labels at the working size from the prompts."""
     height, width = working.shape
     scale = working.scale
@@ -162,7 +181,7 @@ def grabcut_seeds(prompts: Prompts, working: Working, options: ClassicalOptions)
     return labels
 
 
-def _start_by_colour(image: np.ndarray, labels: np.ndarray, options: ClassicalOptions, clusters: int = 5) -> None:
+def _start_by_colour(image: np.ndarray, labels: np.ndarray, options: SegmenterOptions, clusters: int = 5) -> None:
     """Without a box, start each unmarked pixel on the side whose marked
     colours (a few k-means centres per side) are nearer.  With no background
     mark, the photo's border strip stands for the background colours."""
@@ -243,41 +262,106 @@ class ClassicalSegmenter:
 
     name = "classical"
 
-    def __init__(self, options: ClassicalOptions | None = None) -> None:
-        self.options = options or ClassicalOptions()
+    def __init__(self, options: SegmenterOptions | None = None) -> None:
+        self.options = options or SegmenterOptions()
 
     def segment(self, image: np.ndarray, prompts: Prompts) -> Segmentation:
-        """Segment ``image`` (``HxWx3 uint8`` RGB) from checked ``prompts``."""
+        """Segment ``image`` (``HxWx3 uint8`` RGB) from checked ``prompts``.
+
+        The cuts run on a copy whose longer side is ``cut_side`` (their cost
+        grows with its pixels, and the band's trial matte, at ``work_side``,
+        redraws the outline's detail anyway); lengths in the options are
+        scaled to it."""
         opts = self.options
         height, width = image.shape[:2]
         working = Working.of(image, opts.work_side)
-        base = grabcut_seeds(prompts, working, opts)
+        cut = Working.of(image, min(opts.cut_side, opts.work_side))
+        cut_opts = scaled_lengths(opts, cut.scale / working.scale)
+        base = grabcut_seeds(prompts, cut, cut_opts)
         hard_fg = base == cv2.GC_FGD
         hard_bg = base == cv2.GC_BGD
-        mask, alpha = self._grabcut_rounds(working, prompts, hard_fg, hard_bg)
+        mask, alpha = self._grabcut_rounds(cut, prompts, hard_fg, hard_bg, cut_opts)
         unknown = None
         if opts.starts:
-            mask, unknown = self._best_start(working, base, mask, hard_fg, hard_bg)
-            if mask.any() and not mask.all():
-                alpha, _ = trial_matte(
-                    working.image, mask, None, opts.probe_band, opts.fuzzy_reach, opts.max_band, extra_unknown=unknown
-                )
-        full = working.up(mask, (width, height)) >= 0.5
+            mask, unknown = self._best_start(cut, base, mask, hard_fg, hard_bg, cut_opts)
+        if cut.scale != working.scale:
+            alpha = None  # at the cut's size: the band needs one at the working size
+        if opts.starts or alpha is None:
+            alpha = self._band_matte(working, cut, mask, unknown)
+        full = cut.up(mask, (width, height)) >= 0.5
         if prompts.fg_strokes is not None:
             full |= prompts.fg_strokes
         if prompts.bg_strokes is not None:
             full &= ~prompts.bg_strokes
         full_unknown = None
         if unknown is not None and unknown.any():
-            full_unknown = working.up(unknown.astype(np.float32), (width, height)) >= 0.5
-        return Segmentation(full, alpha, self.name, unknown=full_unknown)
+            full_unknown = cut.up(unknown.astype(np.float32), (width, height)) >= 0.5
+        return Segmentation(full, alpha, self.name, unknown=full_unknown, prompts=prompts)
+
+    def refine(self, image: np.ndarray, prompts: Prompts, previous: Segmentation) -> Segmentation:
+        """A segmentation for ``prompts`` that add clicks or strokes to
+        ``previous``'s (see :meth:`Prompts.extends`), starting from what that
+        run found: its mask is the start of the colour + focus graph cut
+        (the mixtures are fitted to its sides, then to the cut's), the new
+        marks are hard labels, and only that cut and the band's trial matte
+        run again (no GrabCut starts, no comparison of starts)."""
+        opts = self.options
+        height, width = image.shape[:2]
+        working = Working.of(image, opts.work_side)
+        cut = Working.of(image, min(opts.cut_side, opts.work_side))
+        cut_opts = scaled_lengths(opts, cut.scale / working.scale)
+        base = grabcut_seeds(prompts, cut, cut_opts)
+        hard_fg = base == cv2.GC_FGD
+        hard_bg = base == cv2.GC_BGD
+        # The majority of each cut pixel (Working.down_mask keeps any touched pixel, for thin strokes).
+        start = cv2.resize(previous.mask.astype(np.float32), cut.shape[::-1], interpolation=cv2.INTER_AREA) >= 0.5
+        features = self._features(cut, cut_opts)
+        grid = PixelGrid(cut.image, cut_opts.smoothness)
+        found = graph_cut(features, grid, start, hard_fg, hard_bg, cut_opts.refine_iterations, cut_opts.components)
+        mask = keep_subject_pieces(found, hard_fg, cut_opts.keep_fraction)
+        unknown = None
+        if mask.any() and not mask.all():
+            unknown = mixed_region(side_costs(features, mask, cut_opts.components), mask, hard_bg, cut_opts)
+        alpha = self._band_matte(working, cut, mask, unknown)
+        full = cut.up(mask, (width, height)) >= 0.5
+        if prompts.fg_strokes is not None:
+            full |= prompts.fg_strokes
+        if prompts.bg_strokes is not None:
+            full &= ~prompts.bg_strokes
+        full_unknown = None
+        if unknown is not None and unknown.any():
+            full_unknown = cut.up(unknown.astype(np.float32), (width, height)) >= 0.5
+        return Segmentation(full, alpha, self.name, unknown=full_unknown, prompts=prompts)
+
+    @staticmethod
+    def _features(cut: Working, opts: SegmenterOptions) -> np.ndarray:
+        """Colour and the focus feature (:mod:`.focus`), as the graph cuts see them."""
+        colour = cut.image.astype(np.float32)
+        return np.dstack([colour, focus_map(cut.image, opts.focus_sigma) * (255.0 * opts.focus_weight)])
+
+    def _band_matte(
+        self, working: Working, cut: Working, mask: np.ndarray, unknown: np.ndarray | None
+    ) -> np.ndarray | None:
+        """The last trial matte, at the working size, around the cut's mask
+        (and the mixed region): the band follows where it is fuzzy."""
+        opts = self.options
+        if working.scale != cut.scale:
+            size = working.shape[::-1]
+            mask = cv2.resize(mask.astype(np.float32), size, interpolation=cv2.INTER_LINEAR) >= 0.5
+            if unknown is not None:
+                unknown = cv2.resize(unknown.astype(np.float32), size, interpolation=cv2.INTER_LINEAR) >= 0.5
+        if not mask.any() or mask.all():
+            return None
+        alpha, _ = trial_matte(
+            working.image, mask, None, opts.probe_band, opts.fuzzy_reach, opts.max_band, extra_unknown=unknown
+        )
+        return alpha
 
     def _grabcut_rounds(
-        self, working: Working, prompts: Prompts, hard_fg: np.ndarray, hard_bg: np.ndarray
+        self, working: Working, prompts: Prompts, hard_fg: np.ndarray, hard_bg: np.ndarray, opts: SegmenterOptions
     ) -> tuple[np.ndarray, np.ndarray | None]:
         """Steps 1-4 of the module's recipe: GrabCuts from several starts
         vote, then trial mattes correct the outline."""
-        opts = self.options
         masks = []
         for core, edge_ring in itertools.product(opts.cores or (opts.core,), opts.edge_rings or (opts.edge_ring,)):
             labels = grabcut_seeds(prompts, working, replace(opts, core=core, edge_ring=edge_ring))
@@ -329,15 +413,20 @@ class ClassicalSegmenter:
         return mask, alpha
 
     def _best_start(
-        self, working: Working, base: np.ndarray, grabcut_mask: np.ndarray, hard_fg: np.ndarray, hard_bg: np.ndarray
+        self,
+        working: Working,
+        base: np.ndarray,
+        grabcut_mask: np.ndarray,
+        hard_fg: np.ndarray,
+        hard_bg: np.ndarray,
+        opts: SegmenterOptions,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Steps 5-6: graph cuts with the focus feature from several starts;
         the lowest energy wins.  Returns the mask and the region left to
         matting (where both sides' pixels mix finely)."""
-        opts = self.options
         grid = PixelGrid(working.image, opts.smoothness)
         colour = working.image.astype(np.float32)
-        with_focus = np.dstack([colour, focus_map(working.image, opts.focus_sigma) * (255.0 * opts.focus_weight)])
+        with_focus = self._features(working, opts)
         box_core = ((base == cv2.GC_PR_FGD) | hard_fg) & ~hard_bg
         candidates: dict[str, np.ndarray] = {}
         for start in opts.starts:
@@ -349,7 +438,7 @@ class ClassicalSegmenter:
                 )
             elif start == "box+focus":
                 found = graph_cut(with_focus, grid, box_core, hard_fg, hard_bg, opts.box_iterations, opts.components)
-            else:  # "box" (ClassicalOptions checks the names)
+            else:  # "box" (SegmenterOptions checks the names)
                 found = graph_cut(colour, grid, box_core, hard_fg, hard_bg, opts.box_iterations, opts.components)
             candidates[start] = keep_subject_pieces(found, hard_fg, opts.keep_fraction)
         # Each result's side costs serve its energy, and the winner's the mixed region.
@@ -371,7 +460,7 @@ class ClassicalSegmenter:
 
 
 def mixed_region(
-    costs: tuple[np.ndarray, np.ndarray], mask: np.ndarray, hard_bg: np.ndarray, opts: ClassicalOptions
+    costs: tuple[np.ndarray, np.ndarray], mask: np.ndarray, hard_bg: np.ndarray, opts: SegmenterOptions
 ) -> np.ndarray:
     """Where subject-like and background-like pixels interleave at a fine
     scale (hair over a lawn, leaves with sky between them): no hard outline

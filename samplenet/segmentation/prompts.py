@@ -54,6 +54,21 @@ class Prompts:
     def negative_points(self) -> list[Point]:
         return [p for p, label in zip(self.points, self.labels, strict=True) if label == NEGATIVE]
 
+    def extends(self, earlier: Prompts) -> bool:
+        """Whether these prompts are ``earlier``'s plus more clicks or strokes
+        (same photo size and box, ``earlier``'s clicks first, its strokes
+        kept): a visitor correcting a segmentation, which can start from
+        the earlier one's result instead of from scratch."""
+        if self.size != earlier.size or self.box != earlier.box:
+            return False
+        count = len(earlier.points)
+        if self.points[:count] != earlier.points or self.labels[:count] != earlier.labels:
+            return False
+        for now, before in ((self.fg_strokes, earlier.fg_strokes), (self.bg_strokes, earlier.bg_strokes)):
+            if before is not None and before.any() and (now is None or np.any(before & ~now)):
+                return False
+        return self.fingerprint() != earlier.fingerprint()
+
     def fingerprint(self) -> str:
         """A short digest of every prompt, for caching segmentations."""
         digest = hashlib.sha1(repr((self.size, self.box, self.points, self.labels)).encode())

@@ -57,12 +57,13 @@ _MATTER = None
 
 def weight_free_matter():
     """The weight-free engine, built once per process (it holds no weights,
-    only its options)."""
+    only its options), without its colour step: a trial matte is read for
+    alpha alone, and the colours cost about as much as the solve."""
     global _MATTER
     if _MATTER is None:
         from ..engines import load
 
-        _MATTER = load(engine="classical")
+        _MATTER = load(engine="classical", colours=False)
     return _MATTER
 
 

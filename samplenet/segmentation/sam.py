@@ -3,7 +3,11 @@
 The model is named by ``$SAMPLENET_SEGMENTER`` (a Hugging Face Hub repo id
 such as ``facebook/sam-vit-base``, or a local folder holding
 ``model.safetensors``, ``config.json`` and ``preprocessor_config.json``) and
-needs the optional extra ``pip install samplenet[segment]``.  Weights are
+needs the optional extra ``pip install samplenet[segment]``.  On a Hugging
+Face Space (``$SPACE_ID`` is set) with ``$SAMPLENET_SEGMENTER`` unset, it is
+:data:`SPACE_DEFAULT_SAM`, which the Space's README fetches when the Space is
+built (``preload_from_hub``); set ``SAMPLENET_SEGMENTER=`` (empty) there to
+keep the classical segmenter.  Elsewhere nothing is loaded unless named.  Weights are
 read from safetensors only (``use_safetensors=True``): nothing is ever
 unpickled.  When no model can be loaded, :class:`SegmenterUnavailable` says
 why and :func:`samplenet.auto_trimap` falls back to the classical segmenter.
@@ -29,6 +33,14 @@ logger = logging.getLogger("samplenet")
 
 #: Environment variable naming the SAM model (Hub repo id or local folder).
 SEGMENTER_ENV = "SAMPLENET_SEGMENTER"
+
+#: The SAM checkpoint a Hugging Face Space uses when ``$SAMPLENET_SEGMENTER``
+#: is unset: Meta's ViT-B SAM, the smallest of the original three (375 MB of
+#: safetensors), Apache-2.0, loaded by ``transformers``' ``SamModel``.
+SPACE_DEFAULT_SAM = "facebook/sam-vit-base"
+
+#: Set by Hugging Face on every Space (``owner/name``).
+SPACE_ENV = "SPACE_ID"
 
 #: Clicks taken from each kind of stroke (SAM does not read painted masks).
 CLICKS_PER_STROKE_KIND = 4
@@ -59,8 +71,12 @@ _LOCK = threading.Lock()
 
 
 def _configured_source() -> str:
-    """``$SAMPLENET_SEGMENTER``, stripped (empty when nothing is configured)."""
-    return os.environ.get(SEGMENTER_ENV, "").strip()
+    """``$SAMPLENET_SEGMENTER``, stripped; when it is unset on a Space,
+    :data:`SPACE_DEFAULT_SAM` (empty when nothing is configured)."""
+    named = os.environ.get(SEGMENTER_ENV)
+    if named is None and os.environ.get(SPACE_ENV, "").strip():
+        return SPACE_DEFAULT_SAM
+    return (named or "").strip()
 
 
 def _device(requested: str | None) -> str:
