@@ -79,3 +79,14 @@ def test_readme_api_example_runs_as_written_against_a_live_server(monkeypatch, c
         demo.close()
     printed = capsys.readouterr().out
     assert "'engine': 'classical'" in printed and "classical adaptive" in printed
+
+
+def test_the_space_preloads_the_sam_checkpoint_the_app_uses_there():
+    """The front matter's preload and the app's Space default name one checkpoint,
+    so the Space is built with the model its first visitor needs."""
+    from samplenet.segmentation.sam import SPACE_DEFAULT_SAM
+
+    front = (ROOT / "README.md").read_text().split("\n---\n", 1)[0]
+    assert f"  - {SPACE_DEFAULT_SAM}\n" in front  # models:
+    preload = front.split("preload_from_hub:\n", 1)[1].splitlines()[0]
+    assert preload.startswith(f"  - {SPACE_DEFAULT_SAM} ") and "model.safetensors" in preload
