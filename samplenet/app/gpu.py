@@ -16,6 +16,9 @@ arguments across, so :func:`run_engine` receives plain arrays and an engine
 SAM (:mod:`samplenet.segmentation.sam`) needs the GPU too: the Auto tool's
 trimap is made inside :func:`run_engine_after`, in the same lease as the
 matting it is for (a separate call would wait in ZeroGPU's queue twice).
+Not yet everywhere: Preview trimap, Touch up and the ``/auto`` endpoint
+still segment outside these functions, so on ZeroGPU their SAM runs on the
+CPU; only Cut out's segmentation has the GPU.
 """
 from __future__ import annotations
 
