@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import tempfile
 
 import numpy as np
 import pytest
@@ -11,6 +12,10 @@ from weights_helpers import samplenet_class  # noqa: F401 (a fixture the weights
 # Keep the suite polite on small CI machines and deterministic.
 os.environ.setdefault("OMP_NUM_THREADS", "2")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+# Gradio's file folder of its own: uploads live at <folder>/<content hash>/<name>, so two test runs on
+# one machine that upload the same generated photo shared one file, and the first server to close
+# deleted it under the other's feet (seen as "No such file or directory" on a page test).
+os.environ.setdefault("GRADIO_TEMP_DIR", tempfile.mkdtemp(prefix="samplenet-tests-gradio-"))
 
 
 def make_disc_example(height: int = 48, width: int = 64, seed: int = 0):
