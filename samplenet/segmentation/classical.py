@@ -288,15 +288,7 @@ class ClassicalSegmenter:
             alpha = None  # at the cut's size: the band needs one at the working size
         if opts.starts or alpha is None:
             alpha = self._band_matte(working, cut, mask, unknown)
-        full = cut.up(mask, (width, height)) >= 0.5
-        if prompts.fg_strokes is not None:
-            full |= prompts.fg_strokes
-        if prompts.bg_strokes is not None:
-            full &= ~prompts.bg_strokes
-        full_unknown = None
-        if unknown is not None and unknown.any():
-            full_unknown = cut.up(unknown.astype(np.float32), (width, height)) >= 0.5
-        return Segmentation(full, alpha, self.name, unknown=full_unknown, prompts=prompts)
+        return self._at_photo_size(cut, mask, unknown, alpha, prompts, (width, height))
 
     def refine(self, image: np.ndarray, prompts: Prompts, previous: Segmentation) -> Segmentation:
         """A segmentation for ``prompts`` that add clicks or strokes to
@@ -323,14 +315,22 @@ class ClassicalSegmenter:
         if mask.any() and not mask.all():
             unknown = mixed_region(side_costs(features, mask, cut_opts.components), mask, hard_bg, cut_opts)
         alpha = self._band_matte(working, cut, mask, unknown)
-        full = cut.up(mask, (width, height)) >= 0.5
+        return self._at_photo_size(cut, mask, unknown, alpha, prompts, (width, height))
+
+    def _at_photo_size(
+        self, cut: Working, mask: np.ndarray, unknown: np.ndarray | None, alpha: np.ndarray | None,
+        prompts: Prompts, size: tuple[int, int],
+    ) -> Segmentation:
+        """The cut's mask and mixed region at the photo's ``size`` (width,
+        height), with the strokes' last word: they are sure whatever the cut said."""
+        full = cut.up(mask, size) >= 0.5
         if prompts.fg_strokes is not None:
             full |= prompts.fg_strokes
         if prompts.bg_strokes is not None:
             full &= ~prompts.bg_strokes
         full_unknown = None
         if unknown is not None and unknown.any():
-            full_unknown = cut.up(unknown.astype(np.float32), (width, height)) >= 0.5
+            full_unknown = cut.up(unknown.astype(np.float32), size) >= 0.5
         return Segmentation(full, alpha, self.name, unknown=full_unknown, prompts=prompts)
 
     @staticmethod
