@@ -32,7 +32,9 @@ def panels(photo: np.ndarray, trimap: np.ndarray, result: samplenet.MattingResul
     sure = trimap == 255
     colours[sure] = photo[sure] / 255.0  # the photo itself where the trimap is sure foreground
     background = np.broadcast_to(np.array(parse_colour(backdrop), np.uint8), photo.shape)
-    grey = lambda a: np.repeat(a[:, :, None], 3, axis=2)  # noqa: E731
+    def grey(a: np.ndarray) -> np.ndarray:
+        return np.repeat(a[:, :, None], 3, axis=2)
+
     return {
         "photo": photo,
         "trimap": grey(trimap),

@@ -17,8 +17,8 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no calls home from
 gr = pytest.importorskip("gradio")
 pytest.importorskip("gradio_client")
 
-from headless_chromium import HeadlessChromium, click, find_chromium  # noqa: E402
-from local_server import launch_weight_free_app  # noqa: E402
+from headless_chromium import HeadlessChromium, click, find_chromium
+from local_server import launch_weight_free_app
 
 pytestmark = [
     pytest.mark.browser,

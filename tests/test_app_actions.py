@@ -11,12 +11,12 @@ from PIL import Image
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no calls home from tests
 gr = pytest.importorskip("gradio")
 
-from conftest import serving  # noqa: E402
-from page_stand_ins import stand_in_page  # noqa: E402
+from conftest import serving
+from page_stand_ins import stand_in_page
 
-from samplenet.app import EngineRegistry, actions  # noqa: E402
-from samplenet.app.page import Page  # noqa: E402
-from samplenet.engines.classical import ClassicalMatter  # noqa: E402
+from samplenet.app import EngineRegistry, actions
+from samplenet.app.page import Page
+from samplenet.engines.classical import ClassicalMatter
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 

@@ -13,15 +13,15 @@ from PIL import Image
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no calls home from tests
 gr = pytest.importorskip("gradio")
 
-from conftest import serving  # noqa: E402
-from page_stand_ins import stand_in_page  # noqa: E402
+from conftest import serving
+from page_stand_ins import stand_in_page
 
-from samplenet.app import EngineRegistry, actions, handlers  # noqa: E402
-from samplenet.app.page import Page  # noqa: E402
-from samplenet.app.pictures import CLICK_COLOURS  # noqa: E402
-from samplenet.engines.classical import ClassicalMatter  # noqa: E402
-from samplenet.segmentation import auto as segmentation_auto  # noqa: E402
-from samplenet.segmentation import cache as segmentation_cache  # noqa: E402
+from samplenet.app import EngineRegistry, actions, handlers
+from samplenet.app.page import Page
+from samplenet.app.pictures import CLICK_COLOURS
+from samplenet.engines.classical import ClassicalMatter
+from samplenet.segmentation import auto as segmentation_auto
+from samplenet.segmentation import cache as segmentation_cache
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 SIZE = (150, 100)  # the cat sample at a third of its size: segmenting it takes a fraction of the time

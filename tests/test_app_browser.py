@@ -18,8 +18,8 @@ from PIL import Image
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no calls home from tests
 gr = pytest.importorskip("gradio")
 
-from headless_chromium import HeadlessChromium, click, drag, find_chromium  # noqa: E402
-from local_server import launch_weight_free_app  # noqa: E402
+from headless_chromium import HeadlessChromium, click, drag, find_chromium
+from local_server import launch_weight_free_app
 
 pytestmark = [
     pytest.mark.browser,

@@ -11,10 +11,10 @@ import pytest
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 gr = pytest.importorskip("gradio")
 
-from samplenet.app import EngineRegistry, handlers  # noqa: E402
-from samplenet.app.ui import build_demo  # noqa: E402
-from samplenet.engines.classical import ClassicalMatter  # noqa: E402
-from samplenet.io import BACKGROUND, FOREGROUND, UNKNOWN  # noqa: E402
+from samplenet.app import EngineRegistry, handlers
+from samplenet.app.ui import build_demo
+from samplenet.engines.classical import ClassicalMatter
+from samplenet.io import BACKGROUND, FOREGROUND, UNKNOWN
 
 #: What a brush's words promise, read from the words a visitor sees.
 PROMISES = {"subject": "foreground", "background": "background", "box": "box", "fuzzy edge": "unknown"}

@@ -12,13 +12,13 @@ import pytest
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no calls home from tests
 gr = pytest.importorskip("gradio")
 
-from samplenet.app import EngineRegistry, handlers  # noqa: E402
-from samplenet.budget import cost_model  # noqa: E402
-from samplenet.budget.cost_model import RunShape  # noqa: E402
-from samplenet.engines.base import Matter  # noqa: E402
-from samplenet.engines.classical import ClassicalMatter  # noqa: E402
-from samplenet.result import MattingResult  # noqa: E402
-from tests.conftest import make_disc_example, serving  # noqa: E402
+from samplenet.app import EngineRegistry, handlers
+from samplenet.budget import cost_model
+from samplenet.budget.cost_model import RunShape
+from samplenet.engines.base import Matter
+from samplenet.engines.classical import ClassicalMatter
+from samplenet.result import MattingResult
+from tests.conftest import make_disc_example, serving
 
 
 class Recorder(Matter):

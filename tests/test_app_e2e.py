@@ -15,8 +15,8 @@ from PIL import Image
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no calls home from tests
 gr = pytest.importorskip("gradio")
 gradio_client = pytest.importorskip("gradio_client")
-from gradio_client import Client, handle_file  # noqa: E402
-from local_server import launch_weight_free_app  # noqa: E402
+from gradio_client import Client, handle_file
+from local_server import launch_weight_free_app
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 PHOTO, TRIMAP = EXAMPLES / "chelsea.jpg", EXAMPLES / "chelsea_trimap.png"

@@ -14,14 +14,14 @@ from PIL import Image
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no calls home from tests
 gr = pytest.importorskip("gradio")
 
-from samplenet.app import EngineRegistry, handlers  # noqa: E402
-from samplenet.app.engines import EngineUnavailableError  # noqa: E402
-from samplenet.app.pictures import checkerboard, cover_resize, overlay_trimap, parse_colour  # noqa: E402
-from samplenet.app.trimap_tools import trimap_to_layer  # noqa: E402
-from samplenet.engines.base import Matter  # noqa: E402
-from samplenet.engines.classical import ClassicalMatter  # noqa: E402
-from samplenet.errors import MattingInputError  # noqa: E402
-from tests.conftest import make_disc_example, serving  # noqa: E402
+from samplenet.app import EngineRegistry, handlers
+from samplenet.app.engines import EngineUnavailableError
+from samplenet.app.pictures import checkerboard, cover_resize, overlay_trimap, parse_colour
+from samplenet.app.trimap_tools import trimap_to_layer
+from samplenet.engines.base import Matter
+from samplenet.engines.classical import ClassicalMatter
+from samplenet.errors import MattingInputError
+from tests.conftest import make_disc_example, serving
 
 
 @pytest.fixture

@@ -12,11 +12,11 @@ from PIL import Image
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 gr = pytest.importorskip("gradio")
 
-from samplenet.app import EngineRegistry, actions, gpu, handlers  # noqa: E402
-from samplenet.engines.base import Matter  # noqa: E402
-from samplenet.engines.classical import ClassicalMatter  # noqa: E402
-from samplenet.result import MattingResult  # noqa: E402
-from tests.conftest import make_disc_example, serving  # noqa: E402
+from samplenet.app import EngineRegistry, actions, gpu, handlers
+from samplenet.engines.base import Matter
+from samplenet.engines.classical import ClassicalMatter
+from samplenet.result import MattingResult
+from tests.conftest import make_disc_example, serving
 
 ORIENTATION = 0x0112
 

@@ -23,9 +23,9 @@ from PIL import Image
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no calls home from tests
 gr = pytest.importorskip("gradio")
 
-from headless_chromium import HeadlessChromium, click, drag, find_chromium  # noqa: E402
-from local_server import launch_weight_free_app  # noqa: E402
-from test_app_browser import (  # noqa: E402
+from headless_chromium import HeadlessChromium, click, drag, find_chromium
+from local_server import launch_weight_free_app
+from test_app_browser import (
     DESKTOP,
     PHONE,
     SELECTED_TAB,

@@ -16,12 +16,12 @@ import pytest
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no calls home from tests
 gr = pytest.importorskip("gradio")
-from gradio_client import Client, handle_file  # noqa: E402
-from local_server import launch_app  # noqa: E402
+from gradio_client import Client, handle_file
+from local_server import launch_app
 
-from samplenet.app import EngineRegistry  # noqa: E402
-from samplenet.engines.base import Matter  # noqa: E402
-from samplenet.engines.classical import ClassicalMatter  # noqa: E402
+from samplenet.app import EngineRegistry
+from samplenet.engines.base import Matter
+from samplenet.engines.classical import ClassicalMatter
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 PHOTO, TRIMAP = handle_file(str(EXAMPLES / "chelsea.jpg")), handle_file(str(EXAMPLES / "chelsea_trimap.png"))

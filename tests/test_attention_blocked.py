@@ -42,8 +42,12 @@ def attention_by_definition(f, b, mask, fuse=True, scale=10.0):
         return out
 
     if fuse:
-        row_major = lambda i: i  # noqa: E731
-        column_major = lambda i: (i % h) * w + i // h  # noqa: E731
+        def row_major(i):
+            return i
+
+        def column_major(i):
+            return (i % h) * w + i // h
+
         s0 = fused(fused(s0, row_major), column_major)
 
     usable = np.ones(n)

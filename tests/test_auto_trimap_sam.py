@@ -8,8 +8,8 @@ import pytest
 transformers = pytest.importorskip("transformers")
 torch = pytest.importorskip("torch")
 
-from samplenet import auto_trimap  # noqa: E402
-from samplenet.segmentation.sam import SEGMENTER_ENV, SegmenterUnavailable, load_sam_segmenter  # noqa: E402
+from samplenet import auto_trimap
+from samplenet.segmentation.sam import SEGMENTER_ENV, SegmenterUnavailable, load_sam_segmenter
 
 SIZE = 64  # the tiny model's input side
 

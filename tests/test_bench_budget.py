@@ -11,8 +11,8 @@ from PIL import Image
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 pytest.importorskip("gradio")
 
-from samplenet.cli import main  # noqa: E402
-from tests.conftest import make_disc_example  # noqa: E402
+from samplenet.cli import main
+from tests.conftest import make_disc_example
 
 
 @pytest.fixture

@@ -75,7 +75,9 @@ def test_training_sample_is_an_exact_composite_with_a_consistent_trimap(composit
 
 
 def test_augmentation_is_reproducible_and_varies_with_epoch_and_seed(composition):
-    make = lambda seed: TrainingSet(composition, size=64, crop_sizes=(48, 96), seed=seed)  # noqa: E731
+    def make(seed):
+        return TrainingSet(composition, size=64, crop_sizes=(48, 96), seed=seed)
+
     a, b, other = make(7), make(7), make(8)
     first = a[(2, 4)]
     for key, value in b[(2, 4)].items():

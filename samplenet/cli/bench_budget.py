@@ -70,7 +70,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"unknown part(s) {', '.join(unknown)}; choose from {', '.join(PARTS)}", file=sys.stderr)
         return 2
     photos = [name.strip() for name in args.photos.split(",") if name.strip()]
-    progress = lambda text: print(text, file=sys.stderr, flush=True)  # noqa: E731
+    def progress(text: str) -> None:
+        print(text, file=sys.stderr, flush=True)
+
     with tempfile.TemporaryDirectory(prefix="samplenet-stand-in-") as scratch:
         weights = args.weights
         if args.stand_in:

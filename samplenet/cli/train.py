@@ -76,7 +76,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _same(a, b) -> bool:
-    norm = lambda v: list(v) if isinstance(v, (list, tuple)) else v  # noqa: E731
+    def norm(value):
+        return list(value) if isinstance(value, (list, tuple)) else value
+
     return norm(a) == norm(b)
 
 

@@ -93,7 +93,7 @@ class Trainer:
             raise ValueError("--sync-bn needs CUDA devices (PyTorch's SyncBatchNorm is GPU-only); drop it on the CPU")
         if config.tensorboard:
             try:
-                from torch.utils.tensorboard import SummaryWriter  # noqa: F401
+                from torch.utils.tensorboard import SummaryWriter  # noqa: F401 (only checks it is installed)
             except ImportError:
                 raise ValueError("--tensorboard needs the tensorboard package: pip install tensorboard") from None
         self.files = find_dataset(config.data)
