@@ -74,6 +74,23 @@ def _pick_brush_js(editor_id: str) -> str:
     }}"""
 
 
+def _clear_editors_js(*editor_ids: str) -> str:
+    """Browser-side, before a new photo goes into the brush editors: wipe their
+    strokes with each editor's own "Clear canvas" button.  Gradio 6.31's
+    ImageEditor, given a new background while it holds painted strokes, stays
+    blank with its loading timer running (the strokes on it are then lost and
+    Cut out finds the sketch empty); cleared first, it takes the new photo."""
+    ids = ", ".join(repr(editor_id) for editor_id in editor_ids)
+    return f"""() => {{
+        for (const id of [{ids}]) {{
+            const editor = document.querySelector('#' + id);
+            const clear = editor && [...editor.querySelectorAll('button')]
+                .find(b => b.getAttribute('aria-label') === 'Clear canvas');
+            if (clear && !clear.disabled) clear.click();
+        }}
+    }}"""
+
+
 def _brush_choice(choices: list[tuple[str, str]], editor_id: str) -> gr.Radio:
     """The editor's brushes as visible, named choices (Gradio hides them behind its colour button)."""
     picker = gr.Radio(choices, value=choices[0][1], label="Brush", elem_id=f"{editor_id}-brush")
@@ -230,6 +247,8 @@ def _wire(page: Page, registry: EngineRegistry, tab_of: dict[str, gr.Tab],
           preview: gr.Button, touch_up: gr.Button, run: gr.Button, clear_clicks: gr.Button) -> None:
     """Connect the page's events to :mod:`.actions` (all private: programs use the API)."""
     quick = {"api_visibility": "private", "concurrency_limit": None}
+    # before the new photo reaches the editors (a round trip later), in the browser: their strokes go
+    page.photo.change(None, None, None, js=_clear_editors_js("sketch", "strokes"))
     page.photo.change(partial(actions.photo_into_editors, page), {page.photo},
                       [page.sketch, page.strokes, page.sketch_base, page.clicks, page.click_picture], **quick)
     page.photo.input(partial(actions.new_photo, page), {page.photo},
