@@ -296,6 +296,32 @@ def test_a_second_photo_after_a_result(visit):
     visit.browser.screenshot(str(ARTIFACTS / f"journey_second_photo_result_{width}.png"), full_page=False)
 
 
+@pytest.mark.parametrize("visit", [DESKTOP, PHONE], indirect=True, ids=["desktop", "phone"])
+def test_a_share_link_reopens_the_auto_tab_with_its_clicks(visit):
+    visit.give_photo(own_photo(visit.folder))
+    click(visit.browser, _visible_tab("Auto"))
+    before = visit.wait_for("(() => { const img = document.querySelector('#clicks img');"
+                            " return img && img.complete && img.naturalWidth > 0 && img.src; })()")
+    _tap_clicks_picture(visit.browser, 0.5, 0.5)
+    dotted = visit.wait_for(f"(() => {{ const src = document.querySelector('#clicks img').src;"
+                            f" return src !== {before!r} && src; }})()", 30)
+    assert visit.cut_out("Auto tap -> Cut out, then shared") == [WIDTH, HEIGHT]
+    # what "Share this result" puts on the clipboard (which headless Chromium does not let a test read)
+    link = visit.wait_for("(async () => { const r = await fetch('gradio_api/deep_link?session_hash='"
+                          " + window.__gradio_session_hash__); return (await r.text()).replace(/\"/g, ''); })()", 30)
+    assert link, "no share link was made"
+    visit.browser.goto(f"{visit.url}?deep_link={link}")
+    visit.wait_for("!!document.querySelector('#run')", 90)
+    visit.wait_for(WATCH_TOASTS, 10)
+    visit.wait_for(f"{SELECTED_TAB} === 'Auto'", 30)
+    assert visit.wait_for("(document.querySelector('#clicks img') || {}).src", 30) == dotted  # the dot is there
+    assert visit.cut_out("shared link -> Cut out") == [WIDTH, HEIGHT]
+    # the restored page cuts out from its clicks (the Auto tab's segmenter), not from an empty sketch
+    visit.wait_for("document.querySelector('#status').innerText.includes('Segmenter')", 30)
+    width = visit.evaluate("window.innerWidth")
+    visit.browser.screenshot(str(ARTIFACTS / f"journey_share_link_reopened_{width}.png"), full_page=False)
+
+
 # ------------------------------------------------------------------ the phone
 
 

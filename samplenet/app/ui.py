@@ -74,6 +74,13 @@ def _pick_brush_js(editor_id: str) -> str:
     }}"""
 
 
+#: Browser-side: the selected trimap tab's id (each tab's id is its label in lower case).
+_SELECTED_TAB_JS = """() => {
+    const tab = document.querySelector('#tools-column button[role=tab][aria-selected=true]');
+    return tab ? tab.textContent.trim().toLowerCase() : 'sketch';
+}"""
+
+
 def _clear_editors_js(*editor_ids: str) -> str:
     """Browser-side, before a new photo goes into the brush editors: wipe their
     strokes with each editor's own "Clear canvas" button.  Gradio 6.31's
@@ -142,10 +149,11 @@ def build_demo(registry: EngineRegistry, examples: list[list[str]] | None = None
     with gr.Blocks(title=TITLE, delete_cache=(3600, 3600)) as demo:
         gr.Markdown(INTRO)
         gr.Markdown(registry.notice or SAMPLENET_NOTICE, elem_id="engine-notice")
-        source = gr.State("sketch")
+        # hidden components, not gr.State: a share link (which carries component values only) restores them
+        source = gr.Textbox("sketch", visible=False, elem_id="trimap-source")
+        clicks = gr.JSON([], visible=False, elem_id="click-points")
         sketch_base = gr.State(None)
         kept = gr.State(None)
-        clicks = gr.State([])
 
         with gr.Row(equal_height=False):
             with gr.Column(scale=2, min_width=240, elem_id="photo-column"):
@@ -239,6 +247,9 @@ def build_demo(registry: EngineRegistry, examples: list[list[str]] | None = None
         _wire(page, registry, {"sketch": sketch_tab, "auto": auto_tab, "upload": upload_tab},
               preview, touch_up, run, clear_clicks)
 
+        # a share link reopens the tab its trimap came from (carried as the Tabs' selection): its source
+        demo.load(None, None, source, js=_SELECTED_TAB_JS)
+
     demo.queue(default_concurrency_limit=1)
     return demo
 
@@ -254,7 +265,7 @@ def _wire(page: Page, registry: EngineRegistry, tab_of: dict[str, gr.Tab],
     page.photo.input(partial(actions.new_photo, page), {page.photo},
                      [page.uploaded, page.tabs, page.source], **quick)
     for name, tab in tab_of.items():
-        tab.select(partial(actions.select_source, name), None, page.source, **quick)
+        tab.select(partial(actions.select_source, name), None, [page.source, page.tabs], **quick)
     page.uploaded.change(partial(actions.trimap_uploaded, page), {page.uploaded}, [page.tabs, page.source],
                          **quick)
     def tap(values: dict, evt: gr.SelectData) -> dict:
