@@ -62,9 +62,10 @@ def new_photo(page: Page, values: Values) -> Values:
     return {page.uploaded: None, page.tabs: gr.Tabs(selected="sketch"), page.source: "sketch"}
 
 
-def select_source(name: str) -> str:
-    """A trimap tab was opened: it becomes the source of the next run."""
-    return name
+def select_source(name: str) -> tuple[str, gr.Tabs]:
+    """A trimap tab was opened: it becomes the source of the next run (and,
+    said back to the server, the tab that a share link reopens)."""
+    return name, gr.Tabs(selected=name)
 
 
 def trimap_uploaded(page: Page, values: Values) -> Values:

@@ -16,12 +16,12 @@ class Page:
 
     photo: gr.Image
     tabs: gr.Tabs
-    source: gr.State
+    source: gr.Textbox
     sketch: gr.ImageEditor
     sketch_base: gr.State
     unpainted: gr.Radio
     strokes: gr.ImageEditor
-    clicks: gr.State
+    clicks: gr.JSON
     click_picture: gr.Image
     click_label: gr.Radio
     band: gr.Slider

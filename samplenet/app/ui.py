@@ -74,6 +74,30 @@ def _pick_brush_js(editor_id: str) -> str:
     }}"""
 
 
+#: Browser-side: the selected trimap tab's id (each tab's id is its label in lower case).
+_SELECTED_TAB_JS = """() => {
+    const tab = document.querySelector('#tools-column button[role=tab][aria-selected=true]');
+    return tab ? tab.textContent.trim().toLowerCase() : 'sketch';
+}"""
+
+
+def _clear_editors_js(*editor_ids: str) -> str:
+    """Browser-side, before a new photo goes into the brush editors: wipe their
+    strokes with each editor's own "Clear canvas" button.  Gradio 6.31's
+    ImageEditor, given a new background while it holds painted strokes, stays
+    blank with its loading timer running (the strokes on it are then lost and
+    Cut out finds the sketch empty); cleared first, it takes the new photo."""
+    ids = ", ".join(repr(editor_id) for editor_id in editor_ids)
+    return f"""() => {{
+        for (const id of [{ids}]) {{
+            const editor = document.querySelector('#' + id);
+            const clear = editor && [...editor.querySelectorAll('button')]
+                .find(b => b.getAttribute('aria-label') === 'Clear canvas');
+            if (clear && !clear.disabled) clear.click();
+        }}
+    }}"""
+
+
 def _brush_choice(choices: list[tuple[str, str]], editor_id: str) -> gr.Radio:
     """The editor's brushes as visible, named choices (Gradio hides them behind its colour button)."""
     picker = gr.Radio(choices, value=choices[0][1], label="Brush", elem_id=f"{editor_id}-brush")
@@ -125,10 +149,11 @@ def build_demo(registry: EngineRegistry, examples: list[list[str]] | None = None
     with gr.Blocks(title=TITLE, delete_cache=(3600, 3600)) as demo:
         gr.Markdown(INTRO)
         gr.Markdown(registry.notice or SAMPLENET_NOTICE, elem_id="engine-notice")
-        source = gr.State("sketch")
+        # hidden components, not gr.State: a share link (which carries component values only) restores them
+        source = gr.Textbox("sketch", visible=False, elem_id="trimap-source")
+        clicks = gr.JSON([], visible=False, elem_id="click-points")
         sketch_base = gr.State(None)
         kept = gr.State(None)
-        clicks = gr.State([])
 
         with gr.Row(equal_height=False):
             with gr.Column(scale=2, min_width=240, elem_id="photo-column"):
@@ -222,6 +247,9 @@ def build_demo(registry: EngineRegistry, examples: list[list[str]] | None = None
         _wire(page, registry, {"sketch": sketch_tab, "auto": auto_tab, "upload": upload_tab},
               preview, touch_up, run, clear_clicks)
 
+        # a share link reopens the tab its trimap came from (carried as the Tabs' selection): its source
+        demo.load(None, None, source, js=_SELECTED_TAB_JS)
+
     demo.queue(default_concurrency_limit=1)
     return demo
 
@@ -230,12 +258,14 @@ def _wire(page: Page, registry: EngineRegistry, tab_of: dict[str, gr.Tab],
           preview: gr.Button, touch_up: gr.Button, run: gr.Button, clear_clicks: gr.Button) -> None:
     """Connect the page's events to :mod:`.actions` (all private: programs use the API)."""
     quick = {"api_visibility": "private", "concurrency_limit": None}
+    # before the new photo reaches the editors (a round trip later), in the browser: their strokes go
+    page.photo.change(None, None, None, js=_clear_editors_js("sketch", "strokes"))
     page.photo.change(partial(actions.photo_into_editors, page), {page.photo},
                       [page.sketch, page.strokes, page.sketch_base, page.clicks, page.click_picture], **quick)
     page.photo.input(partial(actions.new_photo, page), {page.photo},
                      [page.uploaded, page.tabs, page.source], **quick)
     for name, tab in tab_of.items():
-        tab.select(partial(actions.select_source, name), None, page.source, **quick)
+        tab.select(partial(actions.select_source, name), None, [page.source, page.tabs], **quick)
     page.uploaded.change(partial(actions.trimap_uploaded, page), {page.uploaded}, [page.tabs, page.source],
                          **quick)
     def tap(values: dict, evt: gr.SelectData) -> dict:
