@@ -53,7 +53,7 @@ def _slow_device(matter: Matter, seconds_at_one_mp: float) -> None:
 def test_a_slow_device_mattes_a_smaller_copy_and_the_status_says_why(monkeypatch):
     image, trimap, _ = make_disc_example(480, 640)
     engine = Recorder()
-    _slow_device(engine, 200.0)  # this "CPU" takes 200 s for a megapixel
+    _slow_device(engine, 500.0)  # this "CPU" takes 500 s for a megapixel
     registry = EngineRegistry({"samplenet": engine, "classical": ClassicalMatter()})
     monkeypatch.setenv("SAMPLENET_APP_RUN_SECONDS", "60")
     outcome = _matte(registry, "samplenet", image, trimap)
@@ -81,14 +81,15 @@ def test_the_page_status_line_shows_the_choice(monkeypatch, tmp_path):
     Image.fromarray(image).save(tmp_path / "photo.png")
     Image.fromarray(trimap).save(tmp_path / "trimap.png")
     engine = Recorder()
-    _slow_device(engine, 200.0)
+    _slow_device(engine, 500.0)
     registry = EngineRegistry({"samplenet": engine, "classical": ClassicalMatter()})
     with serving(registry):
         page = handlers.run_page(str(tmp_path / "photo.png"),
                                  handlers.TrimapSources(source="upload", upload=str(tmp_path / "trimap.png")),
                                  "samplenet", "#ffffff", None)
     (shape, _), = engine.calls
-    assert f"Matted at {shape[1]}x{shape[0]} to fit the 60 s budget on this CPU" in page.status
+    assert f"*Matted at {shape[1]}x{shape[0]}" in page.status  # the size used, in the status line
+    assert "to fit the 60 s budget on this CPU (predicted" in page.status  # and why
 
 
 def test_a_run_cut_short_is_answered_by_the_weight_free_engine_with_a_note(monkeypatch):

@@ -41,7 +41,7 @@ SLOWER_WEIGHT = 0.75
 FASTER_WEIGHT = 0.25
 
 #: Side of the synthetic portrait :meth:`CostModel.calibrate` times (about
-#: 0.1 MP: about 3 s for SampleNet on the reference CPU, milliseconds on a GPU).
+#: 0.1 MP: about 1 s for SampleNet on the reference CPU, milliseconds on a GPU).
 CALIBRATION_SIDE = 320
 
 
@@ -89,12 +89,16 @@ class Coefficients:
                 + self.attention * shape.sampler_pixels * shape.sampler_known)
 
 
-#: Each engine's cost on the reference machine (a 2-core AMD EPYC VM, 2
-#: threads, memory reuse on, quiet): fitted to README's ``bench speed``
-#: table (exact 0.25-4 MP, reduced 800 at 1-4 MP, 640 and 512 at 1 MP;
-#: every point within 10 %); docs/run-budget.md has the fit.
+#: Each engine's cost on the reference machine (a 2-core x86-64 VM, 2
+#: threads, memory reuse on, quiet): SampleNet's fitted to ``bench budget
+#: --parts model`` on GT01 (exact 0.25-1 MP, samplers at 640 px at 1-4 MP,
+#: at 512 px at 12 MP) and the 320 px calibration run, every point within
+#: 5 %; docs/run-budget.md has the data and the fit.  (The first fit, to an
+#: older ``bench speed`` table, had a fixed cost of 2 s and a P**2 term 14
+#: times larger: it over-predicted small and very large runs, and the
+#: calibration run, at 0.1 MP, then set the device's speed 2.3 times too fast.)
 REFERENCE_CPU = {
-    "samplenet": Coefficients(fixed=2.06, per_mp=5.35, per_mp2=1.72, attention=14.3),
+    "samplenet": Coefficients(fixed=0.13, per_mp=7.42, per_mp2=0.12, attention=12.8),
     # the weight-free engine solves at most 200k unknown pixels and spends
     # the rest on colours at full size: about linear (0.3 s at 0.25 MP, 7.6 s at 4 MP)
     "classical": Coefficients(fixed=0.05, per_mp=1.7, per_mp2=0.05, attention=0.0),
