@@ -2,6 +2,8 @@
 classical segmenter that compares graph cuts by energy."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import cv2
 import numpy as np
 
@@ -152,3 +154,21 @@ def test_an_unknown_start_is_refused_by_name_when_the_options_are_made() -> None
 
     with pytest.raises(ValueError, match="nope"):
         SegmenterOptions(starts=("box", "nope"))
+
+
+def test_the_grabcut_starts_find_the_same_segmentation_on_one_thread_or_several(monkeypatch) -> None:
+    """The GrabCut starts run side by side in threads; OpenCV's k-means
+    draws from each thread's own random generator, so a thread that was not
+    seeded would start its colour models elsewhere than the serial run, and
+    the trimap would change with the number of CPUs."""
+    from samplenet.io import load_image
+    from samplenet.segmentation import classical
+
+    image = load_image(Path(__file__).resolve().parents[1] / "examples" / "lemur.png")
+    prompts = make_prompts((image.shape[1], image.shape[0]), box=(125, 45, 485, 388))  # examples/make_trimaps.py
+    results = []
+    for cpus in (1, 4):
+        monkeypatch.setattr(classical.os, "cpu_count", lambda cpus=cpus: cpus)
+        results.append(ClassicalSegmenter().segment(image, prompts).mask)
+    assert results[0].any() and not results[0].all()
+    assert np.array_equal(results[0], results[1])
