@@ -19,6 +19,7 @@ from samplenet.engines.base import Matter
 from samplenet.engines.classical import ClassicalMatter
 from samplenet.result import MattingResult
 from tests.conftest import make_disc_example, serving
+from tests.torch_stand_ins import waiting_two_layer_model
 
 
 class Recorder(Matter):
@@ -154,19 +155,8 @@ def test_the_abandoned_samplenet_run_stops_instead_of_holding_the_engine(monkeyp
     release = threading.Event()
     layers: list[str] = []
 
-    class Waits(torch.nn.Module):
-        def forward(self, x):
-            release.wait(10)
-            layers.append("first")
-            return x
-
-    class Last(torch.nn.Module):
-        def forward(self, x):
-            layers.append("last")
-            return x
-
     class Networked(Recorder):
-        model = torch.nn.Sequential(Waits(), Last())
+        model = waiting_two_layer_model(release, layers)
 
         def predict_arrays(self, image, trimap, **options):
             self.model(torch.zeros(1))
@@ -180,7 +170,7 @@ def test_the_abandoned_samplenet_run_stops_instead_of_holding_the_engine(monkeyp
                                     "samplenet", image, trimap)
     release.set()
     with engine_slot():  # the abandoned run has ended
-        assert layers == ["first"] and engine.calls == []  # it stopped before its last layer and never answered
+        assert layers == ["first layer"] and engine.calls == []  # it stopped before its last layer and never answered
     assert outcome.result.engine == "classical"
 
 

@@ -7,6 +7,7 @@ import threading
 import pytest
 
 from samplenet.app.run_budget import RunCutShort, call_within
+from tests.torch_stand_ins import waiting_two_layer_model
 
 
 def test_a_run_behind_an_abandoned_one_waits_for_it_instead_of_overlapping():
@@ -51,18 +52,7 @@ def test_a_torch_model_cut_short_stops_at_its_next_layer():
     release = threading.Event()
     ran: list[str] = []
 
-    class Waits(torch.nn.Module):
-        def forward(self, x):
-            release.wait(10)
-            ran.append("first layer")
-            return x
-
-    class Counts(torch.nn.Module):
-        def forward(self, x):
-            ran.append("second layer")
-            return x
-
-    model = torch.nn.Sequential(Waits(), Counts())
+    model = waiting_two_layer_model(release, ran)
 
     def run():
         with stop_when_abandoned(model):
