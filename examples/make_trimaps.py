@@ -103,11 +103,13 @@ STROKES: dict[str, tuple[Stroke, ...]] = {
         Stroke(FOREGROUND, WHISKER_B, width=1),
     ),
     "raccoon": (
-        # the muzzle's right edge against the leaves, and the chin below the nose: the segmenter ran its band
-        # through the nose and the chin (half of the chin cut away) ...
+        # the muzzle's right edge against the leaves stays unknown (whiskers over the leaves); the segmenter
+        # had run its band through the nose's lower half and the fur below it instead ...
         Stroke(UNKNOWN, ((418, 220), (425, 240), (414, 258), (398, 270), (388, 282), (392, 298)), width=12),
-        # ... and the grass blade across the muzzle (y ~ 232) in front of the fur is subject, not a
-        # see-through stripe
+        # ... the muzzle, with the grass blade across it (y ~ 232) in front of the fur, is subject: as unknown
+        # the blade came out a see-through stripe.  The leaf seen below-right of the nose (x 370-415, y 270-300,
+        # between the chin and the paw) stays background: kept as subject it was a green patch with a
+        # straight cut edge
         Stroke(FOREGROUND, ((265, 216), (405, 216), (412, 228), (412, 242), (400, 256), (388, 268), (376, 280),
                             (366, 294), (360, 310), (300, 300), (262, 280))),
         # left of the muzzle three blades cross the dark fur of its arm down to the big leaf in front: the

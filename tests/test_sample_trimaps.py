@@ -45,7 +45,7 @@ MARKED = [
     ("raccoon", {255}, [(300, 233), (340, 233), (380, 233), (405, 233)],
      "the grass blade across the muzzle, in front of the fur (a see-through stripe as unknown)"),
     ("raccoon", {255}, [(395, 250), (385, 262), (378, 272)],
-     "the white fur right of the nose and the chin below it (cut away by the band through them)"),
+     "the fur right of and below the nose (the segmenter's band ran through them)"),
     ("raccoon", {255}, [(200, 262), (230, 255), (250, 250), (230, 283), (250, 286)],
      "the blades over the arm left of the muzzle (see-through stripes as unknown)"),
     ("astronaut", {0}, [(62, 232), (68, 236), (72, 230), (55, 250)],
