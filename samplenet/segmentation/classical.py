@@ -6,7 +6,10 @@
    seeds the subject's colours; on sides where the box reaches the photo's
    edge the subject usually goes on past it, so there is no strip there,
    unless every side reaches it (then the strip is the only background
-   model there is, and a box covering the photo is still accepted).
+   model there is, and a box covering the photo is still accepted).  A
+   side that stops within ``edge_snap`` of the photo's edge counts as on
+   it (:func:`snap_to_edges`): a box drawn a few pixels short of the frame
+   would otherwise mark the subject beyond it as sure background.
 2. GrabCut's result depends on how it starts, and no single start works on
    every photo, so it runs from a few starts (``cores`` x ``edge_rings``).
    Either the run whose subject and background share the fewest colours is
@@ -47,7 +50,7 @@ from ..errors import MattingInputError
 from .band import distance_to_outline
 from .focus import focus_map
 from .graph_cut import RANDOM_SEED, PixelGrid, energy_of_costs, graph_cut, side_costs
-from .prompts import Prompts
+from .prompts import Box, Prompts
 from .refine import Working, trial_matte
 
 logger = logging.getLogger("samplenet")
@@ -92,6 +95,7 @@ class SegmenterOptions:
     core: float = 0.0  # fraction of the box cut from each side: only this core seeds the subject's colours
     cores: tuple[float, ...] = (0.0, 0.1, 0.2)  # GrabCut runs with each of these cores
     edge_ring: bool = False  # also a ring (and core inset) along sides where the box reaches the photo's edge
+    edge_snap: float = 0.03  # a box side this near the photo's edge (share of its width/height) is on it (2-fold CV)
     edge_rings: tuple[bool, ...] = (False, True)  # ... and each of these edge_ring values
     select: bool = False  # with several runs: keep the one separating colours best (else: vote)
     doubt: bool = True  # where the runs disagree is unknown to the first trial matte
@@ -116,6 +120,8 @@ class SegmenterOptions:
         unknown = [start for start in self.starts if start not in STARTS]
         if unknown:
             raise ValueError(f"unknown graph-cut start(s) {unknown}; known: {', '.join(STARTS)}")
+        if not 0.0 <= self.edge_snap < 0.5:  # also refuses NaN
+            raise ValueError(f"edge_snap must be a share of the photo's side from 0 up to 0.5, got {self.edge_snap}")
 
 
 def scaled_lengths(options: SegmenterOptions, factor: float) -> SegmenterOptions:
@@ -134,6 +140,30 @@ def scaled_lengths(options: SegmenterOptions, factor: float) -> SegmenterOptions
     )
 
 
+def snap_to_edges(box: Box, size: tuple[int, int], reach: float) -> Box:
+    """``box`` with each side that stops within ``reach`` of the photo's
+    width (left, right) or height (top, bottom) from the photo's edge moved
+    onto that edge.
+
+    Why: the seeds treat a side on the photo's edge unlike any other (no
+    hard background beyond it, no probable-background ring inside it: the
+    subject goes on past the frame), so without this a visitor's box that
+    stops a few pixels short of the frame marks a strip of the subject as
+    sure background and rings it, and the segmentation changes completely
+    (issue 29, "Steadiness under a jittered box" in docs/auto-tool.md).
+    Nobody drags a box to the exact pixel; a side that close to the frame
+    means the frame."""
+    width, height = size
+    x0, y0, x1, y1 = box
+    near_x, near_y = reach * width, reach * height
+    return (
+        0 if x0 <= near_x else x0,
+        0 if y0 <= near_y else y0,
+        width if width - x1 <= near_x else x1,
+        height if height - y1 <= near_y else y1,
+    )
+
+
 def grabcut_seeds(prompts: Prompts, working: Working, options: SegmenterOptions) -> np.ndarray:
     """GrabCut labels at the working size from the prompts."""
     height, width = working.shape
@@ -141,7 +171,7 @@ def grabcut_seeds(prompts: Prompts, working: Working, options: SegmenterOptions)
     side = max(height, width)
     labels = np.full((height, width), cv2.GC_PR_BGD, np.uint8)
     if prompts.box is not None:
-        x0, y0, x1, y1 = prompts.box
+        x0, y0, x1, y1 = snap_to_edges(prompts.box, prompts.size, options.edge_snap)
         labels[:] = cv2.GC_BGD
         sx0, sy0 = int(np.floor(x0 * scale)), int(np.floor(y0 * scale))
         sx1, sy1 = max(sx0 + 1, int(np.ceil(x1 * scale))), max(sy0 + 1, int(np.ceil(y1 * scale)))
