@@ -321,13 +321,8 @@ class ClassicalSegmenter:
         redraws the outline's detail anyway); lengths in the options are
         scaled to it."""
         opts = self.options
-        height, width = image.shape[:2]
-        working = Working.of(image, opts.work_side)
-        cut = Working.of(image, min(opts.cut_side, opts.work_side))
-        cut_opts = scaled_lengths(opts, cut.scale / working.scale)
-        base = grabcut_seeds(prompts, cut, cut_opts)
-        hard_fg = base == cv2.GC_FGD
-        hard_bg = base == cv2.GC_BGD
+        working, cut, cut_opts, base = self._copies_and_seeds(image, prompts)
+        hard_fg, hard_bg = base == cv2.GC_FGD, base == cv2.GC_BGD
         mask, alpha = self._grabcut_rounds(cut, prompts, hard_fg, hard_bg, cut_opts)
         unknown = None
         if opts.starts:
@@ -336,7 +331,7 @@ class ClassicalSegmenter:
             alpha = None  # at the cut's size: the band needs one at the working size
         if opts.starts or alpha is None:
             alpha = self._band_matte(working, cut, mask, unknown)
-        return self._at_photo_size(cut, mask, unknown, alpha, prompts, (width, height))
+        return self._at_photo_size(cut, mask, unknown, alpha, prompts, (image.shape[1], image.shape[0]))
 
     def refine(self, image: np.ndarray, prompts: Prompts, previous: Segmentation) -> Segmentation:
         """A segmentation for ``prompts`` that add clicks or strokes to
@@ -345,14 +340,8 @@ class ClassicalSegmenter:
         (the mixtures are fitted to its sides, then to the cut's), the new
         marks are hard labels, and only that cut and the band's trial matte
         run again (no GrabCut starts, no comparison of starts)."""
-        opts = self.options
-        height, width = image.shape[:2]
-        working = Working.of(image, opts.work_side)
-        cut = Working.of(image, min(opts.cut_side, opts.work_side))
-        cut_opts = scaled_lengths(opts, cut.scale / working.scale)
-        base = grabcut_seeds(prompts, cut, cut_opts)
-        hard_fg = base == cv2.GC_FGD
-        hard_bg = base == cv2.GC_BGD
+        working, cut, cut_opts, base = self._copies_and_seeds(image, prompts)
+        hard_fg, hard_bg = base == cv2.GC_FGD, base == cv2.GC_BGD
         # The majority of each cut pixel (Working.down_mask keeps any touched pixel, for thin strokes).
         start = cv2.resize(previous.mask.astype(np.float32), cut.shape[::-1], interpolation=cv2.INTER_AREA) >= 0.5
         features = self._features(cut, cut_opts)
@@ -363,7 +352,19 @@ class ClassicalSegmenter:
         if mask.any() and not mask.all():
             unknown = mixed_region(side_costs(features, mask, cut_opts.components), mask, hard_bg, cut_opts)
         alpha = self._band_matte(working, cut, mask, unknown)
-        return self._at_photo_size(cut, mask, unknown, alpha, prompts, (width, height))
+        return self._at_photo_size(cut, mask, unknown, alpha, prompts, (image.shape[1], image.shape[0]))
+
+    def _copies_and_seeds(
+        self, image: np.ndarray, prompts: Prompts
+    ) -> tuple[Working, Working, SegmenterOptions, np.ndarray]:
+        """What :meth:`segment` and :meth:`refine` both start from: the
+        working copy (the band's trial matte), the cut's copy, the options'
+        lengths scaled to the cut, and the GrabCut labels of the prompts there."""
+        opts = self.options
+        working = Working.of(image, opts.work_side)
+        cut = Working.of(image, min(opts.cut_side, opts.work_side))
+        cut_opts = scaled_lengths(opts, cut.scale / working.scale)
+        return working, cut, cut_opts, grabcut_seeds(prompts, cut, cut_opts)
 
     def _at_photo_size(
         self, cut: Working, mask: np.ndarray, unknown: np.ndarray | None, alpha: np.ndarray | None,
