@@ -146,3 +146,16 @@ def test_bench_quality_runs_wide_trimaps_and_cross_validation(bench_data, tmp_pa
     assert "wide" in out and "classical:smooth" in out and "classical:sharp" in out
     assert "cross-validation on trimap folders" in out and "cross-validation on wide trimaps" in out
     assert "chosen per fold" in out and "held-out SAD/cf" in out
+
+
+def test_halves_keep_each_composite_with_its_source_photo():
+    """Composites are named after their source photo (``GT07~cloth~over-GT02``);
+    the folds must split by source photo, or a sorted split by full name puts
+    GT07 and its composites in the GT01-06 half (13 photos x 4 names: the
+    26th name is GT07's own)."""
+    kinds = ("cloth~over-GT02", "see-through~over-GT03", "translucent~over-GT04")
+    names = [n for name in NAMES for n in (name, *(f"{name}~{kind}" for kind in kinds))]
+    first, second = halves(reversed(names))
+    assert {n.split("~")[0] for n in first} == set(NAMES[:6])
+    assert {n.split("~")[0] for n in second} == set(NAMES[6:])
+    assert sorted(first + second) == sorted(names)

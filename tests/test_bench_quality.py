@@ -198,3 +198,33 @@ def test_out_below_an_existing_file_is_refused_before_any_engine_runs(bench_data
     captured = capsys.readouterr()
     assert f"'{blocker}' is a file" in captured.err
     assert "GT01" not in captured.out
+
+
+def test_an_engine_refusing_one_case_leaves_that_case_out_instead_of_ending_the_run(
+    bench_data, with_half_engine, monkeypatch, capsys
+):
+    """pymatting refuses some trimaps ("Trimap did not contain foreground
+    values"); one refusal must not end an hour-long run: the case is left out
+    for every engine (so that the ratios compare the same cases) and named."""
+
+    def picky(options):
+        def run(image, trimap):
+            if np.count_nonzero(trimap == 128) > 0.6 * trimap.size:  # only trimap2's wide band
+                raise ValueError("Trimap did not contain foreground values (values >= 0.900000)")
+            return np.full(trimap.shape, 0.5)
+
+        return run
+
+    monkeypatch.setitem(engine_registry.ENGINE_BUILDERS, "picky", picky)
+    out = bench_data.parent / "t.json"
+    assert _run(bench_data, "--engines", "half,picky", "--out", str(out)) == 0
+    printed = capsys.readouterr().out
+    assert "note: picky failed on GT01/trimap2" in printed and "foreground values" in printed
+    assert "left out for every engine" in printed
+    payload = json.loads(out.read_text())
+    assert {(r["image"], r["trimap"]) for r in payload["rows"]} == {("GT01", "trimap1"), ("GT02", "trimap1")}
+    assert {r["engine"] for r in payload["rows"]} == {"half", "picky"}
+    assert [(f["engine"], f["image"], f["trimap"]) for f in payload["failed_cases"]] == [
+        ("picky", "GT01", "trimap2"),
+        ("picky", "GT02", "trimap2"),
+    ]

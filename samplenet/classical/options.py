@@ -49,6 +49,13 @@ class ClassicalOptions:
             only where it explains the pixel well (``sigma``) and its two
             colours differ, so it cannot overrule the flows on translucent
             or low-contrast pixels.
+        distance_prior_weight: weight of a prior that alpha rises with the
+            distance to the sure background, applied only as far as the
+            sampled pair cannot explain a pixel
+            (:mod:`samplenet.classical.distance_prior`, for translucent
+            subjects whose own colour the trimap never shows); 0 turns it off.
+        distance_prior_scale: its length scale, as a fraction of the image's
+            longer side.
         neighbours: foreground and background colour candidates per
             unknown pixel for the sampled pair.
         spatial_scale: weight of pixel distance against colour distance when
@@ -101,6 +108,8 @@ class ClassicalOptions:
     unknown_weight: float = 0.01
     position_scale: float = 1.0
     confidence_weight: float = 0.003
+    distance_prior_weight: float = 0.0
+    distance_prior_scale: float = 0.03
     neighbours: int = 6
     spatial_scale: float = 0.1
     band: int = 20
@@ -141,6 +150,8 @@ class ClassicalOptions:
         _number("unknown_weight", self.unknown_weight, minimum=0.0)
         _number("position_scale", self.position_scale, minimum=0.0)
         _number("confidence_weight", self.confidence_weight, minimum=0.0)
+        _number("distance_prior_weight", self.distance_prior_weight, minimum=0.0)
+        _positive_number("distance_prior_scale", self.distance_prior_scale)
         _whole("neighbours", self.neighbours, 1, 64)
         _number("spatial_scale", self.spatial_scale, minimum=0.0)
         _whole("band", self.band, 1, 100_000)

@@ -106,6 +106,11 @@ def run(args: argparse.Namespace) -> int:
         protocols.print_cross_validation(result.rows, engines, args.markdown)
     for note in result.printed:
         print(f"note: {note['engine']} printed on {note['image']}/{note['trimap']}: {note['text'][:160]}")
+    for failure in result.failed:
+        print(
+            f"note: {failure['engine']} failed on {failure['image']}/{failure['trimap']}: {failure['error'][:160]} "
+            "(case left out for every engine)"
+        )
     if paths:
         csv_path, json_path = paths
         write_csv(csv_path, result.rows)
@@ -119,6 +124,7 @@ def run(args: argparse.Namespace) -> int:
                 "rows": result.rows,
                 "summary": result.summary(),
                 "printed_by_engines": result.printed,
+                "failed_cases": result.failed,
                 "units": "SAD, gradient and connectivity divided by 1000; MSE not scaled; seconds",
             },
         )

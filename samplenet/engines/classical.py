@@ -28,6 +28,7 @@ import cv2
 import numpy as np
 
 from ..classical.colours import estimate_colours
+from ..classical.distance_prior import with_distance_prior
 from ..classical.options import ClassicalOptions
 from ..classical.propagation import FlowWeights, solve_alpha
 from ..classical.sampling import boundary_band, confidently_pure, sample_colours
@@ -138,8 +139,8 @@ class ClassicalMatter(Matter):
         unknown = trimap == UNKNOWN
         known_alpha = (trimap == FOREGROUND).astype(np.float64)
 
-        prior = weight = None
-        if opts.confidence_weight > 0 or opts.fix_confidence < 1:
+        prior = weight = confidence = None
+        if opts.confidence_weight > 0 or opts.fix_confidence < 1 or opts.distance_prior_weight > 0:
             samples = sample_colours(
                 colours,
                 trimap,
@@ -151,10 +152,15 @@ class ClassicalMatter(Matter):
             )
             prior = samples.alpha
             weight = opts.confidence_weight * samples.confidence
+            confidence = samples.confidence
             fixed = confidently_pure(samples, unknown, opts.fix_confidence, opts.fix_margin)
             known_alpha[fixed] = np.round(samples.alpha[fixed])
             unknown = unknown & ~fixed
             timings["sampling"] = time.perf_counter() - start
+        if opts.distance_prior_weight > 0:
+            prior, weight = with_distance_prior(
+                trimap, prior, weight, confidence, opts.distance_prior_weight, opts.distance_prior_scale
+            )
 
         t = time.perf_counter()
         if not unknown.any():  # every unknown pixel was confidently pure

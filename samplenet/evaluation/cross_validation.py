@@ -39,13 +39,19 @@ class FoldResult:
 
 
 def halves(image_names: Sequence[str]) -> tuple[list[str], list[str]]:
-    """The sorted names split in two, the first half the smaller when the
-    count is odd (GT01-06 / GT07-13 on the 13 alphamatting_dev images)."""
+    """The sorted names split in two by source photo, the first half the
+    smaller when the count of photos is odd (GT01-06 / GT07-13 on the 13
+    alphamatting_dev images); a composite (``GT07~cloth~over-GT02``) goes
+    with its source photo, so that no fold is fitted on a photo's subject
+    and scored on the same subject over another background."""
+    from .hard_subjects import source_photo
+
     names = sorted(set(image_names))
-    if len(names) < 2:
-        raise ValueError(f"cross-validation needs at least two images, got {len(names)}")
-    middle = len(names) // 2
-    return names[:middle], names[middle:]
+    photos = sorted({source_photo(name) for name in names})
+    if len(photos) < 2:
+        raise ValueError(f"cross-validation needs at least two images, got {len(photos)}")
+    first = set(photos[: len(photos) // 2])
+    return [n for n in names if source_photo(n) in first], [n for n in names if source_photo(n) not in first]
 
 
 def ratio(scores: CaseScores, reference: CaseScores, images: Sequence[str], metric: str) -> float:

@@ -55,6 +55,14 @@ TIGHT_WIDTH = 3
 TRANSLUCENT_RANGE = (0.6, 0.95)
 #: Kinds of composite, in the order they are made per dev photo.
 KINDS = ("translucent", "see-through", "cloth")
+#: Separates a composite's source photo, kind and background in its name.
+NAME_SEPARATOR = "~"
+
+
+def source_photo(name: str) -> str:
+    """The dev photo a case comes from: a composite's name up to its first
+    :data:`NAME_SEPARATOR`, any other name whole."""
+    return name.split(NAME_SEPARATOR, 1)[0]
 
 
 def _smooth_field(rng: np.random.Generator, shape: tuple[int, int], cells: int) -> np.ndarray:
@@ -180,7 +188,7 @@ def composite_cases(
                 make = see_through_subject if kind == "see-through" else cloth_subject
                 alpha, foreground = make((height, width), rng)
                 image = _over(foreground, alpha, background)
-            composite_name = f"{name}~{kind}~over-{background_name}"
+            composite_name = NAME_SEPARATOR.join((name, kind, f"over-{background_name}"))
             widths = wide_widths([composite_name], seed)
             for trimap_set, band in ((TIGHT, TIGHT_WIDTH), (WIDE, widths[composite_name])):
                 trimap = wide_trimap(alpha, band)

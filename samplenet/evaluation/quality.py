@@ -8,7 +8,11 @@ imports and JIT compilation that the engines before it in the list did not
 already do); ``fresh_first_call_s`` repeats it in a new Python process.
 Each prediction is fixed to the trimap in the known regions, then scored
 with :mod:`samplenet.evaluation.metrics`; ratios are to pymatting's closed-form
-matting, the baseline of the quality bar.
+matting, the baseline of the quality bar.  An engine that refuses one
+case (a ``ValueError``: pymatting refuses a trimap whose sure subject a wide
+band swallowed) does not end the run: that case is left out for every
+engine, so that the ratios still compare the same cases, and named in
+``QualityResult.failed``.
 """
 from __future__ import annotations
 
@@ -43,6 +47,9 @@ class QualityResult:
     #: What engines printed while running (pymatting prints solver
     #: warnings), one entry per call that printed anything.
     printed: list[dict[str, str]] = field(default_factory=list)
+    #: Cases an engine refused (engine, image, trimap, error), each left
+    #: out of ``rows`` for every engine.
+    failed: list[dict[str, str]] = field(default_factory=list)
 
     def note_printed(self, engine: str, case: BenchmarkCase, text: str) -> None:
         """Keep what an engine printed on ``case`` (whitespace folded), if anything."""
@@ -139,19 +146,32 @@ def run_quality_benchmark(
 
     bar = tqdm(total=len(cases) * len(engines), desc="bench quality", unit="matte", disable=not progress)
     for case in cases:
+        case_rows = []
         for engine in engines:
             bar.set_postfix_str(f"{case.image_name}/{case.trimap_set} {engine}")
             start = time.perf_counter()
-            raw, printed = _call_capturing_stdout(functions[engine], case)
+            try:
+                raw, printed = _call_capturing_stdout(functions[engine], case)
+            except ValueError as exc:  # a refusal of this input, not a crash of the engine
+                result.failed.append(
+                    {"engine": engine, "image": case.image_name, "trimap": case.trimap_set, "error": str(exc)}
+                )
+                bar.update(len(engines) - len(case_rows))
+                break
             seconds = time.perf_counter() - start
             result.note_printed(engine, case, printed)
             alpha = checked_alpha(raw, case.trimap, engine)
             scores = all_metrics(alpha, case.alpha, case.trimap)
-            result.rows.append(
+            case_rows.append(
                 {"image": case.image_name, "trimap": case.trimap_set, "engine": engine, **scores, "seconds": seconds}
             )
             bar.update(1)
+        else:
+            result.rows.extend(case_rows)
     bar.close()
+    if not result.rows:
+        refusals = "; ".join(f"{f['engine']} on {f['image']}/{f['trimap']}: {f['error']}" for f in result.failed)
+        raise ValueError(f"every case was refused by an engine: {refusals}")
     return result
 
 
