@@ -35,6 +35,7 @@ from test_app_browser import (
     _open,
     _tap_clicks_picture,
     _visible_tab,
+    chosen_colour_js,
 )
 
 pytestmark = [
@@ -190,8 +191,7 @@ def _choose_brush(visit: Visit, editor: str, words: str, rgb: str) -> None:
     """Pick a brush by its named choice (the page then picks the editor's swatch)."""
     click(visit.browser,
           f"[...document.querySelectorAll('#{editor}-brush label')].find(l => l.innerText.includes('{words}'))")
-    visit.wait_for(f"[...document.querySelectorAll('#{editor} button.color')]"
-                   f".some(b => b.classList.contains('selected') && b.style.backgroundColor === '{rgb}')", 10)
+    visit.wait_for(chosen_colour_js(editor, rgb), 10)
 
 
 def _paint_sketch(visit: Visit) -> None:
@@ -200,12 +200,11 @@ def _paint_sketch(visit: Visit) -> None:
     click(visit.browser, _visible_tab("Sketch"))
     visit.wait_for("[...document.querySelectorAll('#sketch canvas')].some(c => c.getBoundingClientRect().width > 0)")
     _choose_brush(visit, "sketch", "Background", "rgb(0, 0, 0)")  # first: white is already the radio's choice
-    # the lower right corner and the right edge: clear of the subject and of the swatch menu,
-    # which opens beside the editor's tool bar on the left and stays open until the next stroke
+    # the lower right corner and the right edge: clear of the subject
     drag(visit.browser, _on_photo(visit, "#sketch", [(0.55 + 0.04 * i, 0.93) for i in range(10)]))
     drag(visit.browser, _on_photo(visit, "#sketch", [(0.95, 0.3 + 0.04 * i) for i in range(10)]))
     _choose_brush(visit, "sketch", "Subject", "rgb(255, 255, 255)")
-    # low on the subject: the swatch menu, open until the next stroke, covers the editor's upper middle
+    # low on the subject
     drag(visit.browser, _on_photo(visit, "#sketch", [(0.42 + 0.016 * i, 0.68) for i in range(10)]))
 
 
@@ -306,8 +305,7 @@ def test_upload_auto_with_a_box_loop_preview_and_cut_out(visit):
 
 
 #: The corrections after the box: a subject stroke across the ellipse's upper-left rim into the backdrop, a
-#: background stroke across its upper-right rim into the subject (both above the swatch menu, which stays open
-#: over the editor's left middle until the next stroke and takes a press on it).
+#: background stroke across its upper-right rim into the subject.
 SUBJECT_STROKE = [(0.20 + 0.015 * i, 0.36) for i in range(10)]
 BACKGROUND_STROKE = [(0.60 + 0.02 * i, 0.30) for i in range(10)]
 
@@ -341,6 +339,28 @@ def test_box_loop_preview_tap_two_strokes_and_cut_out_each_mark_reaching_the_tri
     visit.wait_for("document.querySelector('#status').innerText.includes('Segmenter')", 30)
     # the trimap Cut out shows is the last one on show: the same segmentation, with every mark
     assert np.array_equal(_picture(_overlay_src(visit)), overlay)
+
+
+def test_a_stroke_where_the_colour_menu_was_reaches_the_segmentation(visit):
+    """Choosing a brush on the radio must not leave the editor's colour menu
+    over the photo: a stroke pressed on that menu is no stroke (the mark is
+    lost), and the menu lay over the photo's left middle, on a phone across
+    its width, where a visitor paints the subject."""
+    path = own_photo(visit.folder)
+    photo = np.asarray(Image.open(path).convert("RGB"))
+    visit.give_photo(path)
+    click(visit.browser, _visible_tab("Auto"))
+    visit.wait_for("[...document.querySelectorAll('#strokes canvas')].some(c => c.getBoundingClientRect().width > 0)")
+    _choose_brush(visit, "strokes", "Box", "rgb(255, 0, 0)")
+    _choose_brush(visit, "strokes", "Subject", "rgb(255, 255, 255)")
+    time.sleep(1)  # the page's own clicks on the editor's tool bar are done
+    stroke = [(0.26 + 0.03 * i, 0.55) for i in range(10)]  # across the ellipse's left middle
+    drag(visit.browser, _on_photo(visit, "#strokes", stroke))
+    before = _overlay_src(visit)
+    visit.evaluate("document.querySelector('#preview').click()")
+    overlay = _new_overlay(visit, before, 120)
+    under = _kept_fraction(overlay, photo)[_pixels(stroke[1:-1])]
+    assert under.min() > 0.9, f"the subject stroke is not sure subject in the trimap: {under.round(2)}"
 
 
 def test_upload_auto_with_a_tap_preview_and_cut_out(visit):
