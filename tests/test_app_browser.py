@@ -187,6 +187,14 @@ def _canvas_box(page, editor: str) -> tuple[float, float, float, float]:
     )
 
 
+def chosen_colour_js(editor_id: str, rgb: str) -> str:
+    """Browser-side: whether ``editor_id``'s brush colour is ``rgb`` (its
+    colour button takes the colour it paints with)."""
+    return (f"(() => {{ const b = [...document.querySelectorAll('#{editor_id} button')]"
+            ".find(b => b.getAttribute('aria-label') === 'Color');"
+            f" return !!b && b.style.color === '{rgb}'; }})()")
+
+
 def _select_brush(page, editor: str) -> None:
     page.evaluate(f"[...document.querySelectorAll('{editor} button')]"
                   ".find(b => b.getAttribute('aria-label') === 'Brush').click()")
@@ -299,9 +307,8 @@ def test_the_three_brushes_are_named_choices_and_the_black_one_paints_background
     names = page.evaluate("[...document.querySelectorAll('#sketch-brush label')].map(l => l.innerText.trim())")
     assert names == ["Subject (white)", "Fuzzy edge (grey)", "Background (black)"]
     click(page, "[...document.querySelectorAll('#sketch-brush label')].find(l => l.innerText.includes('Background'))")
-    page.wait_for("[...document.querySelectorAll('#sketch button.color')].some(b => b.classList.contains('selected')"
-                  " && b.style.backgroundColor === 'rgb(0, 0, 0)')", 10)
-    x, y, width, height = _canvas_box(page, "#sketch")  # below the swatch menu, which the stroke closes
+    page.wait_for(chosen_colour_js("sketch", "rgb(0, 0, 0)"), 10)
+    x, y, width, height = _canvas_box(page, "#sketch")
     drag(page, [(x + width * 0.35 + 3 * i, y + height * 0.75) for i in range(0, 30, 3)])
     page.evaluate("document.querySelector('#preview').click()")
     dark = page.wait_for(

@@ -11,9 +11,11 @@ to the result goes to ``test-artifacts/journey_times.txt``.
 """
 from __future__ import annotations
 
+import io
 import logging
 import os
 import time
+import urllib.request
 from pathlib import Path
 
 import numpy as np
@@ -33,6 +35,7 @@ from test_app_browser import (
     _open,
     _tap_clicks_picture,
     _visible_tab,
+    chosen_colour_js,
 )
 
 pytestmark = [
@@ -166,11 +169,20 @@ def visit(server_and_browser, tmp_path, capfd, caplog, request):
         assert not problems, "\n".join(problems)
 
 
+def _editor_zoom(visit: Visit, editor: str) -> float:
+    """The scale ``editor`` draws the photo at: its zoom label ("35%")."""
+    label = visit.wait_for(f"[...document.querySelectorAll('{editor} *')].map(e => e.textContent.trim())"
+                           ".find(t => /^[0-9]+%$/.test(t))", 30)
+    return float(label.rstrip("%")) / 100
+
+
 def _on_photo(visit: Visit, editor: str, points: list[tuple[float, float]]) -> list[tuple[float, float]]:
-    """Screen points for fractions of the photo as ``editor`` draws it
-    (fitted into its canvas and centred; a stroke off the photo is dropped)."""
+    """Screen points for fractions of the photo as ``editor`` draws it:
+    centred in its canvas at the editor's zoom, with a margin (a photo
+    fitted to the whole canvas put the ends of a photo-wide stroke in the
+    margin, where the editor drops a stroke that starts there)."""
     x, y, width, height = _canvas_box(visit.browser, editor)
-    scale = min(width / WIDTH, height / HEIGHT)
+    scale = _editor_zoom(visit, editor)
     left, top = x + (width - WIDTH * scale) / 2, y + (height - HEIGHT * scale) / 2
     return [(left + fx * WIDTH * scale, top + fy * HEIGHT * scale) for fx, fy in points]
 
@@ -179,8 +191,7 @@ def _choose_brush(visit: Visit, editor: str, words: str, rgb: str) -> None:
     """Pick a brush by its named choice (the page then picks the editor's swatch)."""
     click(visit.browser,
           f"[...document.querySelectorAll('#{editor}-brush label')].find(l => l.innerText.includes('{words}'))")
-    visit.wait_for(f"[...document.querySelectorAll('#{editor} button.color')]"
-                   f".some(b => b.classList.contains('selected') && b.style.backgroundColor === '{rgb}')", 10)
+    visit.wait_for(chosen_colour_js(editor, rgb), 10)
 
 
 def _paint_sketch(visit: Visit) -> None:
@@ -189,12 +200,11 @@ def _paint_sketch(visit: Visit) -> None:
     click(visit.browser, _visible_tab("Sketch"))
     visit.wait_for("[...document.querySelectorAll('#sketch canvas')].some(c => c.getBoundingClientRect().width > 0)")
     _choose_brush(visit, "sketch", "Background", "rgb(0, 0, 0)")  # first: white is already the radio's choice
-    # the lower right corner and the right edge: clear of the subject and of the swatch menu,
-    # which opens beside the editor's tool bar on the left and stays open until the next stroke
+    # the lower right corner and the right edge: clear of the subject
     drag(visit.browser, _on_photo(visit, "#sketch", [(0.55 + 0.04 * i, 0.93) for i in range(10)]))
     drag(visit.browser, _on_photo(visit, "#sketch", [(0.95, 0.3 + 0.04 * i) for i in range(10)]))
     _choose_brush(visit, "sketch", "Subject", "rgb(255, 255, 255)")
-    # low on the subject: the swatch menu, open until the next stroke, covers the editor's upper middle
+    # low on the subject
     drag(visit.browser, _on_photo(visit, "#sketch", [(0.42 + 0.016 * i, 0.68) for i in range(10)]))
 
 
@@ -219,24 +229,138 @@ def test_upload_a_trimap_on_the_upload_tab_and_cut_out(visit):
     assert visit.cut_out("upload -> Upload tab trimap -> Cut out") == [WIDTH, HEIGHT]
 
 
+#: The red loop round :func:`own_photo`'s ellipse (x 0.225-0.775, y 0.23-0.77 of the photo), as fractions.
+LOOP = (0.15, 0.15, 0.85, 0.85)
+
+
 def _loop_the_subject(visit: Visit) -> None:
     """A red loop around the ellipse on the Auto tab's editor."""
     _choose_brush(visit, "strokes", "Box", "rgb(255, 0, 0)")
-    corners = [(0.15, 0.15), (0.85, 0.15), (0.85, 0.85), (0.15, 0.85), (0.15, 0.16)]
+    left, top, right, bottom = LOOP
+    corners = [(left, top), (right, top), (right, bottom), (left, bottom), (left, top + 0.01)]
     loop = []
     for (ax, ay), (bx, by) in zip(corners, corners[1:], strict=False):
         loop += [(ax + (bx - ax) * t / 8, ay + (by - ay) * t / 8) for t in range(8)]
     drag(visit.browser, _on_photo(visit, "#strokes", loop))
 
 
-def test_upload_auto_with_a_box_loop_preview_and_cut_out(visit):
-    visit.give_photo(own_photo(visit.folder))
+def _overlay_src(visit: Visit) -> str:
+    return visit.evaluate("(() => { const img = document.querySelector('#overlay img');"
+                          " return img && img.complete && img.naturalWidth ? img.src : ''; })()")
+
+
+def _new_overlay(visit: Visit, before: str, timeout: float = 60.0) -> np.ndarray:
+    """Wait until the trimap overlay is a new picture; return it (``HxWx3``)."""
+    return _picture(visit.wait_for(
+        f"(() => {{ const img = document.querySelector('#overlay img');"
+        f" return img && img.complete && img.naturalWidth && img.src !== {before!r} && img.src; }})()", timeout))
+
+
+def _picture(src: str) -> np.ndarray:
+    """The picture the page shows at ``src`` (a file URL of the local server)."""
+    with urllib.request.urlopen(src, timeout=30) as answer:
+        return np.asarray(Image.open(io.BytesIO(answer.read())).convert("RGB"))
+
+
+def _kept_fraction(overlay: np.ndarray, photo: np.ndarray) -> np.ndarray:
+    """Per pixel, the overlay's brightness over the photo's: 1 where the trimap
+    keeps the pixel as sure subject, 0.3 where it dims it as sure background."""
+    return overlay.astype(float).sum(axis=2) / np.maximum(photo.astype(float).sum(axis=2), 1.0)
+
+
+def _pixels(points: list[tuple[float, float]]) -> tuple[np.ndarray, np.ndarray]:
+    """Rows and columns of the photo under fractions ``points``."""
+    return (np.array([round(fy * (HEIGHT - 1)) for _, fy in points]),
+            np.array([round(fx * (WIDTH - 1)) for fx, _ in points]))
+
+
+def _preview_with_a_box_loop(visit: Visit) -> tuple[np.ndarray, np.ndarray]:
+    """Upload :func:`own_photo`, loop it, press Preview; the photo and the
+    overlay, checked to be the loop's: everything outside the loop is sure
+    background (the box bounds the segmentation) and the ellipse's middle is
+    kept.  A loop lost on its way leaves nothing marked, and Preview answers
+    with an error instead of a segmentation."""
+    path = own_photo(visit.folder)
+    photo = np.asarray(Image.open(path).convert("RGB"))
+    visit.give_photo(path)
     click(visit.browser, _visible_tab("Auto"))
     visit.wait_for("[...document.querySelectorAll('#strokes canvas')].some(c => c.getBoundingClientRect().width > 0)")
     _loop_the_subject(visit)
+    before = _overlay_src(visit)
     visit.evaluate("document.querySelector('#preview').click()")
-    visit.wait_for("document.querySelector('#status').innerText.includes('Segmenter')", 120)
+    overlay = _new_overlay(visit, before, 120)
+    assert "Segmenter" in visit.evaluate("document.querySelector('#status').innerText")
+    kept = _kept_fraction(overlay, photo)
+    left, top, right, bottom = (round(f * n) for f, n in zip(LOOP, (WIDTH, HEIGHT, WIDTH, HEIGHT), strict=True))
+    outside = np.ones(kept.shape, bool)
+    outside[top - 8:bottom + 8, left - 8:right + 8] = False  # the stroke's own width and the band round it
+    assert kept[outside].max() < 0.4, "pixels outside the red loop are not sure background: the box was not used"
+    assert kept[130:170, 180:220].min() > 0.9, "the middle of the looped subject is not kept"
+    return photo, overlay
+
+
+def test_upload_auto_with_a_box_loop_preview_and_cut_out(visit):
+    _preview_with_a_box_loop(visit)
     assert visit.cut_out("upload -> Auto box loop -> Preview -> Cut out") == [WIDTH, HEIGHT]
+
+
+#: The corrections after the box: a subject stroke across the ellipse's upper-left rim into the backdrop, a
+#: background stroke across its upper-right rim into the subject.
+SUBJECT_STROKE = [(0.20 + 0.015 * i, 0.36) for i in range(10)]
+BACKGROUND_STROKE = [(0.60 + 0.02 * i, 0.30) for i in range(10)]
+
+
+@pytest.mark.slow
+def test_box_loop_preview_tap_two_strokes_and_cut_out_each_mark_reaching_the_trimap(visit):
+    """Issue 29's journey: each tap and stroke after the Preview updates the
+    trimap overlay by itself (no button), with the mark in it; Cut out then
+    mattes with the segmentation on show."""
+    photo, _ = _preview_with_a_box_loop(visit)
+    before = _overlay_src(visit)
+    _tap_clicks_picture(visit.browser, 0.5, 0.5)
+    overlay = _new_overlay(visit, before)
+    assert _kept_fraction(overlay, photo)[HEIGHT // 2, WIDTH // 2] > 0.9  # the tapped pixel: sure subject
+
+    _choose_brush(visit, "strokes", "Subject", "rgb(255, 255, 255)")
+    before = _overlay_src(visit)
+    drag(visit.browser, _on_photo(visit, "#strokes", SUBJECT_STROKE))
+    overlay = _new_overlay(visit, before)
+    under = _kept_fraction(overlay, photo)[_pixels(SUBJECT_STROKE[1:-1])]
+    assert under.min() > 0.9, f"the subject stroke is not sure subject in the trimap: {under.round(2)}"
+
+    _choose_brush(visit, "strokes", "Background", "rgb(0, 0, 0)")
+    before = _overlay_src(visit)
+    drag(visit.browser, _on_photo(visit, "#strokes", BACKGROUND_STROKE))
+    overlay = _new_overlay(visit, before)
+    under = _kept_fraction(overlay, photo)[_pixels(BACKGROUND_STROKE[1:-1])]
+    assert under.max() < 0.4, f"the background stroke is not sure background in the trimap: {under.round(2)}"
+
+    assert visit.cut_out("box loop -> Preview -> tap -> 2 strokes -> Cut out") == [WIDTH, HEIGHT]
+    visit.wait_for("document.querySelector('#status').innerText.includes('Segmenter')", 30)
+    # the trimap Cut out shows is the last one on show: the same segmentation, with every mark
+    assert np.array_equal(_picture(_overlay_src(visit)), overlay)
+
+
+def test_a_stroke_where_the_colour_menu_was_reaches_the_segmentation(visit):
+    """Choosing a brush on the radio must not leave the editor's colour menu
+    over the photo: a stroke pressed on that menu is no stroke (the mark is
+    lost), and the menu lay over the photo's left middle, on a phone across
+    its width, where a visitor paints the subject."""
+    path = own_photo(visit.folder)
+    photo = np.asarray(Image.open(path).convert("RGB"))
+    visit.give_photo(path)
+    click(visit.browser, _visible_tab("Auto"))
+    visit.wait_for("[...document.querySelectorAll('#strokes canvas')].some(c => c.getBoundingClientRect().width > 0)")
+    _choose_brush(visit, "strokes", "Box", "rgb(255, 0, 0)")
+    _choose_brush(visit, "strokes", "Subject", "rgb(255, 255, 255)")
+    time.sleep(1)  # the page's own clicks on the editor's tool bar are done
+    stroke = [(0.26 + 0.03 * i, 0.55) for i in range(10)]  # across the ellipse's left middle
+    drag(visit.browser, _on_photo(visit, "#strokes", stroke))
+    before = _overlay_src(visit)
+    visit.evaluate("document.querySelector('#preview').click()")
+    overlay = _new_overlay(visit, before, 120)
+    under = _kept_fraction(overlay, photo)[_pixels(stroke[1:-1])]
+    assert under.min() > 0.9, f"the subject stroke is not sure subject in the trimap: {under.round(2)}"
 
 
 def test_upload_auto_with_a_tap_preview_and_cut_out(visit):

@@ -57,7 +57,11 @@ GPU_QUEUE = "gpu"
 
 def _pick_brush_js(editor_id: str) -> str:
     """Browser-side: choose the editor's brush tool and the swatch of the
-    picked colour (the editor has no Python API for its current colour)."""
+    picked colour (the editor has no Python API for its current colour),
+    then close the swatch menu: left open, it lies over the photo (on a
+    phone across its width) and a stroke pressed on it is lost.  The menu
+    closes on a mousedown outside it, as Gradio's ImageEditor listens for;
+    the radio and the colour button show the choice."""
     return f"""(colour) => {{
         const editor = document.querySelector('#{editor_id}');
         if (!editor) return;
@@ -68,8 +72,11 @@ def _pick_brush_js(editor_id: str) -> str:
         if (brush && !brush.classList.contains('highlight')) brush.click();
         setTimeout(() => {{
             if (!swatch()) {{ const menu = button('Color'); if (menu) menu.click(); }}
-            // the swatch menu stays open, showing the choice, until the next stroke on the photo
-            setTimeout(() => {{ const s = swatch(); if (s) s.click(); }}, 100);
+            setTimeout(() => {{
+                const s = swatch();
+                if (s) s.click();
+                setTimeout(() => document.body.dispatchEvent(new MouseEvent('mousedown', {{bubbles: true}})), 50);
+            }}, 100);
         }}, 100);
     }}"""
 
