@@ -168,7 +168,17 @@ def test_the_grabcut_starts_find_the_same_segmentation_on_one_thread_or_several(
     prompts = make_prompts((image.shape[1], image.shape[0]), box=(125, 45, 485, 388))  # examples/make_trimaps.py
     results = []
     for cpus in (1, 4):
-        monkeypatch.setattr(classical.os, "cpu_count", lambda cpus=cpus: cpus)
+        monkeypatch.setattr(classical, "cpu_count", lambda cpus=cpus: cpus)
         results.append(ClassicalSegmenter().segment(image, prompts).mask)
     assert results[0].any() and not results[0].all()
     assert np.array_equal(results[0], results[1])
+
+
+def test_min_cut_with_every_pixel_preferring_the_subject_and_no_sure_background_is_all_subject() -> None:
+    """No pixel pays anything to be subject, so nothing flows to the sink:
+    the whole grid is on the source's side (OR-Tools, which knows only the
+    nodes its arcs name, once answered all background here)."""
+    grid = PixelGrid(np.full((4, 4, 3), 100, np.uint8), 50.0)
+    nothing = np.zeros((4, 4), bool)
+    cut = grid.min_cut(np.zeros((4, 4)), np.full((4, 4), 5.0), nothing, nothing)
+    assert cut.all()

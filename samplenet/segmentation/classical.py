@@ -42,7 +42,6 @@ from __future__ import annotations
 import functools
 import itertools
 import logging
-import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -51,6 +50,7 @@ import cv2
 import numpy as np
 
 from ..errors import MattingInputError
+from ..process import cpu_count
 from .band import distance_to_outline
 from .focus import focus_map
 from .graph_cut import RANDOM_SEED, PixelGrid, energy_of_costs, graph_cut, side_costs
@@ -274,7 +274,7 @@ def in_parallel(jobs: list[Callable[[], np.ndarray]]) -> list[np.ndarray]:
     independent GrabCut starts of one segmentation run side by side: on
     2 cores, 1.7 times quicker for the same masks (each call seeds its own
     thread's random generator, see :func:`_grabcut`)."""
-    workers = min(len(jobs), os.cpu_count() or 1)
+    workers = min(len(jobs), cpu_count())
     if workers <= 1:
         return [job() for job in jobs]
     with ThreadPoolExecutor(workers, thread_name_prefix="grabcut") as pool:

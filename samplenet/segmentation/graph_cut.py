@@ -162,6 +162,10 @@ class PixelGrid:
         keep = capacities > 0
         solver = max_flow.SimpleMaxFlow()
         solver.add_arcs_with_capacity(tails[keep], heads[keep], capacities[keep])
+        # OR-Tools knows only the nodes that some arc names: with every pixel
+        # free to join the subject (no sink arc left) the sink would not exist
+        # and the source side came back empty (all background) instead of whole.
+        solver.add_arc_with_capacity(sink, source, 0)
         if solver.solve(source, sink) != solver.OPTIMAL:  # only on overflow or a bad graph: a defect here
             raise RuntimeError("the graph cut's max-flow did not finish; please report the photo and prompts")
         # The pixels the residual graph reaches from the source: the subject side of the minimum cut.
