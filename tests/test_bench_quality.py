@@ -228,3 +228,43 @@ def test_an_engine_refusing_one_case_leaves_that_case_out_instead_of_ending_the_
         ("picky", "GT01", "trimap2"),
         ("picky", "GT02", "trimap2"),
     ]
+
+
+def test_an_engine_refusing_the_first_case_still_runs_the_others(bench_data, with_half_engine, monkeypatch, capsys):
+    """The warm-up call (timed as the first call) used to run on the first case
+    alone, outside the refusal handling: a refusal there ended the run."""
+
+    def refuses_the_tight_trimaps(options):
+        def run(image, trimap):
+            if np.count_nonzero(trimap == 128) <= 0.6 * trimap.size:  # trimap1, the first case of each photo
+                raise ValueError("Trimap did not contain background values (values <= 0.100000)")
+            return np.full(trimap.shape, 0.5)
+
+        return run
+
+    monkeypatch.setitem(engine_registry.ENGINE_BUILDERS, "picky", refuses_the_tight_trimaps)
+    out = bench_data.parent / "t.json"
+    assert _run(bench_data, "--engines", "half,picky", "--out", str(out)) == 0
+    payload = json.loads(out.read_text())
+    assert {(r["image"], r["trimap"]) for r in payload["rows"]} == {("GT01", "trimap2"), ("GT02", "trimap2")}
+
+
+def test_an_engine_failing_with_a_defect_ends_the_run_instead_of_dropping_the_case(
+    bench_data, with_half_engine, monkeypatch, capsys
+):
+    """Only a refusal of the input leaves a case out; a shape error in an
+    engine is a defect, and dropping its cases would flatter its ratios."""
+
+    def broken(options):
+        def run(image, trimap):
+            if np.count_nonzero(trimap == 128) > 0.6 * trimap.size:
+                raise ValueError("operands could not be broadcast together with shapes (3,4) (4,3)")
+            return np.full(trimap.shape, 0.5)
+
+        return run
+
+    monkeypatch.setitem(engine_registry.ENGINE_BUILDERS, "broken", broken)
+    out = bench_data.parent / "t.json"
+    assert _run(bench_data, "--engines", "half,broken", "--out", str(out)) == 2
+    assert "broadcast" in capsys.readouterr().err
+    assert not out.exists()

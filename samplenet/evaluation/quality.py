@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..benchmarks.first_call import measure_first_call
+from ..errors import MattingInputError
 from ..tables import format_table
 from .benchmark_set import BenchmarkCase
 from .compared_engines import ENGINE_BUILDERS, REFERENCE_ENGINE, checked_alpha
@@ -108,6 +109,18 @@ def _call_capturing_stdout(function: Any, case: BenchmarkCase) -> tuple[Any, str
     return alpha, buffer.getvalue()
 
 
+#: pymatting's words when a trimap has no sure foreground or background
+#: (a composite's wide trimap can lack either): a refusal of the input.
+PYMATTING_REFUSAL = "did not contain"
+
+
+def is_refusal(exc: ValueError) -> bool:
+    """Whether an engine's ``ValueError`` refuses the input (our
+    :class:`MattingInputError`, or pymatting's missing sure region) rather
+    than being a defect (a shape or broadcast error), which must end the run."""
+    return isinstance(exc, MattingInputError) or PYMATTING_REFUSAL in str(exc)
+
+
 def run_quality_benchmark(
     cases: Sequence[BenchmarkCase],
     engines: Sequence[str],
@@ -122,7 +135,6 @@ def run_quality_benchmark(
         raise ValueError("no benchmark cases to run")
     options = options or {}
     result = QualityResult(engines=list(engines))
-    first = cases[0]
 
     functions = {}
     for engine in engines:
@@ -131,15 +143,25 @@ def run_quality_benchmark(
             function = ENGINE_BUILDERS[engine](options)
         except ImportError as exc:
             raise ValueError(f"engine {engine!r} is not available in this installation: {exc}") from None
-        raw, printed = _call_capturing_stdout(function, first)
-        checked_alpha(raw, first.trimap, engine)
+        refusal = ""
+        for warm_up in cases:  # the first case the engine takes (a refusal of the first must not end the run)
+            try:
+                raw, printed = _call_capturing_stdout(function, warm_up)
+                break
+            except ValueError as exc:
+                if not is_refusal(exc):
+                    raise
+                refusal = str(exc)
+        else:
+            raise ValueError(f"engine {engine!r} refused every case (the last: {refusal})")
+        checked_alpha(raw, warm_up.trimap, engine)
         result.first_call[engine] = time.perf_counter() - start
-        result.note_printed(engine, first, printed)
+        result.note_printed(engine, warm_up, printed)
         functions[engine] = function
         if fresh_first_call:
             try:
                 result.fresh_first_call[engine] = measure_first_call(
-                    engine, first.image_path, first.trimap_path, options
+                    engine, warm_up.image_path, warm_up.trimap_path, options
                 )
             except RuntimeError as exc:
                 logger.warning("%s", exc)
@@ -152,7 +174,9 @@ def run_quality_benchmark(
             start = time.perf_counter()
             try:
                 raw, printed = _call_capturing_stdout(functions[engine], case)
-            except ValueError as exc:  # a refusal of this input, not a crash of the engine
+            except ValueError as exc:
+                if not is_refusal(exc):  # a defect, e.g. a shape error: it must not just drop the case
+                    raise
                 result.failed.append(
                     {"engine": engine, "image": case.image_name, "trimap": case.trimap_set, "error": str(exc)}
                 )
