@@ -1,9 +1,9 @@
 """Two-fold cross-validation of engine settings on a benchmark set.
 
 A quality figure counts only if it holds on images the settings were not
-chosen on.  The images are split into two halves by name (on
-alphamatting_dev: GT01-06 and GT07-13, every trimap of an image in the
-same half); for each fold the candidate with the best errors on one half
+chosen on.  The images are split into two halves by source photo (on
+alphamatting_dev: GT01-06 and GT07-13, every trimap of an image and every
+composite built from it in the same half); for each fold the candidate with the best errors on one half
 (``fit``) is scored on the other (``held out``), then the halves swap.
 Errors are ratios to the reference engine (closed-form matting) on the same
 cases: mean error of the candidate / mean error of the reference.

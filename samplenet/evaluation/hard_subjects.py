@@ -25,7 +25,8 @@ folds:
 Each composite lies over another photo (the dev photos themselves, cycled,
 plus any extra photos given), and is named after the dev photo it is built
 from (``GT04~translucent~over-GT07``), so that the folds, which split the
-sorted names in two halves, keep each composite with its source.  Trimaps
+cases by source photo (:func:`.cross_validation.halves`), keep each
+composite with its source.  Trimaps
 come from the true alpha with the wide-trimap rule: ``tight`` (unknown
 within :data:`TIGHT_WIDTH` px of a mixed pixel, as a careful hand trimap of
 such a subject marks its whole translucent or meshed area) and ``wide``
