@@ -61,23 +61,32 @@ def _pick_brush_js(editor_id: str) -> str:
     then close the swatch menu: left open, it lies over the photo (on a
     phone across its width) and a stroke pressed on it is lost.  The menu
     closes on a mousedown outside it, as Gradio's ImageEditor listens for;
-    the radio and the colour button show the choice."""
+    the radio and the colour button show the choice.  Each step waits for
+    the editor to draw what the next one clicks (polling every 50 ms, up to
+    2 s) rather than a fixed delay: on a slow phone a fixed 100 ms was
+    sometimes too short, and the menu stayed open."""
     return f"""(colour) => {{
         const editor = document.querySelector('#{editor_id}');
         if (!editor) return;
         const button = (label) => [...editor.querySelectorAll('button')]
             .find(b => b.getAttribute('aria-label') === label);
         const swatch = () => [...editor.querySelectorAll('button.color')].find(b => b.style.backgroundColor === colour);
+        const close = () => document.body.dispatchEvent(new MouseEvent('mousedown', {{bubbles: true}}));
+        const until = (ready, then, tries = 40) => {{
+            if (ready()) then();
+            else if (tries > 0) setTimeout(() => until(ready, then, tries - 1), 50);
+            else close();
+        }};
         const brush = button('Brush');
-        if (brush && !brush.classList.contains('highlight')) brush.click();
-        setTimeout(() => {{
-            if (!swatch()) {{ const menu = button('Color'); if (menu) menu.click(); }}
-            setTimeout(() => {{
-                const s = swatch();
-                if (s) s.click();
-                setTimeout(() => document.body.dispatchEvent(new MouseEvent('mousedown', {{bubbles: true}})), 50);
-            }}, 100);
-        }}, 100);
+        const switching = brush && !brush.classList.contains('highlight');
+        if (switching) brush.click();
+        setTimeout(() => until(() => button('Color'), () => {{
+            if (!swatch()) button('Color').click();
+            until(swatch, () => {{
+                swatch().click();
+                setTimeout(close, 50);
+            }});
+        }}), switching ? 100 : 0);
     }}"""
 
 
