@@ -135,6 +135,17 @@ def paint(trimap: np.ndarray, strokes: tuple[Stroke, ...]) -> np.ndarray:
     return painted
 
 
+def unknown_islands_apart_from(trimap: np.ndarray, level: int) -> np.ndarray:
+    """The unknown regions (8-connected) with no pixel of ``level`` next to
+    them, as one mask: the islands both rules below give a sure level."""
+    import cv2
+
+    count, labels = cv2.connectedComponents((trimap == UNKNOWN).astype(np.uint8), connectivity=8)
+    near = cv2.dilate((trimap == level).astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+    beside = np.unique(labels[near & (labels > 0)])
+    return (labels > 0) & ~np.isin(labels, beside)
+
+
 def fill_enclosed_unknown(trimap: np.ndarray) -> np.ndarray:
     """Unknown islands that touch no background become subject.
 
@@ -143,13 +154,7 @@ def fill_enclosed_unknown(trimap: np.ndarray) -> np.ndarray:
     left shoulder); the matting then fills them with background colours, a
     see-through hole in the composite.  An island with no background pixel
     next to it has no background to mix with: it is subject."""
-    import cv2
-
-    count, labels = cv2.connectedComponents((trimap == UNKNOWN).astype(np.uint8), connectivity=8)
-    near_background = cv2.dilate((trimap == BACKGROUND).astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
-    open_islands = np.unique(labels[near_background & (labels > 0)])
-    enclosed = (labels > 0) & ~np.isin(labels, open_islands)
-    return np.where(enclosed, np.uint8(FOREGROUND), trimap)
+    return np.where(unknown_islands_apart_from(trimap, BACKGROUND), np.uint8(FOREGROUND), trimap)
 
 
 def drop_unknown_without_subject(trimap: np.ndarray) -> np.ndarray:
@@ -160,13 +165,7 @@ def drop_unknown_without_subject(trimap: np.ndarray) -> np.ndarray:
     them the matting can only mix backdrop with backdrop, a faint smear of
     the old background in the composite.  The mirror of
     :func:`fill_enclosed_unknown`."""
-    import cv2
-
-    count, labels = cv2.connectedComponents((trimap == UNKNOWN).astype(np.uint8), connectivity=8)
-    near_subject = cv2.dilate((trimap == FOREGROUND).astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
-    touching = np.unique(labels[near_subject & (labels > 0)])
-    stray = (labels > 0) & ~np.isin(labels, touching)
-    return np.where(stray, np.uint8(BACKGROUND), trimap)
+    return np.where(unknown_islands_apart_from(trimap, FOREGROUND), np.uint8(BACKGROUND), trimap)
 
 
 def sample_trimap(name: str) -> np.ndarray:

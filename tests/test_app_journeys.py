@@ -363,13 +363,20 @@ def test_a_stroke_where_the_colour_menu_was_reaches_the_segmentation(visit):
     assert under.min() > 0.9, f"the subject stroke is not sure subject in the trimap: {under.round(2)}"
 
 
-def test_upload_auto_with_a_tap_preview_and_cut_out(visit):
-    visit.give_photo(own_photo(visit.folder))
-    click(visit.browser, _visible_tab("Auto"))
+def _tap_the_middle_of_the_clicks_picture(visit: Visit) -> str:
+    """Once the Clicks picture has loaded, tap its middle and wait for the
+    picture with the dot; returns that picture's source."""
     before = visit.wait_for("(() => { const img = document.querySelector('#clicks img');"
                             " return img && img.complete && img.naturalWidth > 0 && img.src; })()")
     _tap_clicks_picture(visit.browser, 0.5, 0.5)
-    visit.wait_for(f"document.querySelector('#clicks img').src !== {before!r}", 30)
+    return visit.wait_for(f"(() => {{ const src = document.querySelector('#clicks img').src;"
+                          f" return src !== {before!r} && src; }})()", 30)
+
+
+def test_upload_auto_with_a_tap_preview_and_cut_out(visit):
+    visit.give_photo(own_photo(visit.folder))
+    click(visit.browser, _visible_tab("Auto"))
+    _tap_the_middle_of_the_clicks_picture(visit)
     visit.evaluate("document.querySelector('#preview').click()")
     visit.wait_for("document.querySelector('#status').innerText.includes('Segmenter')", 120)
     assert visit.cut_out("upload -> Auto tap -> Preview -> Cut out") == [WIDTH, HEIGHT]
@@ -424,11 +431,7 @@ def test_a_second_photo_after_a_result(visit):
 def test_a_share_link_reopens_the_auto_tab_with_its_clicks(visit):
     visit.give_photo(own_photo(visit.folder))
     click(visit.browser, _visible_tab("Auto"))
-    before = visit.wait_for("(() => { const img = document.querySelector('#clicks img');"
-                            " return img && img.complete && img.naturalWidth > 0 && img.src; })()")
-    _tap_clicks_picture(visit.browser, 0.5, 0.5)
-    dotted = visit.wait_for(f"(() => {{ const src = document.querySelector('#clicks img').src;"
-                            f" return src !== {before!r} && src; }})()", 30)
+    dotted = _tap_the_middle_of_the_clicks_picture(visit)
     assert visit.cut_out("Auto tap -> Cut out, then shared") == [WIDTH, HEIGHT]
     # what "Share this result" puts on the clipboard (which headless Chromium does not let a test read)
     link = visit.wait_for("(async () => { const r = await fetch('gradio_api/deep_link?session_hash='"

@@ -200,6 +200,23 @@ def test_out_below_an_existing_file_is_refused_before_any_engine_runs(bench_data
     assert "GT01" not in captured.out
 
 
+def _engine_raising(message: str, on_wide_band: bool):
+    """An engine builder whose engine raises ``ValueError(message)`` on the
+    trimaps with trimap2's wide band (``on_wide_band``) or on the others, and
+    answers alpha 0.5 everywhere else."""
+
+    def build(options):
+        def run(image, trimap):
+            wide = np.count_nonzero(trimap == 128) > 0.6 * trimap.size  # only trimap2's wide band
+            if wide == on_wide_band:
+                raise ValueError(message)
+            return np.full(trimap.shape, 0.5)
+
+        return run
+
+    return build
+
+
 def test_an_engine_refusing_one_case_leaves_that_case_out_instead_of_ending_the_run(
     bench_data, with_half_engine, monkeypatch, capsys
 ):
@@ -207,14 +224,7 @@ def test_an_engine_refusing_one_case_leaves_that_case_out_instead_of_ending_the_
     values"); one refusal must not end an hour-long run: the case is left out
     for every engine (so that the ratios compare the same cases) and named."""
 
-    def picky(options):
-        def run(image, trimap):
-            if np.count_nonzero(trimap == 128) > 0.6 * trimap.size:  # only trimap2's wide band
-                raise ValueError("Trimap did not contain foreground values (values >= 0.900000)")
-            return np.full(trimap.shape, 0.5)
-
-        return run
-
+    picky = _engine_raising("Trimap did not contain foreground values (values >= 0.900000)", on_wide_band=True)
     monkeypatch.setitem(engine_registry.ENGINE_BUILDERS, "picky", picky)
     out = bench_data.parent / "t.json"
     assert _run(bench_data, "--engines", "half,picky", "--out", str(out)) == 0
@@ -234,14 +244,10 @@ def test_an_engine_refusing_the_first_case_still_runs_the_others(bench_data, wit
     """The warm-up call (timed as the first call) used to run on the first case
     alone, outside the refusal handling: a refusal there ended the run."""
 
-    def refuses_the_tight_trimaps(options):
-        def run(image, trimap):
-            if np.count_nonzero(trimap == 128) <= 0.6 * trimap.size:  # trimap1, the first case of each photo
-                raise ValueError("Trimap did not contain background values (values <= 0.100000)")
-            return np.full(trimap.shape, 0.5)
-
-        return run
-
+    # trimap1, the first case of each photo, is refused
+    refuses_the_tight_trimaps = _engine_raising(
+        "Trimap did not contain background values (values <= 0.100000)", on_wide_band=False
+    )
     monkeypatch.setitem(engine_registry.ENGINE_BUILDERS, "picky", refuses_the_tight_trimaps)
     out = bench_data.parent / "t.json"
     assert _run(bench_data, "--engines", "half,picky", "--out", str(out)) == 0
@@ -255,14 +261,7 @@ def test_an_engine_failing_with_a_defect_ends_the_run_instead_of_dropping_the_ca
     """Only a refusal of the input leaves a case out; a shape error in an
     engine is a defect, and dropping its cases would flatter its ratios."""
 
-    def broken(options):
-        def run(image, trimap):
-            if np.count_nonzero(trimap == 128) > 0.6 * trimap.size:
-                raise ValueError("operands could not be broadcast together with shapes (3,4) (4,3)")
-            return np.full(trimap.shape, 0.5)
-
-        return run
-
+    broken = _engine_raising("operands could not be broadcast together with shapes (3,4) (4,3)", on_wide_band=True)
     monkeypatch.setitem(engine_registry.ENGINE_BUILDERS, "broken", broken)
     out = bench_data.parent / "t.json"
     assert _run(bench_data, "--engines", "half,broken", "--out", str(out)) == 2

@@ -18,24 +18,28 @@ from PIL import Image
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
 
+def unknown_islands_apart_from(trimap: np.ndarray, level: int) -> list[tuple[int, str, list[int]]]:
+    """Each unknown region (8-connected) with no pixel of ``level`` next to
+    it: its size and one of its pixels (row, column), for the message."""
+    count, labels = cv2.connectedComponents((trimap == 128).astype(np.uint8), connectivity=8)
+    near = cv2.dilate((trimap == level).astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+    beside = set(np.unique(labels[near]).tolist())
+    return [(int((labels == i).sum()), "px at", np.argwhere(labels == i)[0].tolist())
+            for i in range(1, count) if i not in beside]
+
+
 @pytest.mark.parametrize("trimap_path", sorted(EXAMPLES.glob("*_trimap.png")), ids=lambda path: path.stem)
 def test_every_unknown_region_of_a_sample_trimap_borders_background(trimap_path):
     trimap = np.asarray(Image.open(trimap_path).convert("L"))
-    count, labels = cv2.connectedComponents((trimap == 128).astype(np.uint8), connectivity=8)
-    near_background = cv2.dilate((trimap == 0).astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
-    bordering = set(np.unique(labels[near_background]).tolist())
-    enclosed = [index for index in range(1, count) if index not in bordering]
-    assert not enclosed, [(int((labels == i).sum()), "px at", np.argwhere(labels == i)[0].tolist()) for i in enclosed]
+    enclosed = unknown_islands_apart_from(trimap, 0)
+    assert not enclosed, enclosed
 
 
 @pytest.mark.parametrize("trimap_path", sorted(EXAMPLES.glob("*_trimap.png")), ids=lambda path: path.stem)
 def test_every_unknown_region_of_a_sample_trimap_touches_subject(trimap_path):
     trimap = np.asarray(Image.open(trimap_path).convert("L"))
-    count, labels = cv2.connectedComponents((trimap == 128).astype(np.uint8), connectivity=8)
-    near_subject = cv2.dilate((trimap == 255).astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
-    touching = set(np.unique(labels[near_subject]).tolist())
-    stray = [index for index in range(1, count) if index not in touching]
-    assert not stray, [(int((labels == i).sum()), "px at", np.argwhere(labels == i)[0].tolist()) for i in stray]
+    stray = unknown_islands_apart_from(trimap, 255)
+    assert not stray, stray
 
 
 #: Points a person marked on the photos at 4-8x zoom, (x, y), with the trimap levels they may have and why.
